@@ -1,0 +1,1 @@
+"""The Dagster project that builds DeepCodeSeek's indexes (see ``definitions.py``)."""

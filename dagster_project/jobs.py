@@ -1,0 +1,12 @@
+"""The job that (re)builds every asset of one instance partition."""
+
+from dagster import AssetSelection, define_asset_job
+
+from dagster_project.partitions import servicenow_instances
+
+index_instance_job = define_asset_job(
+    "index_instance",
+    selection=AssetSelection.all(),
+    partitions_def=servicenow_instances,
+    description="Read, summarise, graph, document, index, publish and evaluate one instance.",
+)

@@ -1,0 +1,5 @@
+"""One dynamic partition per ServiceNow instance."""
+
+from dagster import DynamicPartitionsDefinition
+
+servicenow_instances = DynamicPartitionsDefinition(name="servicenow_instances")

@@ -1,0 +1,75 @@
+"""Resources: thin wrappers that hand assets the library's objects.
+
+Clients are created when a step runs, never at import; secrets come from the
+environment at run time (``ANTHROPIC_API_KEY``) and are never part of run config.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dagster import ConfigurableResource
+
+from dagster_project.environment import Environment
+from deepcodeseek.index.embedder import DEFAULT_MODEL, SentenceTransformerEmbedder
+from deepcodeseek.paths import InstancePaths, home_dir, instance_paths
+from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+from deepcodeseek.store.duckdb_store import InstanceStore
+
+
+class DeepCodeSeekHome(ConfigurableResource):
+    """The state folder: the instance registry, each instance's DuckDB file and index."""
+
+    home: str = ""  # empty: $DEEPCODESEEK_HOME or ./.deepcodeseek, read when the step runs
+
+    def root(self) -> str:
+        return str(home_dir(self.home or None))
+
+    def registry(self) -> InstanceRegistry:
+        return InstanceRegistry(self.root())
+
+    def instance(self, name: str) -> InstanceConfig:
+        return self.registry().get(name)
+
+    def paths(self, name: str) -> InstancePaths:
+        return instance_paths(name, self.root())
+
+    def store(self, name: str) -> InstanceStore:
+        return InstanceStore(self.paths(name).database)
+
+
+class LLMResource(ConfigurableResource):
+    """The Anthropic client when a key is set, else None (assets then use static analysis)."""
+
+    model: str = "claude-haiku-4-5"
+    api_key_env: str = "ANTHROPIC_API_KEY"
+    enabled: bool = True
+
+    def client(self, cache=None):
+        key = os.environ.get(self.api_key_env) if self.enabled else None
+        if not key:
+            return None
+        from deepcodeseek.llm.client import AnthropicClient
+
+        return AnthropicClient(api_key=key, model=self.model, cache=cache)
+
+
+class EmbedderResource(ConfigurableResource):
+    model: str = DEFAULT_MODEL
+    device: str = "auto"  # cuda when present, else cpu
+
+    def embedder(self) -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(self.model, self.device)
+
+
+def resources_for(env: Environment, home: str = "") -> dict:
+    """Resources per deployment: LOCAL and CI stay offline; PROD may use the LLM."""
+    by_env = {
+        Environment.LOCAL: {"home": DeepCodeSeekHome(home=home), "llm": LLMResource(),
+                            "embedder": EmbedderResource()},
+        Environment.CI: {"home": DeepCodeSeekHome(home=home), "llm": LLMResource(enabled=False),
+                         "embedder": EmbedderResource(device="cpu")},
+        Environment.PROD: {"home": DeepCodeSeekHome(home=home), "llm": LLMResource(model="claude-sonnet-4-5"),
+                           "embedder": EmbedderResource()},
+    }
+    return by_env[env]

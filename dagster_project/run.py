@@ -1,0 +1,36 @@
+"""Materialise every asset of one instance partition in-process.
+
+Used by ``deepcodeseek index`` and the quickstart: the same assets, checks and
+resources as the code location, run without a webserver or daemon. When
+``DAGSTER_HOME`` is set the run is recorded there, so the Dagster UI shows it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+
+from dagster_project.checks import all_checks
+from dagster_project.definitions import all_assets
+from dagster_project.environment import get_environment
+from dagster_project.partitions import servicenow_instances
+from dagster_project.resources import resources_for
+
+
+def dagster_instance() -> DagsterInstance:
+    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+
+
+def materialize_instance(name: str, home: str = "", instance: DagsterInstance | None = None,
+                         raise_on_error: bool = True) -> ExecuteInProcessResult:
+    instance = instance or dagster_instance()
+    if not instance.has_dynamic_partition(servicenow_instances.name, name):
+        instance.add_dynamic_partitions(servicenow_instances.name, [name])
+    return materialize(
+        [*all_assets, *all_checks],
+        partition_key=name,
+        instance=instance,
+        resources=resources_for(get_environment(), home=home),
+        raise_on_error=raise_on_error,
+    )

@@ -1,0 +1,20 @@
+"""Turn registry entries into partitions, and request a full build for each new one."""
+
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+
+from dagster_project.jobs import index_instance_job
+from dagster_project.partitions import servicenow_instances
+from dagster_project.resources import DeepCodeSeekHome
+
+
+@sensor(job=index_instance_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
+def instance_registry_sensor(context: SensorEvaluationContext, home: DeepCodeSeekHome) -> SensorResult:
+    """New instances in the registry become partitions and get their backfill (a full build)."""
+    registered = set(home.registry().names())
+    existing = set(context.instance.get_dynamic_partitions(servicenow_instances.name))
+    new = sorted(registered - existing)
+    return SensorResult(
+        run_requests=[RunRequest(partition_key=name, run_key=f"new-instance-{name}") for name in new],
+        dynamic_partitions_requests=[servicenow_instances.build_add_request(new)] if new else [],
+    )

@@ -1,0 +1,199 @@
+"""``deepcodeseek`` command line.
+
+The query path (``retrieve``) imports only the library: no Dagster, so it starts fast.
+``index`` and ``demo`` import the Dagster project lazily to materialise assets.
+Known bad input ends with one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from deepcodeseek.paths import home_dir
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+class CLIError(Exception):
+    """An error already phrased for the user."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CLIError as exc:
+        print(f"deepcodeseek: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("deepcodeseek: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - known library errors become one line
+        if _is_user_error(exc):
+            print(f"deepcodeseek: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        raise
+
+
+def _is_user_error(exc: Exception) -> bool:
+    from deepcodeseek.index.publish import IndexNotPublished
+    from deepcodeseek.sources.registry import UnknownInstance
+
+    return isinstance(exc, (IndexNotPublished, UnknownInstance, ValueError, OSError))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deepcodeseek", description="API retrieval for ServiceNow code completion")
+    parser.add_argument("--home", help="state folder (default: $DEEPCODESEEK_HOME or ./.deepcodeseek)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="register an instance and build all of its assets")
+    p.add_argument("--instance", required=True)
+    p.add_argument("--records", help="folder (or file) of records JSONL to register as the instance's source")
+    p.add_argument("--benchmark", help="benchmark JSONL for the instance's evaluation report")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("retrieve", help="rank APIs for each query of a JSONL file")
+    p.add_argument("--instance", required=True)
+    p.add_argument("--queries", required=True, help='JSONL: {"id", "code_before", "code_after"?, "scope"?}')
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--method", default=None, help="retrieval method (default: the best offline one)")
+    p.add_argument("--explain", action="store_true", help="print why each result ranked, for people")
+    p.set_defaults(func=cmd_retrieve)
+
+    p = sub.add_parser("eval", help="evaluate an instance's published index on a benchmark JSONL")
+    p.add_argument("--instance", required=True)
+    p.add_argument("--samples", required=True)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("demo", help="build the bundled sample instance and show what it retrieves")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+
+    registry = InstanceRegistry(args.home)
+    if args.records:
+        records = Path(args.records).expanduser().resolve()
+        if not records.exists():
+            raise CLIError(f"records path {records} does not exist")
+        benchmark = str(Path(args.benchmark).resolve()) if args.benchmark else ""
+        registry.add(InstanceConfig(name=args.instance, source="records", path=str(records), benchmark=benchmark))
+    else:
+        registry.get(args.instance)  # fails with a clear message when unknown
+    return _materialize(args.instance, args.home)
+
+
+def _materialize(instance: str, home: str | None) -> int:
+    print(f"indexing instance {instance} ...", file=sys.stderr)
+    from dagster_project.run import materialize_instance
+
+    started = time.perf_counter()
+    result = materialize_instance(instance, home=str(home_dir(home)), raise_on_error=False)
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        shown = {k: v.value for k, v in mat.metadata.items() if isinstance(v.value, (int, float, str)) and "/" not in k
+                 and len(str(v.value)) < 60}
+        print(f"  {mat.asset_key.to_user_string():<22} {json.dumps(shown)[:160]}", file=sys.stderr)
+    failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    for event in failed:
+        error = event.step_failure_data.error
+        print(f"  FAILED {event.step_key}: {error.message.strip().splitlines()[-1] if error else ''}", file=sys.stderr)
+    print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return EXIT_FAILED if failed or not result.success else 0
+
+
+def _read_queries(path: str) -> list[dict]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CLIError(f"cannot read queries file {path}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    queries = []
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            query = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CLIError(f"{path}:{lineno}: not JSON ({exc.msg})")
+        if not isinstance(query, dict) or not isinstance(query.get("code_before"), str):
+            raise CLIError(f"{path}:{lineno}: a query needs a string 'code_before'")
+        queries.append(query)
+    return queries
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, Retriever
+
+    if args.k < 1:
+        raise CLIError("--k must be at least 1")
+    queries = _read_queries(args.queries)
+    retriever = Retriever(args.instance, args.home)
+    method = args.method or DEFAULT_METHOD
+    out = sys.stdout
+    for i, query in enumerate(queries, start=1):
+        results = retriever.retrieve(query["code_before"], query.get("code_after"), query.get("scope"),
+                                     k=args.k, method=method)
+        qid = query.get("id", i)
+        if args.explain:
+            _explain(out, qid, results)
+        else:
+            out.write(json.dumps({"id": qid, "results": [r.as_dict() for r in results]}) + "\n")
+    return 0
+
+
+def _explain(out, qid, results) -> None:
+    out.write(f"query {qid}\n")
+    for rank, r in enumerate(results, start=1):
+        ev = r.evidence
+        signals = ", ".join(f"{k}={ev[k]:.3f}" for k in ("dense", "bm25") if k in ev)
+        out.write(f"  {rank:>2}. {r.api_name:<40} score={r.score:.4f}  [{signals}]\n")
+        out.write(f"      scope rule: {ev.get('scope_rule')}; likely methods: {', '.join(r.methods[:3]) or '-'}"
+                  f"{'; matched ' + ev['matched_method'] if ev.get('matched_method') else ''}\n")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from deepcodeseek.evaluation.benchmark import read_benchmark
+    from deepcodeseek.evaluation.report import evaluate
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    retriever = Retriever(args.instance, args.home)
+    bench = read_benchmark(Path(args.samples), {d["namespace"] for d in retriever.docs})
+    report = evaluate(retriever, bench.samples, skipped=bench.skipped)
+    print(report.markdown())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.retrieval.retriever import Retriever
+    from deepcodeseek.sources.sample_instance import SAMPLE_INSTANCE_NAME
+
+    code = _materialize(SAMPLE_INSTANCE_NAME, args.home)
+    if code:
+        return code
+    paths = instance_paths(SAMPLE_INSTANCE_NAME, args.home)
+    print("\n" + (paths.reports / "evaluation.md").read_text(encoding="utf-8"))
+    example = ("// Business rule on x_acme_hr_case, after update\n"
+               "if (current.state.changesTo('resolved')) {\n"
+               "    // tell the employee their HR case was resolved\n")
+    print("Example retrieval for:\n" + "\n".join("    " + line for line in example.splitlines()))
+    retriever = Retriever(SAMPLE_INSTANCE_NAME, args.home)
+    _explain(sys.stdout, "example", retriever.retrieve(example, scope="x_acme_hr", k=5))
+    print("\nOpen the Dagster UI on this run's history:\n"
+          "    DAGSTER_HOME=$PWD/.dagster_home .venv/bin/dagster dev -w workspace.yaml   # then http://localhost:3000")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

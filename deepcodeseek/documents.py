@@ -1,0 +1,110 @@
+"""Namespace-grouped documents: what the indexes search.
+
+One document per Script Include namespace and per form: ``jsdoc`` (its JSDoc with all
+its methods, the DeepCodeSeek paper's best index form), ``code`` (the raw script) and
+``usage`` (JSDoc plus real call sites from the instance), the last two kept for
+ablations. Each carries the metadata the serving path needs to prune by scope and
+access without opening the pipeline's database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from deepcodeseek.jsdoc.model import NamespaceDoc
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
+from deepcodeseek.store.sql_files import load_sql
+from deepcodeseek.text import split_identifier
+
+VARIANTS = ("jsdoc", "code", "usage")
+DEFAULT_VARIANT = "jsdoc"
+USAGE_EXAMPLES = 3
+USAGE_CONTEXT_LINES = 3
+
+
+@dataclass
+class DocumentsSummary:
+    namespaces: int
+    documents: int
+    by_variant: dict[str, int]
+    mean_chars: dict[str, float]
+
+
+def header(doc: NamespaceDoc, scope: str) -> str:
+    """A first line in words, so a natural-language embedder sees the name's meaning."""
+    words = " ".join(split_identifier(doc.namespace))
+    return f"{doc.api_name} ({words}) Script Include in scope {scope}"
+
+
+def jsdoc_text(doc: NamespaceDoc, scope: str) -> str:
+    return f"{header(doc, scope)}\n{doc.render()}"
+
+
+def code_text(doc: NamespaceDoc, scope: str, script: str) -> str:
+    return f"{header(doc, scope)}\n{script}"
+
+
+def usage_text(doc: NamespaceDoc, scope: str, examples: list[str]) -> str:
+    body = jsdoc_text(doc, scope)
+    if examples:
+        body += "\n// Usage examples on this instance:\n" + "\n// ---\n".join(examples)
+    return body
+
+
+def build_documents(store: InstanceStore) -> DocumentsSummary:
+    with store.connect() as con:
+        rows = fetch_dicts(con, "jsdoc/select_docs")
+        stats = {r["sys_id"]: r for r in fetch_dicts(con, "kg/select_si_stats")}
+        method_usage = defaultdict(dict)
+        for r in fetch_dicts(con, "documents/method_usage"):
+            method_usage[r["sys_id"]][r["method"]] = r["n"]
+        examples = _usage_examples(fetch_dicts(con, "kg/select_usage_sites"))
+    out: list[list] = []
+    for row in rows:
+        doc = NamespaceDoc.from_json(row["doc_json"])
+        used = method_usage.get(row["sys_id"], {})
+        methods = sorted((m.name for m in doc.methods if m.name != "initialize"),
+                         key=lambda name: (-used.get(name, 0), name))
+        stat = stats.get(row["sys_id"], {})
+        texts = {
+            "jsdoc": jsdoc_text(doc, row["scope"]),
+            "code": code_text(doc, row["scope"], row["script"]),
+            "usage": usage_text(doc, row["scope"], examples.get(row["sys_id"], [])),
+        }
+        for variant, text in texts.items():
+            out.append([
+                row["sys_id"], variant, row["name"], row["api_name"], row["scope"], row["access"],
+                row["active"], row["client_callable"], "script_include", json.dumps(methods),
+                int(stat.get("usage_count") or 0), float(stat.get("pagerank") or 0.0),
+                text, hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            ])
+    with store.transaction() as con:
+        run_sql(con, "documents/delete_all")
+        if out:
+            con.executemany(load_sql("documents/insert"), out)
+    by_variant = {v: sum(1 for r in out if r[1] == v) for v in VARIANTS}
+    mean_chars = {v: round(sum(len(r[12]) for r in out if r[1] == v) / max(1, by_variant[v]), 1) for v in VARIANTS}
+    return DocumentsSummary(namespaces=len(rows), documents=len(out), by_variant=by_variant, mean_chars=mean_chars)
+
+
+def _usage_examples(sites: list[dict]) -> dict[str, list[str]]:
+    """A few call sites per Script Include, each with the lines leading up to it."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for site in sites:
+        bucket = found[site["target_sys_id"]]
+        if len(bucket) >= USAGE_EXAMPLES or not site["caller_script"]:
+            continue
+        lines = site["caller_script"].split("\n")
+        start = max(0, site["line"] - USAGE_CONTEXT_LINES)
+        snippet = "\n".join(lines[start: site["line"] + 1]).strip()
+        if snippet and snippet not in bucket:
+            bucket.append(snippet)
+    return found
+
+
+def load_documents(store: InstanceStore, variant: str = DEFAULT_VARIANT) -> list[dict]:
+    with store.connect() as con:
+        return fetch_dicts(con, "documents/select_variant", [variant])

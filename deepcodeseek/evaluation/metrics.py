@@ -1,0 +1,59 @@
+"""Top-K accuracy, MRR and latency for one retrieval method over a benchmark."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from deepcodeseek.evaluation.benchmark import Sample
+
+KS = (1, 5, 10, 20, 40)
+MRR_AT = 40
+
+
+@dataclass
+class MethodScores:
+    method: str
+    ranks: list[int | None]  # 1-based rank of the target, None when not in the top MRR_AT
+    latencies_ms: list[float]
+    misses: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (sample id, target, top-3 returned)
+
+    @property
+    def n(self) -> int:
+        return len(self.ranks)
+
+    def top_k(self, k: int) -> float:
+        return sum(1 for r in self.ranks if r is not None and r <= k) / max(1, self.n)
+
+    def mrr(self, at: int = MRR_AT) -> float:
+        return sum(1.0 / r for r in self.ranks if r is not None and r <= at) / max(1, self.n)
+
+    def latency(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+    def row(self) -> dict:
+        row = {"method": self.method, "n": self.n}
+        row.update({f"top@{k}": round(self.top_k(k), 3) for k in KS})
+        row[f"mrr@{MRR_AT}"] = round(self.mrr(), 3)
+        row["p50_ms"] = round(self.latency(50), 2)
+        row["p95_ms"] = round(self.latency(95), 2)
+        return row
+
+
+Search = Callable[[Sample], list[str]]  # returns namespaces, best first
+
+
+def score_method(method: str, samples: list[Sample], search: Search) -> MethodScores:
+    scores = MethodScores(method=method, ranks=[], latencies_ms=[])
+    for sample in samples:
+        started = time.perf_counter()
+        returned = search(sample)
+        scores.latencies_ms.append((time.perf_counter() - started) * 1000)
+        rank = next((i for i, ns in enumerate(returned[:MRR_AT], start=1) if ns == sample.target_namespace), None)
+        scores.ranks.append(rank)
+        if rank is None or rank > 5:
+            scores.misses.append((sample.id, sample.target_namespace, returned[:3]))
+    return scores

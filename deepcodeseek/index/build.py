@@ -1,0 +1,80 @@
+"""Build steps for the vector and BM25 indexes of one instance."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from deepcodeseek.documents import DEFAULT_VARIANT, load_documents
+from deepcodeseek.index.bm25 import BM25Index
+from deepcodeseek.index.embedder import Embedder
+from deepcodeseek.index.publish import index_version, write_vector_table
+from deepcodeseek.paths import InstancePaths
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
+from deepcodeseek.store.sql_files import load_sql
+
+
+@dataclass
+class VectorIndexSummary:
+    version: str
+    rows: int
+    embedded: int
+    reused: int
+    model: str
+    dimension: int
+    device: str
+    seconds: float
+    docs_per_second: float
+
+
+def embed_with_cache(store: InstanceStore, embedder: Embedder, docs: list[dict],
+                     progress: Callable[[str], None] | None = None, batch: int = 64) -> tuple[np.ndarray, int]:
+    """Embed only documents whose text hash this model has not embedded before."""
+    with store.connect() as con:
+        cached = {r["text_hash"]: r["vector"] for r in fetch_dicts(con, "documents/select_cached_embeddings", [embedder.name])}
+    todo = sorted({d["text_hash"]: d["text"] for d in docs if d["text_hash"] not in cached}.items())
+    started = time.perf_counter()
+    new_rows = []
+    for i in range(0, len(todo), batch):
+        chunk = todo[i: i + batch]
+        vectors = embedder.embed_documents([t for _, t in chunk])
+        for (h, _), v in zip(chunk, vectors):
+            cached[h] = v
+            new_rows.append([embedder.name, h, v.tolist()])
+        if progress:
+            done = min(i + batch, len(todo))
+            rate = done / max(1e-9, time.perf_counter() - started)
+            progress(f"embedded {done}/{len(todo)} documents ({rate:.1f}/s)")
+    if new_rows:
+        with store.transaction() as con:
+            con.executemany(load_sql("documents/insert_embedding"), new_rows)
+    matrix = np.asarray([cached[d["text_hash"]] for d in docs], dtype=np.float32).reshape(len(docs), -1)
+    return matrix, len(todo)
+
+
+def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Embedder,
+                       variant: str = DEFAULT_VARIANT, progress: Callable[[str], None] | None = None) -> VectorIndexSummary:
+    started = time.perf_counter()
+    docs = load_documents(store, variant)
+    version = index_version(docs, embedder.name, variant)
+    vectors, embedded = embed_with_cache(store, embedder, docs, progress)
+    rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
+    seconds = time.perf_counter() - started
+    return VectorIndexSummary(
+        version=version, rows=rows, embedded=embedded, reused=len(docs) - embedded, model=embedder.name,
+        dimension=int(vectors.shape[1]) if len(docs) else embedder.dimension,
+        device=getattr(embedder, "device", "cpu"), seconds=seconds,
+        docs_per_second=embedded / seconds if embedded else 0.0,
+    )
+
+
+def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
+                     variant: str = DEFAULT_VARIANT) -> dict:
+    docs = load_documents(store, variant)
+    version = index_version(docs, model, variant)
+    folder = paths.version_dir(version) / "bm25"
+    BM25Index.build([d["text"] for d in docs]).save(folder)
+    return {"version": version, "documents": len(docs), "path": str(folder)}

@@ -1,0 +1,128 @@
+"""Index versions on disk and the atomic switch between them.
+
+Every build writes a complete new version (a LanceDB table ``docs_<version>`` and a
+folder ``versions/<version>/`` with the BM25 index and manifest); only then does
+``CURRENT.json`` move to it, by ``os.replace``. Readers that opened the previous
+version keep answering from it, and nobody ever sees a half-written one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+
+from deepcodeseek.paths import InstancePaths
+
+FORMAT_VERSION = "1"
+KEEP_VERSIONS = 3
+DOC_COLUMNS = ("sys_id", "namespace", "api_name", "scope", "access", "active", "client_callable",
+               "kind", "methods", "usage_count", "pagerank", "text")
+
+
+class IndexNotPublished(FileNotFoundError):
+    """The instance has no published index yet."""
+
+
+def index_version(docs: list[dict], model: str, variant: str) -> str:
+    """Same documents, model and form give the same version: rebuilding changes nothing."""
+    h = hashlib.sha256(f"{FORMAT_VERSION}|{model}|{variant}".encode())
+    for d in docs:
+        h.update(d["sys_id"].encode())
+        h.update(d["text_hash"].encode())
+        h.update(f"{d['scope']}|{d['access']}|{d['active']}|{d['usage_count']}|{d['methods']}".encode())
+    return h.hexdigest()[:16]
+
+
+def table_name(version: str) -> str:
+    return f"docs_{version}"
+
+
+def write_vector_table(paths: InstancePaths, version: str, docs: list[dict], vectors: np.ndarray,
+                       model: str, variant: str) -> int:
+    """Write the version's LanceDB table (model name and dimension in its schema metadata)."""
+    if len(docs) != len(vectors):
+        raise ValueError(f"{len(docs)} documents but {len(vectors)} vectors")
+    dim = int(vectors.shape[1]) if len(vectors) else 0
+    schema = pa.schema(
+        [pa.field(c, pa.bool_() if c in ("active", "client_callable") else
+                  pa.int32() if c == "usage_count" else pa.float64() if c == "pagerank" else pa.string())
+         for c in DOC_COLUMNS] + [pa.field("vector", pa.list_(pa.float32(), dim))],
+        metadata={"model": model, "dimension": str(dim), "variant": variant, "version": version},
+    )
+    columns = {c: [d[c] for d in docs] for c in DOC_COLUMNS}
+    columns["vector"] = list(vectors.astype(np.float32))
+    table = pa.Table.from_pydict(columns, schema=schema)
+    paths.lancedb.mkdir(parents=True, exist_ok=True)
+    db = lancedb.connect(str(paths.lancedb))
+    db.create_table(table_name(version), data=table, mode="overwrite")
+    return table.num_rows
+
+
+def open_vector_table(paths: InstancePaths, version: str):
+    return lancedb.connect(str(paths.lancedb)).open_table(table_name(version))
+
+
+def publish(paths: InstancePaths, version: str, manifest: dict) -> dict:
+    """Write the manifest, then switch ``CURRENT.json`` to this version in one rename."""
+    folder = paths.version_dir(version)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {**manifest, "version": version, "table": table_name(version), "published_at": time.time()}
+    _atomic_write_json(folder / "manifest.json", manifest)
+    _atomic_write_json(paths.current_pointer, {"version": version})
+    _prune_old_versions(paths, keep=version)
+    return manifest
+
+
+def current_manifest(paths: InstancePaths) -> dict:
+    try:
+        pointer = json.loads(paths.current_pointer.read_text(encoding="utf-8"))
+        return json.loads((paths.version_dir(pointer["version"]) / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexNotPublished(
+            f"instance {paths.instance!r} has no published index under {paths.index_root}; "
+            f"run 'deepcodeseek index --instance {paths.instance}' first"
+        ) from exc
+
+
+def _atomic_write_json(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, indent=2, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _prune_old_versions(paths: InstancePaths, keep: str) -> None:
+    """Keep the newest few versions so long-running readers of an old one keep working."""
+    root = paths.version_dir("x").parent
+    versions = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    stale = [p for p in versions if p.name != keep][KEEP_VERSIONS - 1:]
+    if not stale:
+        return
+    db = lancedb.connect(str(paths.lancedb))
+    existing = set(db.table_names())
+    for folder in stale:
+        if table_name(folder.name) in existing:
+            db.drop_table(table_name(folder.name))
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class PublishedIndex:
+    """What a reader needs from one published version, loaded into memory."""
+
+    manifest: dict
+    docs: list[dict]
+    vectors: np.ndarray

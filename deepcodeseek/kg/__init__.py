@@ -1,0 +1,1 @@
+"""The package/scope knowledge graph and the access rule it answers."""

@@ -1,0 +1,24 @@
+"""Parsing ServiceNow JavaScript: Script Include shapes, call sites and lexical tokens.
+
+Pure library code on tree-sitter; it never imports Dagster.
+"""
+
+from deepcodeseek.parsing.javascript import (
+    CallSite,
+    MethodInfo,
+    ScriptIncludeInfo,
+    analyze_script_include,
+    find_call_sites,
+    identifiers,
+    syntax_errors,
+)
+
+__all__ = [
+    "CallSite",
+    "MethodInfo",
+    "ScriptIncludeInfo",
+    "analyze_script_include",
+    "find_call_sites",
+    "identifiers",
+    "syntax_errors",
+]

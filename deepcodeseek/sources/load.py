@@ -1,0 +1,68 @@
+"""Write a source's records into the instance's DuckDB tables.
+
+A load replaces the instance's records in one transaction, so a failed load leaves the
+previous records in place. When a sys_id appears twice the most recently updated
+record wins, and the duplicate is counted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from deepcodeseek.sources.records import ReadResult, SourceRecord
+from deepcodeseek.store.duckdb_store import InstanceStore, run_sql
+from deepcodeseek.store.sql_files import load_sql
+
+
+@dataclass
+class LoadSummary:
+    script_includes: int = 0
+    scripts: int = 0
+    applications: int = 0
+    errors: int = 0
+    duplicates: int = 0
+    by_table: dict[str, int] = field(default_factory=dict)
+
+
+def dedupe(records: list[SourceRecord]) -> tuple[list[SourceRecord], int]:
+    latest: dict[str, SourceRecord] = {}
+    for r in records:
+        kept = latest.get(r.sys_id)
+        if kept is None or r.sys_updated_on >= kept.sys_updated_on:
+            latest[r.sys_id] = r
+    return list(latest.values()), len(records) - len(latest)
+
+
+def load_records(store: InstanceStore, result: ReadResult) -> LoadSummary:
+    records, duplicates = dedupe(result.records)
+    summary = LoadSummary(errors=len(result.errors), duplicates=duplicates)
+    scopes = {a.scope for a in result.applications}
+    with store.transaction() as con:
+        run_sql(con, "records/delete_all")
+        for app in result.applications:
+            run_sql(con, "records/insert_application", [app.scope, app.name, app.sys_id, app.kind, app.version, app.vendor])
+        for scope in sorted({r.scope for r in records} - scopes):
+            run_sql(con, "records/insert_application", [scope, scope, "", "sys_scope", "", ""])
+        si_rows = [
+            [r.sys_id, r.name, r.api_name, r.scope, r.access, r.client_callable, r.active,
+             r.description, r.script, r.sys_updated_on, r.content_hash, r.origin]
+            for r in records if r.is_script_include
+        ]
+        script_rows = [
+            [r.sys_id, r.table, r.name, r.scope, r.active, r.script, r.sys_updated_on,
+             r.content_hash, r.origin, json.dumps(r.extra, ensure_ascii=False)]
+            for r in records if not r.is_script_include
+        ]
+        error_rows = [[e.origin, e.record, e.message] for e in result.errors]
+        for name, rows in (("records/insert_script_include", si_rows), ("records/insert_script", script_rows),
+                           ("records/insert_source_error", error_rows)):
+            if rows:
+                con.executemany(load_sql(name), rows)
+        summary.applications = con.execute("SELECT count(*) FROM applications").fetchone()[0]
+    counts = Counter(r.table for r in records)
+    summary.script_includes = counts.get("sys_script_include", 0)
+    summary.scripts = sum(counts.values()) - summary.script_includes
+    summary.by_table = dict(sorted(counts.items()))
+    return summary

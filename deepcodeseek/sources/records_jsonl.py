@@ -1,0 +1,68 @@
+"""Reader for records JSONL (``*.jsonl`` / ``*.jsonl.gz``), the corpus interchange format.
+
+A line that is not JSON or lacks what a record needs is reported by file and line
+and skipped; the other lines are still read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from deepcodeseek.sources.records import (
+    ReadResult,
+    RecordError,
+    SourceError,
+    applications_from_records,
+    normalise,
+)
+
+
+class SourceNotFound(FileNotFoundError):
+    """The configured source path does not exist or holds no records files."""
+
+
+def records_files(path: Path) -> list[Path]:
+    """The records files at ``path``: the file itself, or every JSONL file below a folder."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise SourceNotFound(f"records path {path} does not exist")
+    files = sorted(p for p in path.rglob("*") if p.name.endswith((".jsonl", ".jsonl.gz")))
+    if not files:
+        raise SourceNotFound(f"no *.jsonl or *.jsonl.gz files under {path}")
+    return files
+
+
+def _lines(file: Path) -> Iterator[tuple[int, str]]:
+    opener = gzip.open if file.name.endswith(".gz") else open
+    with opener(file, "rt", encoding="utf-8", errors="strict") as fh:
+        yield from enumerate(fh, start=1)
+
+
+def read_records_jsonl(path: Path) -> ReadResult:
+    result = ReadResult()
+    for file in records_files(path):
+        result.files += 1
+        try:
+            for lineno, line in _lines(file):
+                if not line.strip():
+                    continue
+                origin = f"{file.name}:{lineno}"
+                try:
+                    raw = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    result.errors.append(SourceError(origin, "", f"not JSON ({exc.msg})"))
+                    continue
+                try:
+                    result.records.append(normalise(raw, origin))
+                except RecordError as exc:
+                    who = raw.get("sys_id") or raw.get("name") or "" if isinstance(raw, dict) else ""
+                    result.errors.append(SourceError(origin, str(who), str(exc)))
+        except (OSError, UnicodeDecodeError, EOFError) as exc:
+            result.errors.append(SourceError(file.name, "", f"unreadable file ({exc})"))
+    result.applications = applications_from_records(result.records)
+    return result

@@ -1,0 +1,89 @@
+"""The instance registry: which instances exist and where their records come from.
+
+It is a small JSON file under the state folder, written atomically. Dagster's sensor
+turns its entries into dynamic partitions; the CLI adds entries. The bundled sample
+instance is always registered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from deepcodeseek.paths import home_dir, validate_instance_name
+from deepcodeseek.sources.records import ReadResult
+from deepcodeseek.sources.records_jsonl import read_records_jsonl
+from deepcodeseek.sources.sample_instance import SAMPLE_INSTANCE_NAME, read_sample_instance
+
+SOURCE_KINDS = ("sample", "records")
+DEFAULT_SCHEDULE = "0 2 * * *"
+
+
+class UnknownInstance(KeyError):
+    def __str__(self) -> str:  # KeyError quotes its message; we want a plain line
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class InstanceConfig:
+    name: str
+    source: str  # one of SOURCE_KINDS
+    path: str = ""
+    schedule: str = DEFAULT_SCHEDULE
+    benchmark: str = ""  # optional benchmark JSONL for the evaluation asset
+
+    def __post_init__(self) -> None:
+        validate_instance_name(self.name)
+        if self.source not in SOURCE_KINDS:
+            raise ValueError(f"instance {self.name}: unknown source kind {self.source!r} (known: {', '.join(SOURCE_KINDS)})")
+
+
+SAMPLE_INSTANCE = InstanceConfig(name=SAMPLE_INSTANCE_NAME, source="sample")
+
+
+class InstanceRegistry:
+    def __init__(self, home: str | os.PathLike[str] | None = None):
+        self.path = home_dir(home) / "instances.json"
+
+    def _load(self) -> dict[str, InstanceConfig]:
+        if not self.path.exists():
+            return {}
+        try:
+            entries = json.loads(self.path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"instance registry {self.path} is not valid JSON: {exc}") from exc
+        return {e["name"]: InstanceConfig(**e) for e in entries}
+
+    def all(self) -> list[InstanceConfig]:
+        entries = self._load()
+        entries.setdefault(SAMPLE_INSTANCE.name, SAMPLE_INSTANCE)
+        return sorted(entries.values(), key=lambda c: c.name)
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.all()]
+
+    def get(self, name: str) -> InstanceConfig:
+        for config in self.all():
+            if config.name == name:
+                return config
+        raise UnknownInstance(f"unknown instance {name!r}: register it with 'deepcodeseek index --instance {name} --records PATH'")
+
+    def add(self, config: InstanceConfig) -> None:
+        """Add or replace an entry; the file is replaced atomically so readers never see half of it."""
+        entries = self._load()
+        entries[config.name] = config
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".instances.", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump([asdict(c) for c in sorted(entries.values(), key=lambda c: c.name)], fh, indent=2)
+        os.replace(tmp, self.path)
+
+
+def read_source(config: InstanceConfig) -> ReadResult:
+    """Read every record of an instance from its configured source."""
+    if config.source == "sample":
+        return read_sample_instance()
+    return read_records_jsonl(Path(config.path))

@@ -1,0 +1,42 @@
+"""Identifier-aware text handling shared by documents, BM25 and queries.
+
+ServiceNow code names things in camelCase, snake_case and dotted scopes
+(``x_acme_hr.HRCaseUtils.getOverdueCases``); splitting them into words lets both the
+lexical index and a natural-language embedder match ``overdue cases`` to them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*|\d+")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+STOPWORDS = frozenset(
+    "var function return this new if else for while true false null undefined the a an of to and or in is "
+    "on be it by as at with from that var let const typeof prototype type initialize".split()
+)
+
+
+def split_identifier(identifier: str) -> list[str]:
+    """``getHRCaseByID`` -> ``['get', 'hr', 'case', 'by', 'id']``."""
+    words: list[str] = []
+    for part in re.split(r"[_$.\s]+", identifier):
+        words.extend(w.lower() for w in _CAMEL.findall(part))
+    return words
+
+
+def code_tokens(text: str, keep_whole: bool = True) -> list[str]:
+    """Tokens for lexical search: whole identifiers (lower-cased) plus their word parts."""
+    tokens: list[str] = []
+    for ident in _TOKEN.findall(text):
+        parts = split_identifier(ident)
+        if keep_whole and len(parts) > 1:
+            tokens.append(ident.lower())
+        tokens.extend(p for p in parts if p not in STOPWORDS and len(p) > 1)
+    return tokens
+
+
+def last_lines(code: str, n: int) -> str:
+    """The last ``n`` non-blank lines of ``code``: the query form the paper found best."""
+    lines = [line for line in code.replace("\r\n", "\n").split("\n") if line.strip()]
+    return "\n".join(lines[-n:])

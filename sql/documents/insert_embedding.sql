@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO embedding_cache (model, text_hash, vector) VALUES (?, ?, ?);

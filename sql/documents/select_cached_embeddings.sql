@@ -1,0 +1,1 @@
+SELECT text_hash, vector FROM embedding_cache WHERE model = ?;

@@ -1,0 +1,3 @@
+DELETE FROM kg_nodes;
+DELETE FROM kg_edges;
+DELETE FROM usage_sites;

@@ -1,0 +1,1 @@
+INSERT INTO kg_edges (src, dst, kind, weight) VALUES (?, ?, ?, ?);

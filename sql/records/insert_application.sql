@@ -1,0 +1,1 @@
+INSERT INTO applications (scope, name, sys_id, kind, version, vendor) VALUES (?, ?, ?, ?, ?, ?);

@@ -1,0 +1,1 @@
+INSERT INTO source_errors (origin, record, message) VALUES (?, ?, ?);
