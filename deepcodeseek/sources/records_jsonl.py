@@ -15,6 +15,7 @@ from deepcodeseek.sources.records import (
     ReadResult,
     RecordError,
     SourceError,
+    SourceRecord,
     applications_from_records,
     normalise,
 )
@@ -66,3 +67,25 @@ def read_records_jsonl(path: Path) -> ReadResult:
             result.errors.append(SourceError(file.name, "", f"unreadable file ({exc})"))
     result.applications = applications_from_records(result.records)
     return result
+
+
+def record_to_json(record: SourceRecord) -> dict:
+    """The records-JSONL form of a record (the fields the reader understands)."""
+    return {
+        "table": record.table, "sys_id": record.sys_id, "name": record.name, "api_name": record.api_name,
+        "scope": record.scope, "sys_scope": record.scope, "access": record.access,
+        "client_callable": "true" if record.client_callable else "false",
+        "active": "true" if record.active else "false", "description": record.description,
+        "sys_updated_on": record.sys_updated_on, "script": record.script, "extra": record.extra,
+    }
+
+
+def write_records_jsonl(records: list[SourceRecord], path: Path) -> int:
+    """Write records as gzipped or plain JSONL (by the file name); returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record_to_json(record), ensure_ascii=False) + "\n")
+    return len(records)

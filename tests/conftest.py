@@ -1,0 +1,41 @@
+"""Shared fixtures: a private state folder per test and one built sample instance per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+os.environ.setdefault("DEEPCODESEEK_ENV", "ci")  # offline resources: no LLM, CPU embedder
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, skipping the test with a clear reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared corpus is not checked out beside the project")
+    return path
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh DEEPCODESEEK_HOME for one test."""
+    monkeypatch.setenv("DEEPCODESEEK_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory) -> Path:
+    """The bundled sample instance, materialised once through Dagster; returns its home."""
+    from dagster import DagsterInstance
+
+    from dagster_project.run import materialize_instance
+
+    home = tmp_path_factory.mktemp("sample-home")
+    result = materialize_instance("sample", home=str(home), instance=DagsterInstance.ephemeral())
+    assert result.success
+    return home

@@ -1,0 +1,51 @@
+"""The knowledge graph's access answer agrees with the serving path's rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from deepcodeseek.jsdoc.generate import generate_jsdoc
+from deepcodeseek.kg.access import admission_rule
+from deepcodeseek.kg.build import build_knowledge_graph, callable_from
+from deepcodeseek.sources.load import load_records
+from deepcodeseek.sources.sample_instance import read_sample_instance
+from deepcodeseek.store import InstanceStore
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> InstanceStore:
+    store = InstanceStore(tmp_path_factory.mktemp("kg") / "records.duckdb")
+    load_records(store, read_sample_instance())
+    generate_jsdoc(store)
+    build_knowledge_graph(store)
+    return store
+
+
+def test_access_rule():
+    assert admission_rule("x_a", "x_a", "package_private", True) == "same scope"
+    assert admission_rule("x_b", "x_a", "public", True) == "public"
+    assert admission_rule("x_b", "x_a", "package_private", True) is None
+    assert admission_rule("x_a", "x_a", "public", False) is None
+
+
+def test_sql_and_python_rules_agree(store):
+    with store.connect(read_only=True) as con:
+        sis = con.execute("SELECT sys_id, scope, access, active FROM script_includes").fetchall()
+        scopes = [r[0] for r in con.execute("SELECT scope FROM applications").fetchall()]
+    for scope in scopes:
+        from_sql = {r["sys_id"] for r in callable_from(store, scope)}
+        from_rule = {sid for sid, s, a, act in sis if admission_rule(scope, s, a, act)}
+        assert from_sql == from_rule, scope
+    private = [sid for sid, s, a, act in sis if a == "package_private"]
+    assert private, "the sample instance has package-private Script Includes"
+
+
+def test_graph_has_usage_extends_and_no_dangling_edges(store):
+    with store.connect(read_only=True) as con:
+        kinds = dict(con.execute("SELECT kind, count(*) FROM kg_edges GROUP BY kind").fetchall())
+        dangling = con.execute("SELECT count(*) FROM kg_edges e LEFT JOIN kg_nodes n ON n.node_id = e.dst "
+                               "WHERE n.node_id IS NULL").fetchone()[0]
+        ajax = con.execute("SELECT count(*) FROM usage_sites WHERE kind = 'ajax'").fetchone()[0]
+        ranked = con.execute("SELECT count(*) FROM kg_nodes WHERE kind = 'script_include' AND pagerank > 0").fetchone()[0]
+    assert kinds["calls"] > 50 and kinds["has_method"] > 100 and kinds["extends"] >= 3 and kinds["owns"] >= 30
+    assert dangling == 0 and ajax >= 3 and ranked > 10

@@ -1,0 +1,51 @@
+"""The code location loads, and its definitions follow the project's conventions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from dagster import AssetKey
+
+from dagster_project.definitions import all_assets, defs
+from dagster_project.gpu import GPU_POOL
+
+EXPECTED_ASSETS = {
+    "source_records", "jsdoc_summaries", "knowledge_graph", "namespace_documents", "vector_index",
+    "bm25_index", "published_index", "evaluation_report",
+}
+
+
+def test_definitions_load_and_job_resolves():
+    repo = defs.get_repository_def()
+    assert {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()} == EXPECTED_ASSETS
+    job = defs.resolve_job_def("index_instance")
+    assert job.partitions_def is not None and job.partitions_def.name == "servicenow_instances"
+    assert defs.resolve_schedule_def("nightly_reindex").cron_schedule == "0 2 * * *"
+    assert defs.resolve_sensor_def("instance_registry_sensor") is not None
+
+
+def test_every_asset_has_group_kinds_and_description():
+    for assets_def in all_assets:
+        key = assets_def.key
+        spec = next(iter(assets_def.specs))
+        assert spec.group_name and spec.group_name != "default", key
+        assert spec.kinds, key
+        assert spec.description, key
+        assert assets_def.partitions_def.name == "servicenow_instances", key
+
+
+def test_embedding_asset_is_gpu_pinned():
+    vector = next(a for a in all_assets if a.key == AssetKey("vector_index"))
+    node = vector.node_def
+    assert node.pool == GPU_POOL
+    k8s = json.loads(node.tags["dagster-k8s/config"])  # Dagster keeps dict tags as JSON
+    assert k8s["container_config"]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+
+
+def test_query_path_never_imports_dagster():
+    code = ("import sys, deepcodeseek.cli, deepcodeseek.retrieval.retriever, deepcodeseek.index.publish;"
+            "print('dagster' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
