@@ -67,6 +67,7 @@ class Retriever:
         self.embedder = embedder or SentenceTransformerEmbedder(self.model_name)
         if self.embedder.name != self.model_name:
             raise ValueError(f"index was built with {self.model_name}, embedder is {self.embedder.name}")
+        self._admitted_by_scope: dict[str | None, np.ndarray] = {}
         self._scorers: dict[str, Callable[[Query], dict[str, np.ndarray]]] = {
             "dense": self._dense, "bm25": self._bm25, "hybrid": self._hybrid,
         }
@@ -90,15 +91,21 @@ class Retriever:
         admitted = self._admitted(scope)
         score = np.where(admitted, score, -np.inf)
         top = _top_k(score, k)
-        results = [self._result(i, float(score[i]), signals, query, scope) for i in top if np.isfinite(score[i])]
+        context_words = set(code_tokens(query.text(lines_before=20)))
+        results = [self._result(i, float(score[i]), signals, context_words, scope) for i in top if np.isfinite(score[i])]
         elapsed = (time.perf_counter() - started) * 1000
         for r in results:
             r.evidence["latency_ms"] = round(elapsed, 3)
         return results
 
     def _admitted(self, scope: str | None) -> np.ndarray:
-        return np.array([admission_rule(scope, d["scope"], d["access"], d["active"]) is not None
-                         for d in self.docs], dtype=bool)
+        """Which documents code in ``scope`` may call; computed once per scope, then reused."""
+        mask = self._admitted_by_scope.get(scope)
+        if mask is None:
+            mask = np.array([admission_rule(scope, d["scope"], d["access"], d["active"]) is not None
+                             for d in self.docs], dtype=bool)
+            self._admitted_by_scope[scope] = mask
+        return mask
 
     def _dense(self, query: Query) -> dict[str, np.ndarray]:
         sims = self.vectors @ self.embedder.embed_query(query.text())
@@ -115,18 +122,18 @@ class Retriever:
         fused = _rrf(dense) + _rrf(lexical, has_signal=lexical > 0)
         return {"score": fused, "dense": dense, "bm25": lexical}
 
-    def _result(self, i: int, score: float, signals: dict[str, np.ndarray], query: Query, scope: str | None) -> Result:
+    def _result(self, i: int, score: float, signals: dict[str, np.ndarray], context_words: set[str],
+                scope: str | None) -> Result:
         doc = self.docs[i]
-        methods, matched = self._likely_methods(doc, query)
+        methods, matched = self._likely_methods(doc, context_words)
         evidence = {name: round(float(values[i]), 6) for name, values in signals.items()}
         evidence["matched_method"] = matched
         evidence["scope_rule"] = admission_rule(scope, doc["scope"], doc["access"], doc["active"])
         evidence["usage_count"] = int(doc["usage_count"])
         return Result(doc["namespace"], doc["api_name"], doc["scope"], methods, score, evidence)
 
-    def _likely_methods(self, doc: dict, query: Query, limit: int = 5) -> tuple[list[str], str | None]:
+    def _likely_methods(self, doc: dict, words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
         """Methods whose name words the query context mentions first, then the most used."""
-        words = set(code_tokens(query.text(lines_before=20)))
         overlap = {m: len(w & words) for m, w in doc["method_words"].items()}
         ranked = sorted(doc["methods"], key=lambda m: -overlap[m])  # stable: usage order breaks ties
         matched = ranked[0] if ranked and overlap[ranked[0]] > 0 else None

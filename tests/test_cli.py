@@ -1,0 +1,83 @@
+"""The CLI contract that later checks call: index, retrieve, and clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deepcodeseek.sources.records_jsonl import write_records_jsonl
+from deepcodeseek.sources.sample_instance import read_sample_instance
+
+
+def run_cli(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {"DEEPCODESEEK_HOME": str(home), "DEEPCODESEEK_ENV": "ci", "HF_HUB_OFFLINE": "1",
+           "PATH": "/usr/bin:/bin", "HOME": str(home.parent)}
+    return subprocess.run([sys.executable, "-m", "deepcodeseek.cli", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory) -> Path:
+    """An instance registered from a folder of records JSONL and indexed by the CLI."""
+    root = tmp_path_factory.mktemp("cli")
+    write_records_jsonl(read_sample_instance().records, root / "records" / "acme.jsonl")
+    done = run_cli("index", "--instance", "acme-dev", "--records", str(root / "records"), home=root / "home")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return root / "home"
+
+
+def test_retrieve_writes_one_json_line_per_query(indexed, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "q1", "code_before": "var tag = current.getValue('asset_tag');\nif (!", "scope": "x_acme_itam"},
+        {"id": "q2", "code_before": "// retry the outbound call with backoff\nvar policy = new ",
+         "code_after": "policy.execute(fn);", "scope": "x_acme_integ"},
+    ]) + "\n")
+    done = run_cli("retrieve", "--instance", "acme-dev", "--queries", str(queries), "--k", "40", home=indexed)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["q1", "q2"]
+    for line in lines:
+        assert 1 <= len(line["results"]) <= 40
+        first = line["results"][0]
+        assert set(first) == {"namespace", "api_name", "methods", "score"}
+        scores = [r["score"] for r in line["results"]]
+        assert scores == sorted(scores, reverse=True)
+    assert "validateAssetTag" in [r["namespace"] for r in lines[0]["results"][:3]]
+    assert lines[0]["results"][0]["api_name"].endswith("." + lines[0]["results"][0]["namespace"])
+
+    for method in ("bm25", "dense"):
+        done = run_cli("retrieve", "--instance", "acme-dev", "--queries", str(queries), "--k", "5",
+                       "--method", method, home=indexed)
+        assert done.returncode == 0 and len(done.stdout.splitlines()) == 2
+
+
+def test_explain_prints_signals_and_scope_rule(indexed, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"id": 1, "code_before": "var ga = new GlideAjax('", "scope": "x_acme_hr"}) + "\n")
+    done = run_cli("retrieve", "--instance", "acme-dev", "--queries", str(queries), "--explain", home=indexed)
+    assert done.returncode == 0 and "scope rule:" in done.stdout and "bm25=" in done.stdout
+
+
+@pytest.mark.parametrize("setup, args, message", [
+    (None, ["retrieve", "--instance", "nope", "--queries", "Q"], "nope"),
+    (None, ["retrieve", "--instance", "acme-dev", "--queries", "missing.jsonl"], "missing.jsonl"),
+    ('{"id": 1, "code_before": "x"}\nnot json\n', ["retrieve", "--instance", "acme-dev", "--queries", "Q"], "Q:2: not JSON"),
+    (None, ["retrieve", "--instance", "acme-dev", "--queries", "Q", "--method", "magic"], "unknown method"),
+    (None, ["index", "--instance", "ghost"], "unknown instance 'ghost'"),
+    (None, ["index", "--instance", "Bad Name!", "--records", "."], "invalid instance name"),
+    (None, ["index", "--instance", "x", "--records", "/no/such/dir"], "/no/such/dir"),
+])
+def test_bad_input_is_one_line_and_non_zero(indexed, tmp_path, setup, args, message):
+    q = tmp_path / "Q"
+    q.write_text(setup if setup is not None else '{"id": 1, "code_before": "var a;"}\n')
+    args = [str(q) if a == "Q" else a for a in args]
+    done = run_cli(*args, home=indexed, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr

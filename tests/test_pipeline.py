@@ -1,0 +1,82 @@
+"""Every asset of the sample instance, materialised in-process through Dagster."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import DagsterInstance
+
+from dagster_project.run import materialize_instance
+from deepcodeseek.index.publish import current_manifest
+from deepcodeseek.paths import instance_paths
+from deepcodeseek.retrieval.retriever import Retriever
+from deepcodeseek.store import InstanceStore
+
+
+def _metadata(result, asset: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        if event.materialization.asset_key.to_user_string() == asset:
+            return {k: v.value for k, v in event.materialization.metadata.items()}
+    raise AssertionError(f"{asset} was not materialised")
+
+
+def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
+    paths = instance_paths("sample", built_sample)
+    manifest = current_manifest(paths)
+    assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
+    with InstanceStore(paths.database).connect(read_only=True) as con:
+        sis = con.execute("SELECT count(*) FROM script_includes").fetchone()[0]
+        docs = con.execute("SELECT count(DISTINCT sys_id) FROM documents").fetchone()[0]
+    assert manifest["documents"] == docs == sis
+    report = (paths.reports / "evaluation.md").read_text()
+    assert "| hybrid" in report and "| bm25" in report and "top@40" in report
+
+
+def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sample):
+    before = current_manifest(instance_paths("sample", built_sample))["version"]
+    result = materialize_instance("sample", home=str(built_sample), instance=DagsterInstance.ephemeral())
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks), [(c.check_name, c.metadata) for c in checks if not c.passed]
+    jsdoc = _metadata(result, "jsdoc_summaries")
+    assert jsdoc["generated"] == 0 and jsdoc["reused"] == jsdoc["script_includes"] > 0
+    vectors = _metadata(result, "vector_index")
+    assert vectors["embedded"] == 0 and vectors["version"] == before
+    evaluation = _metadata(result, "evaluation_report")
+    assert evaluation["samples"] >= 30
+    assert evaluation["hybrid/top@5"] >= evaluation["bm25/top@5"] - 0.05
+
+
+QUERIES = [
+    # (code_before, scope, expected namespace): intent without the answer's name
+    ("""(function executeRule(current, previous) {
+    // the laptop was returned: check the asset tag format before we update the CMDB
+    var tag = current.getValue('asset_tag');
+    if (!""", "x_acme_itam", "validateAssetTag"),
+    ("""function onChange(control, oldValue, newValue, isLoading) {
+    if (isLoading || newValue === '') return;
+    // ask the server for the HR case summary of the selected case
+    var ga = new GlideAjax('""", "x_acme_hr", "HRCaseAjax"),
+]
+
+
+def test_retriever_ranks_the_expected_namespace_in_the_top_3(built_sample):
+    retriever = Retriever("sample", str(built_sample))
+    for code_before, scope, expected in QUERIES:
+        results = retriever.retrieve(code_before, scope=scope, k=10)
+        names = [r.namespace for r in results]
+        assert expected in names[:3], (expected, names[:5])
+        top = results[names.index(expected)]
+        assert top.methods and top.evidence["scope_rule"] in {"same scope", "public"}
+
+
+def test_package_private_apis_are_pruned_outside_their_scope(built_sample):
+    retriever = Retriever("sample", str(built_sample))
+    private = {d["namespace"]: d["scope"] for d in retriever.docs if d["access"] == "package_private"}
+    assert private
+    name, scope = next(iter(private.items()))
+    other = next(d["scope"] for d in retriever.docs if d["scope"] != scope)
+    inside = [r.namespace for r in retriever.retrieve(f"var x = new {name}();", scope=scope, k=40)]
+    outside = [r.namespace for r in retriever.retrieve(f"var x = new {name}();", scope=other, k=40)]
+    assert name in inside and name not in outside
+    assert json.dumps([r.as_dict() for r in retriever.retrieve("var a = 1;", k=3)])
