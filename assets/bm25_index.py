@@ -9,7 +9,8 @@ from deepcodeseek.index.build import build_bm25_index
 
 @asset(partitions_def=servicenow_instances, group_name="index", deps=["namespace_documents"], kinds={"python"})
 def bm25_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource) -> MaterializeResult:
-    """Identifier-aware BM25 index, stored inside the index version it belongs to."""
+    """Identifier-aware BM25 over documents and over usage contexts, inside the version they belong to."""
     name = context.partition_key
     built = build_bm25_index(home.store(name), home.paths(name), embedder.model)
-    return MaterializeResult(metadata={"version": built["version"], "documents": built["documents"]})
+    return MaterializeResult(metadata={"version": built["version"], "documents": built["documents"],
+                                       "usage_contexts": built["usage_contexts"]})

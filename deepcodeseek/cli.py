@@ -156,7 +156,9 @@ def _explain(out, qid, results) -> None:
     out.write(f"query {qid}\n")
     for rank, r in enumerate(results, start=1):
         ev = r.evidence
-        signals = ", ".join(f"{k}={ev[k]:.3f}" for k in ("dense", "bm25") if k in ev)
+        signals = ", ".join(f"{k}={ev[k]:.3f}" for k in ("dense", "bm25", "votes") if k in ev)
+        if ev.get("voters"):
+            signals += f" from {int(ev['voters'])} similar call sites"
         out.write(f"  {rank:>2}. {r.api_name:<40} score={r.score:.4f}  [{signals}]\n")
         out.write(f"      scope rule: {ev.get('scope_rule')}; likely methods: {', '.join(r.methods[:3]) or '-'}"
                   f"{'; matched ' + ev['matched_method'] if ev.get('matched_method') else ''}\n")

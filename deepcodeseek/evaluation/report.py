@@ -52,15 +52,22 @@ class EvaluationReport:
         return flat
 
 
+def source_scripts(sample: Sample) -> frozenset[str]:
+    """The script a mined sample came from: its own call sites must not vote for it."""
+    return frozenset([sample.source.split(":", 1)[1]]) if sample.source.startswith("mined:") else frozenset()
+
+
 def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ...] = METHODS,
              skipped: list[str] | None = None) -> EvaluationReport:
     """Score each method over the same samples; BM25 is always included as the baseline."""
     methods = tuple(dict.fromkeys([*methods, BASELINE]))
-    retriever.warm_up()
+    for method in methods:
+        retriever.warm_up(method)
     scores = []
     for method in methods:
         def search(sample: Sample, method=method) -> list[str]:
-            results = retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope, k=40, method=method)
+            results = retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope, k=40,
+                                         method=method, exclude_callers=source_scripts(sample))
             return [r.namespace for r in results]
         scores.append(score_method(method, samples, search))
     return EvaluationReport(scores=scores, samples=len(samples), skipped=list(skipped or []))

@@ -10,9 +10,12 @@ import numpy as np
 
 from deepcodeseek.documents import DEFAULT_VARIANT, load_documents
 from deepcodeseek.index.bm25 import BM25Index
+from deepcodeseek.index.contexts import UsageContext, contexts_digest, load_usage_contexts, write_contexts
 from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.index.publish import index_version, write_vector_table
 from deepcodeseek.paths import InstancePaths
+
+CONTEXTS_FILE = "usage_contexts.parquet"
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.store.sql_files import load_sql
 
@@ -55,11 +58,17 @@ def embed_with_cache(store: InstanceStore, embedder: Embedder, docs: list[dict],
     return matrix, len(todo)
 
 
+def current_version(store: InstanceStore, model: str, variant: str = DEFAULT_VARIANT) -> tuple[str, list[dict], list[UsageContext]]:
+    """The version the instance's current documents and usage contexts make, with both."""
+    docs = load_documents(store, variant)
+    contexts = load_usage_contexts(store)
+    return index_version(docs, model, variant, contexts_digest(contexts)), docs, contexts
+
+
 def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Embedder,
                        variant: str = DEFAULT_VARIANT, progress: Callable[[str], None] | None = None) -> VectorIndexSummary:
     started = time.perf_counter()
-    docs = load_documents(store, variant)
-    version = index_version(docs, embedder.name, variant)
+    version, docs, _ = current_version(store, embedder.name, variant)
     vectors, embedded = embed_with_cache(store, embedder, docs, progress)
     rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
     seconds = time.perf_counter() - started
@@ -73,8 +82,11 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
 
 def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
                      variant: str = DEFAULT_VARIANT) -> dict:
-    docs = load_documents(store, variant)
-    version = index_version(docs, model, variant)
-    folder = paths.version_dir(version) / "bm25"
-    BM25Index.build([d["text"] for d in docs]).save(folder)
-    return {"version": version, "documents": len(docs), "path": str(folder)}
+    """BM25 over the documents, and over the usage contexts that feed neighbour votes."""
+    version, docs, contexts = current_version(store, model, variant)
+    folder = paths.version_dir(version)
+    BM25Index.build([d["text"] for d in docs]).save(folder / "bm25")
+    write_contexts(contexts, folder / CONTEXTS_FILE)
+    if contexts:
+        BM25Index.build([c.text for c in contexts]).save(folder / "contexts_bm25")
+    return {"version": version, "documents": len(docs), "usage_contexts": len(contexts), "path": str(folder)}

@@ -33,9 +33,9 @@ class IndexNotPublished(FileNotFoundError):
     """The instance has no published index yet."""
 
 
-def index_version(docs: list[dict], model: str, variant: str) -> str:
-    """Same documents, model and form give the same version: rebuilding changes nothing."""
-    h = hashlib.sha256(f"{FORMAT_VERSION}|{model}|{variant}".encode())
+def index_version(docs: list[dict], model: str, variant: str, contexts_digest: str = "") -> str:
+    """Same documents, usage contexts, model and form give the same version: rebuilding changes nothing."""
+    h = hashlib.sha256(f"{FORMAT_VERSION}|{model}|{variant}|{contexts_digest}".encode())
     for d in docs:
         h.update(d["sys_id"].encode())
         h.update(d["text_hash"].encode())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from deepcodeseek.documents import DEFAULT_VARIANT, load_documents
-from deepcodeseek.index.publish import index_version, open_vector_table, publish
+from deepcodeseek.documents import DEFAULT_VARIANT
+from deepcodeseek.index.build import current_version
+from deepcodeseek.index.publish import open_vector_table, publish
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.store.duckdb_store import InstanceStore
 
@@ -13,8 +14,7 @@ class IncompleteIndex(RuntimeError):
 
 
 def release_index(store: InstanceStore, paths: InstancePaths, model: str, variant: str = DEFAULT_VARIANT) -> dict:
-    docs = load_documents(store, variant)
-    version = index_version(docs, model, variant)
+    version, docs, contexts = current_version(store, model, variant)
     try:
         table = open_vector_table(paths, version)
     except (FileNotFoundError, ValueError) as exc:
@@ -31,5 +31,6 @@ def release_index(store: InstanceStore, paths: InstancePaths, model: str, varian
         "dimension": int(metadata.get(b"dimension", b"0")),
         "variant": variant,
         "documents": len(docs),
+        "usage_contexts": len(contexts),
         "scopes": sorted({d["scope"] for d in docs}),
     })

@@ -1,31 +1,40 @@
 """The serving path: a loaded index that answers in milliseconds.
 
 A :class:`Retriever` opens an instance's published index version once (vectors and
-document metadata from LanceDB into memory, the BM25 index from its folder) and then
-answers queries without touching the pipeline's DuckDB file. Candidates are pruned by
-the scope/access rule before ranking; every result says which signals ranked it.
+document metadata from LanceDB, the BM25 indexes and usage contexts from the version
+folder) and answers queries without touching the pipeline's DuckDB file. Candidates
+are pruned by the scope/access rule before ranking; every result says which signals
+ranked it.
+
+Methods:
+- ``fusion`` (default): BM25 over JSDoc documents plus usage-neighbour votes, summed
+  after max-normalisation. No neural model on the query path, so it is fast on CPU.
+- ``hybrid``: reciprocal rank fusion of dense (embedder) and BM25 ranks.
+- ``dense``, ``bm25``, ``votes``: single signals, for ablations and baselines.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from deepcodeseek.index.bm25 import BM25Index
+from deepcodeseek.index.build import CONTEXTS_FILE
+from deepcodeseek.index.contexts import read_contexts
 from deepcodeseek.index.embedder import Embedder, SentenceTransformerEmbedder
 from deepcodeseek.index.publish import current_manifest, open_vector_table
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
 from deepcodeseek.retrieval.query import Query
+from deepcodeseek.retrieval.signals import max_normalised, neighbour_votes, rrf, top_k
 from deepcodeseek.text import code_tokens, split_identifier
 
-RRF_K = 60
-METHODS = ("hybrid", "dense", "bm25")
-DEFAULT_METHOD = "hybrid"
+METHODS = ("fusion", "hybrid", "dense", "bm25", "votes")
+DEFAULT_METHOD = "fusion"
+FUSION_WEIGHTS = {"bm25": 1.0, "votes": 0.7, "prior": 0.2}  # chosen on the sample and corpus benchmarks (README)
 
 
 class UnknownMethod(ValueError):
@@ -55,6 +64,7 @@ class Retriever:
     def __init__(self, instance: str, home: str | None = None, embedder: Embedder | None = None):
         self.paths: InstancePaths = instance_paths(instance, home)
         self.manifest = current_manifest(self.paths)
+        folder = self.paths.version_dir(self.manifest["version"])
         table = open_vector_table(self.paths, self.manifest["version"]).to_arrow()
         self.model_name = table.schema.metadata[b"model"].decode()
         columns = table.to_pydict()
@@ -63,40 +73,93 @@ class Retriever:
         for d in self.docs:
             d["methods"] = json.loads(d["methods"])
             d["method_words"] = {m: set(split_identifier(m)) for m in d["methods"]}
-        self.bm25 = BM25Index.load(self.paths.version_dir(self.manifest["version"]) / "bm25")
-        self.embedder = embedder or SentenceTransformerEmbedder(self.model_name)
-        if self.embedder.name != self.model_name:
-            raise ValueError(f"index was built with {self.model_name}, embedder is {self.embedder.name}")
+        self.bm25 = BM25Index.load(folder / "bm25")
+        by_sys_id = {d["sys_id"]: i for i, d in enumerate(self.docs)}
+        contexts = [c for c in read_contexts(folder / CONTEXTS_FILE) if c.target_sys_id in by_sys_id]
+        self.context_targets = np.array([by_sys_id[c.target_sys_id] for c in contexts], dtype=np.int64)
+        self.context_callers = np.array([c.caller_sys_id for c in contexts], dtype=object)
+        self.contexts_bm25 = BM25Index.load(folder / "contexts_bm25") if contexts else None
+        self._embedder = embedder
+        self.fusion_weights = dict(FUSION_WEIGHTS)
+        usage = np.log1p(np.array([d["usage_count"] for d in self.docs], dtype=np.float64))
+        self.prior = max_normalised(usage)  # graph prior: how much the instance uses each namespace
         self._admitted_by_scope: dict[str | None, np.ndarray] = {}
-        self._scorers: dict[str, Callable[[Query], dict[str, np.ndarray]]] = {
-            "dense": self._dense, "bm25": self._bm25, "hybrid": self._hybrid,
-        }
+        self._scorers = {"fusion": self._fusion, "hybrid": self._hybrid, "dense": self._dense,
+                         "bm25": self._bm25, "votes": self._votes}
 
     @property
     def version(self) -> str:
         return self.manifest["version"]
 
-    def warm_up(self) -> None:
-        """Load the model and run one query so the first real query is not the slow one."""
-        self.retrieve("var gr = new GlideRecord('incident');", k=1)
+    @property
+    def embedder(self) -> Embedder:
+        """Loaded on first use: the default method needs no neural model on the query path."""
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(self.model_name)
+        if self._embedder.name != self.model_name:
+            raise ValueError(f"index was built with {self.model_name}, embedder is {self._embedder.name}")
+        return self._embedder
+
+    def warm_up(self, method: str = DEFAULT_METHOD) -> None:
+        """Load what ``method`` needs and run one query, so the first real query is not the slow one."""
+        self.retrieve("var gr = new GlideRecord('incident');", k=1, method=method)
 
     def retrieve(self, code_before: str, code_after: str | None = None, scope: str | None = None,
-                 k: int = 10, method: str = DEFAULT_METHOD) -> list[Result]:
+                 k: int = 10, method: str = DEFAULT_METHOD,
+                 exclude_callers: frozenset[str] = frozenset()) -> list[Result]:
+        """Rank the namespaces that code in ``scope`` may call next.
+
+        ``exclude_callers`` hides the usage contexts of those scripts from the votes;
+        evaluation uses it so a sample never votes for itself.
+        """
         if method not in self._scorers:
             raise UnknownMethod(f"unknown method {method!r} (known: {', '.join(self._scorers)})")
-        query = Query(code_before, code_after, scope)
         started = time.perf_counter()
-        signals = self._scorers[method](query)
-        score = signals.pop("score")
-        admitted = self._admitted(scope)
-        score = np.where(admitted, score, -np.inf)
-        top = _top_k(score, k)
+        query = Query(code_before, code_after, scope)
+        signals = self._scorers[method](query, exclude_callers)
+        score = np.where(self._admitted(scope), signals.pop("score"), -np.inf)
         context_words = set(code_tokens(query.text(lines_before=20)))
-        results = [self._result(i, float(score[i]), signals, context_words, scope) for i in top if np.isfinite(score[i])]
-        elapsed = (time.perf_counter() - started) * 1000
+        results = [self._result(i, float(score[i]), signals, context_words, scope)
+                   for i in top_k(score, k) if np.isfinite(score[i])]
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
         for r in results:
-            r.evidence["latency_ms"] = round(elapsed, 3)
+            r.evidence["latency_ms"] = elapsed
         return results
+
+    # -- signals ---------------------------------------------------------------------
+
+    def _dense(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        sims = self.vectors @ self.embedder.embed_query(query.text())
+        return {"score": sims, "dense": sims}
+
+    def _bm25(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        scores = self.bm25.scores(query.text())
+        return {"score": scores, "bm25": scores}
+
+    def _votes(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        if self.contexts_bm25 is None:
+            zeros = np.zeros(len(self.docs))
+            return {"score": zeros, "votes": zeros, "voters": zeros}
+        scores = self.contexts_bm25.scores(query.text())
+        if exclude:
+            scores = np.where(np.isin(self.context_callers, list(exclude)), 0.0, scores)
+        votes, voters = neighbour_votes(scores, self.context_targets, len(self.docs))
+        return {"score": votes, "votes": votes, "voters": voters}
+
+    def _hybrid(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        dense = self._dense(query)["dense"]
+        lexical = self._bm25(query)["bm25"]
+        return {"score": rrf(dense) + rrf(lexical, has_signal=lexical > 0), "dense": dense, "bm25": lexical}
+
+    def _fusion(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        lexical = self._bm25(query)["bm25"]
+        votes = self._votes(query, exclude)
+        w = self.fusion_weights
+        score = (w["bm25"] * max_normalised(lexical) + w["votes"] * max_normalised(votes["votes"])
+                 + w["prior"] * self.prior)
+        return {"score": score, "bm25": lexical, "votes": votes["votes"], "voters": votes["voters"]}
+
+    # -- results ---------------------------------------------------------------------
 
     def _admitted(self, scope: str | None) -> np.ndarray:
         """Which documents code in ``scope`` may call; computed once per scope, then reused."""
@@ -107,51 +170,20 @@ class Retriever:
             self._admitted_by_scope[scope] = mask
         return mask
 
-    def _dense(self, query: Query) -> dict[str, np.ndarray]:
-        sims = self.vectors @ self.embedder.embed_query(query.text())
-        return {"score": sims, "dense": sims}
-
-    def _bm25(self, query: Query) -> dict[str, np.ndarray]:
-        scores = self.bm25.scores(query.text())
-        return {"score": scores, "bm25": scores}
-
-    def _hybrid(self, query: Query) -> dict[str, np.ndarray]:
-        """Reciprocal rank fusion of dense and lexical ranks: robust to their score scales."""
-        dense = self._dense(query)["dense"]
-        lexical = self._bm25(query)["bm25"]
-        fused = _rrf(dense) + _rrf(lexical, has_signal=lexical > 0)
-        return {"score": fused, "dense": dense, "bm25": lexical}
-
     def _result(self, i: int, score: float, signals: dict[str, np.ndarray], context_words: set[str],
                 scope: str | None) -> Result:
         doc = self.docs[i]
-        methods, matched = self._likely_methods(doc, context_words)
+        methods, matched = _likely_methods(doc, context_words)
         evidence = {name: round(float(values[i]), 6) for name, values in signals.items()}
         evidence["matched_method"] = matched
         evidence["scope_rule"] = admission_rule(scope, doc["scope"], doc["access"], doc["active"])
         evidence["usage_count"] = int(doc["usage_count"])
         return Result(doc["namespace"], doc["api_name"], doc["scope"], methods, score, evidence)
 
-    def _likely_methods(self, doc: dict, words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
-        """Methods whose name words the query context mentions first, then the most used."""
-        overlap = {m: len(w & words) for m, w in doc["method_words"].items()}
-        ranked = sorted(doc["methods"], key=lambda m: -overlap[m])  # stable: usage order breaks ties
-        matched = ranked[0] if ranked and overlap[ranked[0]] > 0 else None
-        return ranked[:limit], matched
 
-
-def _rrf(scores: np.ndarray, has_signal: np.ndarray | None = None) -> np.ndarray:
-    ranks = np.empty(len(scores), dtype=np.float64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-    fused = 1.0 / (RRF_K + ranks)
-    if has_signal is not None:
-        fused = np.where(has_signal, fused, 0.0)
-    return fused
-
-
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.array([], dtype=int)
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
+def _likely_methods(doc: dict, words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
+    """Methods whose name words the query context mentions first, then the most used."""
+    overlap = {m: len(w & words) for m, w in doc["method_words"].items()}
+    ranked = sorted(doc["methods"], key=lambda m: -overlap[m])  # stable: usage order breaks ties
+    matched = ranked[0] if ranked and overlap[ranked[0]] > 0 else None
+    return ranked[:limit], matched

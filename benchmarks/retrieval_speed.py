@@ -1,0 +1,123 @@
+"""Index build time per namespace and query latency per method, against BM25 in the same run.
+
+Usage:
+    .venv/bin/python benchmarks/retrieval_speed.py                       # bundled sample instance
+    .venv/bin/python benchmarks/retrieval_speed.py --records ../shared/corpus --instance corpus
+
+It builds the instance from scratch in a temporary state folder (through the same
+Dagster assets as `deepcodeseek index`), then times queries with the model loaded.
+Queries are the instance's benchmark samples (the bundled one, or samples mined from
+the instance's call sites).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("DEEPCODESEEK_ENV", "ci")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def build(instance: str, records: str | None, home: Path) -> dict:
+    from dagster import DagsterInstance
+
+    from dagster_project.run import materialize_instance
+    from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+
+    if records:
+        InstanceRegistry(str(home)).add(InstanceConfig(name=instance, source="records", path=str(Path(records).resolve())))
+    started = time.perf_counter()
+    result = materialize_instance(instance, home=str(home), instance=DagsterInstance.ephemeral())
+    total = time.perf_counter() - started
+    meta = {}
+    for event in result.get_asset_materialization_events():
+        m = event.materialization
+        meta[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
+    return {"total_s": total, "meta": meta}
+
+
+def model_throughput(texts: list[str]) -> float:
+    """Documents per second of the embedding model alone, on the same documents."""
+    from deepcodeseek.index.embedder import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(device="cpu")
+    embedder.embed_documents(texts[:4])
+    started = time.perf_counter()
+    embedder.embed_documents(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--instance", default="sample")
+    parser.add_argument("--records")
+    parser.add_argument("--queries", type=int, default=200, help="at most this many benchmark samples")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from deepcodeseek.documents import load_documents
+    from deepcodeseek.evaluation.benchmark import read_benchmark
+    from deepcodeseek.evaluation.mining import mine_call_site_samples
+    from deepcodeseek.evaluation.report import source_scripts
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
+    from deepcodeseek.sources.sample_instance import sample_benchmark_path
+    from deepcodeseek.store import InstanceStore
+
+    home = Path(tempfile.mkdtemp(prefix="dcs-bench-"))
+    print(f"building {args.instance} from scratch in {home} ...", flush=True)
+    built = build(args.instance, args.records, home)
+    store = InstanceStore(instance_paths(args.instance, home).database)
+    docs = load_documents(store)
+    n = len(docs)
+    vec = built["meta"]["vector_index"]
+    print(f"\n== index build ({n} namespaces)")
+    print(f"whole build          {built['total_s']:8.1f} s   {1000 * built['total_s'] / n:8.1f} ms/namespace")
+    print(f"embedding step       {vec['seconds']:8.1f} s   {1000 * vec['seconds'] / n:8.1f} ms/namespace")
+    sample_texts = [d["text"] for d in docs[:200]]
+    rate = model_throughput(sample_texts)
+    print(f"model alone          {rate:8.1f} docs/s  -> {1000 / rate:8.1f} ms/namespace")
+    print(f"build / model-bound  {built['total_s'] / (n / rate):8.2f} x")
+
+    samples = (read_benchmark(sample_benchmark_path()).samples if args.instance == "sample" and not args.records
+               else mine_call_site_samples(store))[: args.queries]
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    retriever = Retriever(args.instance, str(home))
+    for method in METHODS:
+        retriever.warm_up(method)
+    print(f"\n== query latency ({len(samples)} queries x {args.repeat}, model loaded, k=40)")
+    timings: dict[str, list[float]] = {}
+    for method in METHODS:
+        values = []
+        for _ in range(args.repeat):
+            for s in samples:
+                started = time.perf_counter()
+                retriever.retrieve(s.code_before, s.code_after or None, s.scope, k=40, method=method,
+                                   exclude_callers=source_scripts(s))
+                values.append((time.perf_counter() - started) * 1000)
+        timings[method] = values
+    base = statistics.median(timings["bm25"])
+    print(f"{'method':<10} {'p50 ms':>8} {'p95 ms':>8} {'p50 / bm25':>11}")
+    for method, values in timings.items():
+        mark = "  (default)" if method == DEFAULT_METHOD else ""
+        print(f"{method:<10} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f} "
+              f"{statistics.median(values) / base:10.1f}x{mark}")
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"\npeak RSS of this process: {rss_after / 1024:.0f} MiB (before loading the Retriever: {rss_before / 1024:.0f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Usage contexts: the code that preceded every known call site on the instance.
+
+The DeepCodeSeek paper found that most new usages follow patterns already on the
+instance. Indexing the lines before each call site lets a query's nearest contexts
+vote for the namespaces they went on to call (see ``retrieval.votes``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
+from deepcodeseek.text import last_lines
+
+CONTEXT_LINES = 10
+VOTING_KINDS = ("new", "static", "call", "ajax")
+
+
+@dataclass(frozen=True)
+class UsageContext:
+    caller_sys_id: str
+    target_sys_id: str
+    method: str | None
+    text: str
+
+
+def load_usage_contexts(store: InstanceStore) -> list[UsageContext]:
+    with store.connect() as con:
+        sites = fetch_dicts(con, "kg/select_usage_sites")
+    contexts = []
+    for site in sites:
+        if site["kind"] not in VOTING_KINDS or not site["caller_script"]:
+            continue
+        # Everything before the namespace's name, the start of the call line included
+        # (`var util = new `): the same cut a completion query has at the cursor.
+        before = site["caller_script"].encode("utf-8")[: site["start_byte"]].decode("utf-8", errors="ignore")
+        text = last_lines(before, CONTEXT_LINES)
+        if text.strip():
+            contexts.append(UsageContext(site["caller_sys_id"], site["target_sys_id"], site["method"], text))
+    return contexts
+
+
+def contexts_digest(contexts: list[UsageContext]) -> str:
+    h = hashlib.sha256()
+    for c in contexts:
+        h.update(f"{c.caller_sys_id}|{c.target_sys_id}|{c.method}|{c.text}".encode())
+    return h.hexdigest()
+
+
+def write_contexts(contexts: list[UsageContext], path: Path) -> None:
+    table = pa.table({
+        "caller_sys_id": [c.caller_sys_id for c in contexts],
+        "target_sys_id": [c.target_sys_id for c in contexts],
+        "method": [c.method for c in contexts],
+        "text": [c.text for c in contexts],
+    }, schema=pa.schema([("caller_sys_id", pa.string()), ("target_sys_id", pa.string()),
+                         ("method", pa.string()), ("text", pa.string())]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+
+
+def read_contexts(path: Path) -> list[UsageContext]:
+    if not path.exists():
+        return []
+    cols = pq.read_table(path).to_pydict()
+    return [UsageContext(*row) for row in zip(cols["caller_sys_id"], cols["target_sys_id"], cols["method"], cols["text"])]

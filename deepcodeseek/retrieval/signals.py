@@ -1,0 +1,59 @@
+"""Ranking signals and how they are fused.
+
+Each signal gives one score per document. Fusion is either reciprocal rank fusion
+(robust when scales differ wildly, used by ``hybrid``) or a weighted sum of
+max-normalised scores (used by ``fusion``, where a sparse signal such as usage votes
+must be able to lift a document that the others barely see).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RRF_K = 60
+VOTE_NEIGHBOURS = 20
+
+
+def rrf(scores: np.ndarray, has_signal: np.ndarray | None = None) -> np.ndarray:
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    fused = 1.0 / (RRF_K + ranks)
+    if has_signal is not None:
+        fused = np.where(has_signal, fused, 0.0)
+    return fused
+
+
+def max_normalised(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores / top if top > 0 else np.zeros_like(scores, dtype=np.float64)
+
+
+def neighbour_votes(context_scores: np.ndarray, context_targets: np.ndarray, n_docs: int,
+                    neighbours: int = VOTE_NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
+    """Each of the nearest usage contexts votes for the document it went on to call.
+
+    Votes are weighted by the context's similarity relative to the best one, so one
+    close precedent outweighs many loose ones. Returns votes and voter counts per document.
+    """
+    votes = np.zeros(n_docs, dtype=np.float64)
+    voters = np.zeros(n_docs, dtype=np.int32)
+    if not len(context_scores):
+        return votes, voters
+    k = min(neighbours, len(context_scores))
+    nearest = np.argpartition(-context_scores, k - 1)[:k]
+    best = float(context_scores[nearest].max())
+    if best <= 0:
+        return votes, voters
+    for j in nearest:
+        if context_scores[j] > 0:
+            votes[context_targets[j]] += context_scores[j] / best
+            voters[context_targets[j]] += 1
+    return votes, voters
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.array([], dtype=int)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part], kind="stable")]
