@@ -23,7 +23,7 @@ def dagster_instance() -> DagsterInstance:
 
 
 def materialize_instance(name: str, home: str = "", instance: DagsterInstance | None = None,
-                         raise_on_error: bool = True) -> ExecuteInProcessResult:
+                         raise_on_error: bool = True, log_level: str = "WARNING") -> ExecuteInProcessResult:
     instance = instance or dagster_instance()
     if not instance.has_dynamic_partition(servicenow_instances.name, name):
         instance.add_dynamic_partitions(servicenow_instances.name, [name])
@@ -33,4 +33,5 @@ def materialize_instance(name: str, home: str = "", instance: DagsterInstance | 
         instance=instance,
         resources=resources_for(get_environment(), home=home),
         raise_on_error=raise_on_error,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )

@@ -7,3 +7,4 @@ path (CLI, services) starts fast; the Dagster project under ``assets/`` and
 """
 
 __version__ = "0.1.0"
+

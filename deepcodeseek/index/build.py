@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,8 +89,27 @@ def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
     """BM25 over the documents, and over the usage contexts that feed neighbour votes."""
     version, docs, contexts = current_version(store, model, variant)
     folder = paths.version_dir(version)
-    BM25Index.build([d["text"] for d in docs]).save(folder / "bm25")
-    write_contexts(contexts, folder / CONTEXTS_FILE)
+    _write_once(folder / "bm25", lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
+    _write_once(folder / CONTEXTS_FILE, lambda tmp: write_contexts(contexts, tmp))
     if contexts:
-        BM25Index.build([c.text for c in contexts]).save(folder / "contexts_bm25")
+        _write_once(folder / "contexts_bm25", lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
     return {"version": version, "documents": len(docs), "usage_contexts": len(contexts), "path": str(folder)}
+
+
+def _write_once(target: Path, write: Callable[[Path], None]) -> None:
+    """Write a version's file or folder beside it, then rename it into place.
+
+    Versions are content-addressed, so a part that exists is complete and may be in use
+    by readers: it is left alone. A crash leaves only a temporary name behind.
+    """
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.")) / target.name
+    write(tmp)
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        if not target.exists():  # lost a race with an identical writer: fine; anything else is not
+            raise
+    shutil.rmtree(tmp.parent, ignore_errors=True)

@@ -64,7 +64,14 @@ def write_vector_table(paths: InstancePaths, version: str, docs: list[dict], vec
     table = pa.Table.from_pydict(columns, schema=schema)
     paths.lancedb.mkdir(parents=True, exist_ok=True)
     db = lancedb.connect(str(paths.lancedb))
-    db.create_table(table_name(version), data=table, mode="overwrite")
+    name = table_name(version)
+    if name in db.table_names():
+        # Versions are content-addressed: a complete table of this version is this table,
+        # and may be the published one that readers use, so it is never rewritten.
+        if db.open_table(name).count_rows() == table.num_rows:
+            return table.num_rows
+        db.drop_table(name)  # an incomplete leftover of an interrupted build
+    db.create_table(name, data=table)
     return table.num_rows
 
 

@@ -72,7 +72,7 @@ def _backend_id(llm) -> str:
         return STATIC_BACKEND_ID
     from deepcodeseek.jsdoc.prompt import PROMPT_VERSION
 
-    return f"llm:{llm.name}:{PROMPT_VERSION}"
+    return f"llm:{getattr(llm, 'model', llm.name)}:{PROMPT_VERSION}"
 
 
 def _still_good(old: dict, backend_id: str) -> bool:
