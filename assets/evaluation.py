@@ -1,5 +1,4 @@
 """Stage 7: evaluation report, every method against BM25 in the same run."""
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from dagster_project.metadata import md_list
@@ -11,18 +10,22 @@ from deepcodeseek.evaluation.runner import evaluate_instance
 @asset(partitions_def=servicenow_instances, group_name="evaluation", deps=["published_index"],
        kinds={"python"})
 def evaluation_report(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource) -> MaterializeResult:
-    """Top-K accuracy @1/5/10/20/40, MRR@40 and latency for each method and BM25."""
+    """Top-K accuracy @1/5/10/20/40, MRR@40 and latency for each method and BM25.
+
+    Reused without re-running when neither the index version nor the benchmark changed.
+    """
     name = context.partition_key
     outcome = evaluate_instance(home.instance(name), home.store(name), home.root(), embedder.embedder())
-    if outcome.report is None:
+    if not outcome.samples:
         return MaterializeResult(metadata={"samples": 0, "note": outcome.note})
-    report = outcome.report
     return MaterializeResult(metadata={
         "benchmark": outcome.benchmark,
-        "samples": report.samples,
-        "skipped": len(report.skipped),
-        "report": MetadataValue.md(report.markdown()),
-        "skipped_details": md_list(report.skipped),
-        "report_file": MetadataValue.path(str(outcome.path)),
-        **report.metrics(),
+        "index_version": outcome.version,
+        "reused": outcome.reused,
+        "samples": outcome.samples,
+        "skipped": len(outcome.skipped),
+        "report": MetadataValue.md(outcome.markdown),
+        "skipped_details": md_list(outcome.skipped),
+        "report_file": MetadataValue.path(outcome.path),
+        **outcome.metrics,
     })

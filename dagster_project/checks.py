@@ -5,12 +5,13 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 
 from dagster_project.resources import DeepCodeSeekHome
 from deepcodeseek.documents import load_documents
-from deepcodeseek.evaluation.runner import read_metrics
+from deepcodeseek.evaluation.runner import read_evaluation, read_metrics
 from deepcodeseek.retrieval.retriever import DEFAULT_METHOD
 from deepcodeseek.index.publish import current_manifest, open_vector_table
 from deepcodeseek.store.duckdb_store import fetch_dicts
 
 MAX_UNPARSABLE_SHARE = 0.2
+REGRESSION_TOLERANCE = 0.02
 
 
 def _partition(context: AssetCheckExecutionContext) -> str:
@@ -68,4 +69,19 @@ def default_not_worse_than_bm25(context: AssetCheckExecutionContext, home: DeepC
                             metadata={f"{DEFAULT_METHOD}_top5": default, "bm25_top5": base})
 
 
-all_checks = [no_duplicate_sys_ids, jsdoc_coverage, kg_no_dangling_edges, index_rows_match_documents, default_not_worse_than_bm25]
+@asset_check(asset="evaluation_report",
+             description="The default method's top-5 did not drop against the previous index version.")
+def no_regression_against_previous_version(context: AssetCheckExecutionContext,
+                                           home: DeepCodeSeekHome) -> AssetCheckResult:
+    outcome = read_evaluation(home.paths(_partition(context)))
+    metric = f"{DEFAULT_METHOD}/top@5"
+    if outcome is None or metric not in outcome.previous or metric not in outcome.metrics:
+        return AssetCheckResult(passed=True, metadata={"note": "no previous version to compare with"})
+    drop = outcome.previous[metric] - outcome.metrics[metric]
+    return AssetCheckResult(passed=drop <= REGRESSION_TOLERANCE, severity=AssetCheckSeverity.WARN,
+                            metadata={"top5": outcome.metrics[metric], "previous_top5": outcome.previous[metric],
+                                      "tolerance": REGRESSION_TOLERANCE})
+
+
+all_checks = [no_duplicate_sys_ids, jsdoc_coverage, kg_no_dangling_edges, index_rows_match_documents, default_not_worse_than_bm25,
+              no_regression_against_previous_version]

@@ -74,6 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", required=True)
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("export", help="write an instance's current records as records JSONL")
+    p.add_argument("--instance", required=True)
+    p.add_argument("--out", required=True, help="folder to write <instance>.jsonl.gz into")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("status", help="records, index version, model and freshness per instance")
+    p.add_argument("--instance")
+    p.set_defaults(func=cmd_status)
+
     p = sub.add_parser("demo", help="build the bundled sample instance and show what it retrieves")
     p.set_defaults(func=cmd_demo)
     return parser
@@ -173,6 +182,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
     bench = read_benchmark(Path(args.samples), {d["namespace"] for d in retriever.docs})
     report = evaluate(retriever, bench.samples, skipped=bench.skipped)
     print(report.markdown())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.sources.load import records_from_store
+    from deepcodeseek.sources.records_jsonl import write_records_jsonl
+    from deepcodeseek.sources.registry import InstanceRegistry
+    from deepcodeseek.store import InstanceStore
+
+    InstanceRegistry(args.home).get(args.instance)
+    paths = instance_paths(args.instance, args.home)
+    if not paths.database.exists():
+        raise CLIError(f"instance {args.instance!r} has no records yet; run 'deepcodeseek index --instance {args.instance}'")
+    records = records_from_store(InstanceStore(paths.database))
+    out = Path(args.out) / f"{args.instance}.jsonl.gz"
+    count = write_records_jsonl(records, out)
+    print(f"wrote {count} records to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from deepcodeseek.status import instance_status
+    from deepcodeseek.sources.registry import InstanceRegistry
+
+    registry = InstanceRegistry(args.home)
+    configs = [registry.get(args.instance)] if args.instance else registry.all()
+    for config in configs:
+        print(json.dumps(instance_status(config, args.home), sort_keys=False))
     return 0
 
 

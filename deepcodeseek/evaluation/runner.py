@@ -1,55 +1,115 @@
-"""Evaluate an instance's published index on its benchmark."""
+"""Evaluate an instance's published index on its benchmark, and keep the history.
+
+An evaluation is keyed by the index version, the benchmark's content and the ranking
+configuration; when none changed (a no-change reindex) the stored result is reused
+instead of re-running every method. Each new result is appended to a history so a
+regression against the previous index version can be flagged.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from deepcodeseek.documents import load_documents
-from deepcodeseek.evaluation.benchmark import read_benchmark
+from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
 from deepcodeseek.evaluation.mining import mine_call_site_samples
-from deepcodeseek.evaluation.report import EvaluationReport, evaluate
+from deepcodeseek.evaluation.report import evaluate
 from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.paths import InstancePaths, instance_paths
-from deepcodeseek.retrieval.retriever import Retriever
+from deepcodeseek.retrieval.retriever import FUSION_WEIGHTS, METHODS, Retriever
 from deepcodeseek.sources.registry import InstanceConfig
 from deepcodeseek.sources.sample_instance import sample_benchmark_path
 from deepcodeseek.store.duckdb_store import InstanceStore
 
+EVAL_FORMAT = "2"
+
 
 @dataclass
 class EvaluationOutcome:
-    report: EvaluationReport | None
     benchmark: str
-    path: Path | None
+    samples: int = 0
+    skipped: list[str] = field(default_factory=list)
+    markdown: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    version: str = ""
+    key: str = ""
+    reused: bool = False
+    path: str = ""
+    previous: dict[str, float] = field(default_factory=dict)  # metrics of the previous index version
     note: str = ""
 
 
 def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, embedder: Embedder) -> EvaluationOutcome:
-    known = {d["namespace"] for d in load_documents(store)}
+    samples, skipped, name = _benchmark_for(config, store)
+    paths = instance_paths(config.name, home)
+    if not samples:
+        return EvaluationOutcome(name, note="no benchmark samples for this instance")
+    retriever = Retriever(config.name, home, embedder=embedder)
+    key = _key(retriever.version, samples)
+    stored = _load(paths)
+    if stored and stored.key == key:
+        stored.reused = True
+        return stored
+    report = evaluate(retriever, samples, skipped=skipped)
+    history = read_history(paths)
+    previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
+    outcome = EvaluationOutcome(
+        benchmark=name, samples=report.samples, skipped=report.skipped, markdown=report.markdown(),
+        metrics=report.metrics(), version=retriever.version, key=key, previous=previous,
+        path=str(paths.reports / "evaluation.md"),
+    )
+    _save(paths, outcome, config.name)
+    return outcome
+
+
+def _benchmark_for(config: InstanceConfig, store: InstanceStore) -> tuple[list[Sample], list[str], str]:
     if config.benchmark or config.source == "sample":
         path = Path(config.benchmark) if config.benchmark else sample_benchmark_path()
-        bench = read_benchmark(path, known)
-        samples, skipped, name = bench.samples, bench.skipped, str(path)
-    else:
-        samples, skipped, name = mine_call_site_samples(store), [], "mined from the instance's call sites"
-    if not samples:
-        return EvaluationOutcome(None, name, None, note="no benchmark samples for this instance")
-    retriever = Retriever(config.name, home, embedder=embedder)
-    report = evaluate(retriever, samples, skipped=skipped)
-    paths = instance_paths(config.name, home)
+        bench = read_benchmark(path, {d["namespace"] for d in load_documents(store)})
+        return bench.samples, bench.skipped, str(path)
+    return mine_call_site_samples(store), [], "mined from the instance's call sites"
+
+
+def _key(version: str, samples: list[Sample]) -> str:
+    h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{sorted(FUSION_WEIGHTS.items())}".encode())
+    for s in samples:
+        h.update(json.dumps(asdict(s), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _load(paths: InstancePaths) -> EvaluationOutcome | None:
+    try:
+        return EvaluationOutcome(**json.loads((paths.reports / "evaluation.json").read_text(encoding="utf-8")))
+    except (FileNotFoundError, TypeError, json.JSONDecodeError):
+        return None
+
+
+def _save(paths: InstancePaths, outcome: EvaluationOutcome, instance: str) -> None:
     paths.reports.mkdir(parents=True, exist_ok=True)
-    out = paths.reports / "evaluation.md"
-    out.write_text(f"# Evaluation of {config.name} (index {retriever.version})\n\nBenchmark: {name}\n\n"
-                   f"{report.markdown()}\n", encoding="utf-8")
-    (paths.reports / "evaluation.json").write_text(json.dumps(report.metrics(), indent=2), encoding="utf-8")
-    return EvaluationOutcome(report, name, out)
+    (paths.reports / "evaluation.md").write_text(
+        f"# Evaluation of {instance} (index {outcome.version})\n\nBenchmark: {outcome.benchmark}\n\n"
+        f"{outcome.markdown}\n", encoding="utf-8")
+    (paths.reports / "evaluation.json").write_text(json.dumps(asdict(outcome), indent=2), encoding="utf-8")
+    with (paths.reports / "history.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"version": outcome.version, "key": outcome.key, "metrics": outcome.metrics}) + "\n")
+
+
+def read_history(paths: InstancePaths) -> list[dict]:
+    try:
+        lines = (paths.reports / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def read_metrics(paths: InstancePaths) -> dict[str, float]:
     """The flat metrics of the instance's latest evaluation ({} when it had no benchmark)."""
-    try:
-        return json.loads((paths.reports / "evaluation.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
+    stored = _load(paths)
+    return stored.metrics if stored else {}
+
+
+def read_evaluation(paths: InstancePaths) -> EvaluationOutcome | None:
+    return _load(paths)

@@ -11,8 +11,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from deepcodeseek.sources.records import ReadResult, SourceRecord
-from deepcodeseek.store.duckdb_store import InstanceStore, run_sql
+from deepcodeseek.sources.records import SCRIPT_INCLUDE_TABLE, ReadResult, SourceRecord
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
 from deepcodeseek.store.sql_files import load_sql
 
 
@@ -66,3 +66,20 @@ def load_records(store: InstanceStore, result: ReadResult) -> LoadSummary:
     summary.scripts = sum(counts.values()) - summary.script_includes
     summary.by_table = dict(sorted(counts.items()))
     return summary
+
+
+def records_from_store(store: InstanceStore) -> list[SourceRecord]:
+    """The instance's current records, as a source would deliver them (for export)."""
+    with store.connect(read_only=True) as con:
+        sis = fetch_dicts(con, "records/select_export_script_includes")
+        scripts = fetch_dicts(con, "records/select_export_scripts")
+    out = [SourceRecord(table=SCRIPT_INCLUDE_TABLE, sys_id=r["sys_id"], name=r["name"], scope=r["scope"],
+                        script=r["script"], api_name=r["api_name"], access=r["access"],
+                        client_callable=r["client_callable"], active=r["active"], description=r["description"] or "",
+                        sys_updated_on=r["sys_updated_on"] or "", origin=r["origin"] or "")
+           for r in sis]
+    out += [SourceRecord(table=r["table_name"], sys_id=r["sys_id"], name=r["name"], scope=r["scope"],
+                         script=r["script"], active=r["active"], sys_updated_on=r["sys_updated_on"] or "",
+                         origin=r["origin"] or "", extra=json.loads(r["extra"] or "{}"))
+            for r in scripts]
+    return out
