@@ -181,7 +181,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     retriever = Retriever(args.instance, args.home)
     bench = read_benchmark(Path(args.samples), {d["namespace"] for d in retriever.docs})
     report = evaluate(retriever, bench.samples, skipped=bench.skipped)
-    print(report.markdown())
+    print(report.markdown(inline_images=False))
     return 0
 
 

@@ -28,6 +28,8 @@ class Sample:
     scope: str | None = None
     table: str | None = None
     source: str = ""
+    kind: str = "script_include"  # script_include | platform: which kind of API the target is
+    clear_intent: bool | None = None  # judged: could a model infer the intent from code_before?
 
 
 @dataclass
@@ -68,6 +70,8 @@ def read_benchmark(path: Path, known_namespaces: set[str] | None = None) -> Benc
             code_middle=raw.get("code_middle") or "", code_after=raw.get("code_after") or "",
             target_method=raw.get("target_method"), scope=raw.get("scope"), table=raw.get("table"),
             source=raw.get("source") or "",
+            kind=raw.get("kind") or "script_include",
+            clear_intent=raw.get("clear_intent"),
         ))
     if not bench.samples and bench.skipped:
         raise BenchmarkError(f"benchmark {path} has no usable sample ({bench.skipped[0]})")

@@ -1,15 +1,16 @@
-"""Evaluation of every retrieval method against BM25, in one run, as Markdown."""
+"""Evaluation of every retrieval method against BM25, in one run, as Markdown and plots."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.evaluation.metrics import KS, MethodScores, score_method
-from deepcodeseek.retrieval.retriever import METHODS, Retriever
+from deepcodeseek.evaluation.plots import markdown_image, write_plots
+from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
 
 BASELINE = "bm25"
 
@@ -17,30 +18,59 @@ BASELINE = "bm25"
 @dataclass
 class EvaluationReport:
     scores: list[MethodScores]
-    samples: int
-    skipped: list[str]
+    samples: list[Sample]
+    skipped: list[str] = field(default_factory=list)
+    plots: dict[str, bytes] = field(default_factory=dict)
 
-    def table(self) -> pd.DataFrame:
-        rows = [s.row() for s in self.scores]
-        base = next((s for s in self.scores if s.method == BASELINE), None)
-        for row, s in zip(rows, self.scores):
-            row["top@5 vs bm25"] = round(s.top_k(5) / base.top_k(5), 2) if base and base.top_k(5) else None
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    def table(self, scores: list[MethodScores] | None = None) -> pd.DataFrame:
+        scores = scores or self.scores
+        rows = [s.row() for s in scores]
+        base = next((s for s in scores if s.method == BASELINE), None)
+        for row, s in zip(rows, scores):
+            row["top@5 / bm25"] = round(s.top_k(5) / base.top_k(5), 2) if base and base.top_k(5) else None
         return pd.DataFrame(rows)
 
-    def markdown(self) -> str:
-        parts = [f"**{self.samples} samples**" + (f", {len(self.skipped)} skipped" if self.skipped else ""), "",
+    def subsets(self) -> dict[str, list[bool]]:
+        """Named slices of the samples, each reported on its own when it is not the whole."""
+        slices = {}
+        kinds = Counter(s.kind for s in self.samples)
+        if len(kinds) > 1:
+            for kind in sorted(kinds):
+                slices[f"{kind} targets"] = [s.kind == kind for s in self.samples]
+        if any(s.clear_intent is not None for s in self.samples):
+            slices["clear intent"] = [bool(s.clear_intent) for s in self.samples]
+        return {name: keep for name, keep in slices.items() if any(keep) and not all(keep)}
+
+    def markdown(self, inline_images: bool = True) -> str:
+        """Markdown; images inline (for the Dagster UI) or as links to the PNG files beside the report."""
+        parts = [f"**{self.n} samples**" + (f", {len(self.skipped)} skipped" if self.skipped else ""), "",
                  self.table().to_markdown(index=False)]
-        worst = self.worst_namespaces()
-        if worst:
-            parts += ["", "Most missed targets (default method, not in top 5): " +
-                      ", ".join(f"{ns} ({n})" for ns, n in worst)]
+        for name, keep in self.subsets().items():
+            parts += ["", f"**{name}** ({sum(keep)} samples)", "",
+                      self.table([s.subset(keep) for s in self.scores]).to_markdown(index=False)]
+        parts += self._worst_namespaces()
+        for name, png in self.plots.items():
+            alt = name.replace("_", " ")
+            parts += ["", markdown_image(png, alt) if inline_images else f"![{alt}]({name}.png)"]
         if self.skipped:
             parts += ["", "Skipped samples:", *[f"- {s}" for s in self.skipped[:20]]]
         return "\n".join(parts)
 
-    def worst_namespaces(self, limit: int = 5) -> list[tuple[str, int]]:
-        default = self.scores[0] if self.scores else None
-        return Counter(t for _, t, _ in default.misses).most_common(limit) if default else []
+    def _worst_namespaces(self, limit: int = 8) -> list[str]:
+        default = next((s for s in self.scores if s.method == DEFAULT_METHOD), self.scores[0] if self.scores else None)
+        if default is None or not default.misses:
+            return []
+        examples: dict[str, list[str]] = defaultdict(list)
+        for sample_id, target, got in default.misses:
+            examples[target].append(f"{sample_id} → {', '.join(got) or 'nothing'}")
+        counts = Counter(target for _, target, _ in default.misses)
+        rows = [{"namespace": ns, "missed (not in top 5)": n, "example: sample → returned top 3": examples[ns][0]}
+                for ns, n in counts.most_common(limit)]
+        return ["", f"Most missed targets ({default.method})", "", pd.DataFrame(rows).to_markdown(index=False)]
 
     def metrics(self) -> dict[str, float]:
         flat = {}
@@ -49,6 +79,7 @@ class EvaluationReport:
                 flat[f"{s.method}/top@{k}"] = round(s.top_k(k), 4)
             flat[f"{s.method}/mrr@40"] = round(s.mrr(), 4)
             flat[f"{s.method}/p50_ms"] = round(s.latency(50), 3)
+            flat[f"{s.method}/p95_ms"] = round(s.latency(95), 3)
         return flat
 
 
@@ -58,16 +89,19 @@ def source_scripts(sample: Sample) -> frozenset[str]:
 
 
 def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ...] = METHODS,
-             skipped: list[str] | None = None) -> EvaluationReport:
+             skipped: list[str] | None = None, plots_dir=None) -> EvaluationReport:
     """Score each method over the same samples; BM25 is always included as the baseline."""
     methods = tuple(dict.fromkeys([*methods, BASELINE]))
-    for method in methods:
-        retriever.warm_up(method)
     scores = []
     for method in methods:
+        retriever.warm_up(method)
+
         def search(sample: Sample, method=method) -> list[str]:
             results = retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope, k=40,
                                          method=method, exclude_callers=source_scripts(sample))
             return [r.namespace for r in results]
         scores.append(score_method(method, samples, search))
-    return EvaluationReport(scores=scores, samples=len(samples), skipped=list(skipped or []))
+    report = EvaluationReport(scores=scores, samples=list(samples), skipped=list(skipped or []))
+    if plots_dir is not None:
+        report.plots = write_plots(scores, plots_dir)
+    return report

@@ -53,15 +53,15 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
     if stored and stored.key == key:
         stored.reused = True
         return stored
-    report = evaluate(retriever, samples, skipped=skipped)
+    report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
     outcome = EvaluationOutcome(
-        benchmark=name, samples=report.samples, skipped=report.skipped, markdown=report.markdown(),
+        benchmark=name, samples=report.n, skipped=report.skipped, markdown=report.markdown(),
         metrics=report.metrics(), version=retriever.version, key=key, previous=previous,
         path=str(paths.reports / "evaluation.md"),
     )
-    _save(paths, outcome, config.name)
+    _save(paths, outcome, config.name, report.markdown(inline_images=False))
     return outcome
 
 
@@ -87,11 +87,11 @@ def _load(paths: InstancePaths) -> EvaluationOutcome | None:
         return None
 
 
-def _save(paths: InstancePaths, outcome: EvaluationOutcome, instance: str) -> None:
+def _save(paths: InstancePaths, outcome: EvaluationOutcome, instance: str, file_markdown: str) -> None:
     paths.reports.mkdir(parents=True, exist_ok=True)
     (paths.reports / "evaluation.md").write_text(
         f"# Evaluation of {instance} (index {outcome.version})\n\nBenchmark: {outcome.benchmark}\n\n"
-        f"{outcome.markdown}\n", encoding="utf-8")
+        f"{file_markdown}\n", encoding="utf-8")
     (paths.reports / "evaluation.json").write_text(json.dumps(asdict(outcome), indent=2), encoding="utf-8")
     with (paths.reports / "history.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"version": outcome.version, "key": outcome.key, "metrics": outcome.metrics}) + "\n")

@@ -226,6 +226,7 @@ class _Parser:
     def __init__(self, tokens: list[Token]):
         self.toks = tokens
         self.i = 0
+        self.file = DeclarationFile()
 
     # -- cursor helpers
     def peek(self, k: int = 0) -> Token:
@@ -328,15 +329,13 @@ class _Parser:
             tok = self.peek()
             if tok.kind == "eof":
                 break
-            if depth == 0 and self.i > start:
-                if tok.kind in ("punct", "name") and tok.value in stops and (tok.kind == "punct" or tok.value in stops):
+            if depth == 0:
+                if tok.value in stops and tok.kind in ("punct", "name"):
                     break
-                prev = self.toks[self.i - 1]
-                if tok.newline_before and prev.value not in _TYPE_CONTINUES_AFTER \
+                if self.i > start and tok.newline_before \
+                        and self.toks[self.i - 1].value not in _TYPE_CONTINUES_AFTER \
                         and tok.value not in _TYPE_CONTINUES_WITH:
                     break
-            elif depth == 0 and tok.kind == "punct" and tok.value in stops:
-                break
             if tok.kind == "punct":
                 if tok.value in _OPENERS:
                     depth += 1
@@ -360,9 +359,8 @@ class _Parser:
         self.expect("(")
         params: list[Param] = []
         while not self.at(")"):
-            while self.peek().value in _PARAM_MODIFIERS and self.peek().kind == "name" \
-                    and self.peek(1).kind in ("name",) or (self.peek().value in _PARAM_MODIFIERS
-                                                         and self.peek(1).value in ("{", "[", "...")):
+            while self.peek().kind == "name" and self.peek().value in _PARAM_MODIFIERS \
+                    and (self.peek(1).kind == "name" or self.peek(1).value in ("{", "[", "...")):
                 self.advance()
             rest = self.eat("...")
             tok = self.peek()
@@ -584,7 +582,6 @@ class _Parser:
 
     # -- statements
     def statements(self, until: str | None = None) -> list[Declaration]:
-        self.file = getattr(self, "file", None) or DeclarationFile()
         out: list[Declaration] = []
         while True:
             if until is not None and self.at(until):
@@ -870,7 +867,6 @@ class _Parser:
 def parse_declarations(text: str) -> DeclarationFile:
     """Parse the text of a ``.d.ts`` file; raises :class:`DeclarationSyntaxError`."""
     parser = _Parser(tokenize(text))
-    parser.file = DeclarationFile()
     parser.file.declarations = parser.statements()
     return parser.file
 
@@ -892,7 +888,6 @@ _INLINE_LINK_RE = re.compile(r"\{@(?:link|linkcode|linkplain)\s+([^}|\s]+)(?:[\s
 _PRE_RE = re.compile(r"<pre>.*?(?:</pre>|$)", re.S | re.I)
 _HTML_TAG_RE = re.compile(r"</?(?:p|br|b|i|em|strong|code|ul|ol|li|tt)\s*/?>", re.I)
 _TAG_RE = re.compile(r"@([A-Za-z]+)\b\s*(.*)", re.S)
-_TYPE_PREFIX_RE = re.compile(r"\{")
 # Tags whose continuation lines are examples or metadata, not prose worth indexing.
 _DROPPED_TAGS = {"example", "see", "since", "author", "version", "internal", "private", "hidden",
                  "override", "template", "typeparam", "type", "memberof", "static", "function", "method",
