@@ -8,21 +8,19 @@ from dagster_project.resources import DeepCodeSeekHome
 from deepcodeseek.sources.load import load_records
 from deepcodeseek.sources.registry import read_source
 
-MAX_ERROR_SHARE = 0.2
-
-
 @asset(partitions_def=servicenow_instances, group_name="sources", kinds={"duckdb", "python"})
 def source_records(context: AssetExecutionContext, home: DeepCodeSeekHome) -> MaterializeResult:
     """Script Includes, usage-bearing scripts and applications of the instance, in DuckDB.
 
     Unreadable records are named in the metadata and skipped; the step fails only when
-    more than a fifth of the records fail, which points at a broken source, not bad rows.
+    more than the instance's configured share of records fail (default a fifth), which
+    points at a broken source, not bad rows.
     """
     instance = context.partition_key
     config = home.instance(instance)
-    result = read_source(config)
+    result = read_source(config, home.root(), progress=context.log.info)
     total = len(result.records) + len(result.errors)
-    if total and len(result.errors) / total > MAX_ERROR_SHARE:
+    if total and len(result.errors) / total > config.max_error_share:
         raise RuntimeError(f"instance {instance}: {len(result.errors)} of {total} records unreadable, "
                            f"first: {result.errors[0]}")
     summary = load_records(home.store(instance), result)

@@ -14,7 +14,7 @@ from dagster_project.checks import all_checks
 from dagster_project.environment import get_environment
 from dagster_project.jobs import index_instance_job
 from dagster_project.resources import resources_for
-from dagster_project.schedules import nightly_reindex
+from dagster_project.schedules import reindex_schedule
 from dagster_project.sensors import instance_registry_sensor
 
 all_assets = [source_records, jsdoc_summaries, knowledge_graph, namespace_documents, vector_index,
@@ -24,7 +24,7 @@ defs = Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[index_instance_job],
-    schedules=[nightly_reindex],
+    schedules=[reindex_schedule],
     sensors=[instance_registry_sensor],
     resources=resources_for(get_environment()),
 )

@@ -55,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="state folder (default: $DEEPCODESEEK_HOME or ./.deepcodeseek)")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    p = sub.add_parser("instance", help="manage the instance registry")
+    isub = p.add_subparsers(dest="instance_command", required=True)
+    a = isub.add_parser("add", help="register (or update) an instance")
+    a.add_argument("name")
+    a.add_argument("--source", required=True, choices=["table-api", "export", "update-set", "records"])
+    a.add_argument("--url", default="", help="instance URL (table-api)")
+    a.add_argument("--path", default="", help="export folder or zip, update-set XML, or records folder")
+    a.add_argument("--platform", default="", help="@servicenow/glide tarball or folder: index platform APIs too")
+    a.add_argument("--schedule", default=None, help="reindex cron in UTC (default: nightly 02:00)")
+    a.add_argument("--benchmark", default="", help="benchmark JSONL for the evaluation report")
+    a.set_defaults(func=cmd_instance_add)
+    ls = isub.add_parser("list", help="list registered instances")
+    ls.set_defaults(func=cmd_instance_list)
+
     p = sub.add_parser("index", help="register an instance and build all of its assets")
     p.add_argument("--instance", required=True)
     p.add_argument("--records", help="folder (or file) of records JSONL to register as the instance's source")
@@ -88,6 +102,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_instance_add(args: argparse.Namespace) -> int:
+    from deepcodeseek.sources.registry import DEFAULT_SCHEDULE, InstanceConfig, InstanceRegistry
+
+    def resolved(path: str) -> str:
+        if not path:
+            return ""
+        full = Path(path).expanduser().resolve()
+        if not full.exists():
+            raise CLIError(f"{path} does not exist")
+        return str(full)
+
+    config = InstanceConfig(
+        name=args.name, source=args.source, url=args.url.rstrip("/"), path=resolved(args.path),
+        platform=resolved(args.platform), schedule=args.schedule or DEFAULT_SCHEDULE,
+        benchmark=resolved(args.benchmark),
+    )
+    InstanceRegistry(args.home).add(config)
+    print(f"registered instance {config.name} ({config.source}); build it with "
+          f"'deepcodeseek index --instance {config.name}'", file=sys.stderr)
+    return 0
+
+
+def cmd_instance_list(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from deepcodeseek.sources.registry import InstanceRegistry
+
+    for config in InstanceRegistry(args.home).all():
+        print(json.dumps(asdict(config)))
+    return 0
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
 
@@ -98,6 +144,10 @@ def cmd_index(args: argparse.Namespace) -> int:
             raise CLIError(f"records path {records} does not exist")
         benchmark = str(Path(args.benchmark).resolve()) if args.benchmark else ""
         registry.add(InstanceConfig(name=args.instance, source="records", path=str(records), benchmark=benchmark))
+    elif args.benchmark:
+        from dataclasses import replace
+
+        registry.add(replace(registry.get(args.instance), benchmark=str(Path(args.benchmark).resolve())))
     else:
         registry.get(args.instance)  # fails with a clear message when unknown
     return _materialize(args.instance, args.home)

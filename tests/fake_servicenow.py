@@ -151,15 +151,16 @@ class Faults:
         self._scheduled.clear()
 
     def draw(self, rng: random.Random) -> str | None:
+        fired = None
         for entry in self._scheduled:
             if entry[0] > 0:
                 entry[0] -= 1
-        for entry in self._scheduled:
-            if entry[0] == 0 and entry[2] > 0:
+            elif fired is None:
                 entry[2] -= 1
-                kind = entry[1]
-                self._scheduled = [e for e in self._scheduled if e[2] > 0]
-                return kind
+                fired = entry[1]
+        self._scheduled = [e for e in self._scheduled if e[2] > 0]
+        if fired is not None:
+            return fired
         x = rng.random()
         for kind, p in sorted(self.probabilities.items()):
             if x < p:

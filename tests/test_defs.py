@@ -22,7 +22,7 @@ def test_definitions_load_and_job_resolves():
     assert {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()} == EXPECTED_ASSETS
     job = defs.resolve_job_def("index_instance")
     assert job.partitions_def is not None and job.partitions_def.name == "servicenow_instances"
-    assert defs.resolve_schedule_def("nightly_reindex").cron_schedule == "0 2 * * *"
+    assert defs.resolve_schedule_def("reindex_schedule").cron_schedule == "0 * * * *"
     assert defs.resolve_sensor_def("instance_registry_sensor") is not None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import posixpath
 import tarfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,28 +110,34 @@ def _wanted(rel: str) -> bool:
 def _read_tarball(path: Path) -> _Package:
     """Read an npm tarball in memory: nothing is extracted to disk."""
     try:
-        archive = tarfile.open(path, "r:*")
-    except tarfile.TarError as exc:
+        with tarfile.open(path, "r:*") as archive:
+            return _read_archive(archive, path)
+    except SourceNotFound:
+        raise
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ValueError(f"{path}: not a readable npm tarball: {exc}") from exc
-    with archive:
-        members = [m for m in archive.getmembers() if m.isfile()]
-        manifests = sorted((m.name.count("/"), m.name) for m in members
-                           if posixpath.basename(m.name) == "package.json")
-        if not manifests:
-            raise SourceNotFound(f"{path}: no package.json inside (expected an npm package of {PACKAGE_NAME})")
-        root = posixpath.dirname(manifests[0][1])
-        prefix = f"{root}/" if root else ""
-        names: set[str] = set()
-        texts: dict[str, bytes] = {}
-        for member in members:
-            if not member.name.startswith(prefix):
-                continue
-            rel = member.name[len(prefix):]
-            names.add(rel)
-            if _wanted(rel):
-                handle = archive.extractfile(member)
-                if handle is not None:
-                    texts[rel] = handle.read()
+
+
+def _read_archive(archive: tarfile.TarFile, path: Path) -> _Package:
+    """The package inside ``archive``: its root is the folder holding the top package.json."""
+    members = [m for m in archive.getmembers() if m.isfile()]
+    manifests = sorted((m.name.count("/"), m.name) for m in members
+                       if posixpath.basename(m.name) == "package.json")
+    if not manifests:
+        raise SourceNotFound(f"{path}: no package.json inside (expected an npm package of {PACKAGE_NAME})")
+    root = posixpath.dirname(manifests[0][1])
+    prefix = f"{root}/" if root else ""
+    names: set[str] = set()
+    texts: dict[str, bytes] = {}
+    for member in members:
+        if not member.name.startswith(prefix):
+            continue
+        rel = member.name[len(prefix):]
+        names.add(rel)
+        if _wanted(rel):
+            handle = archive.extractfile(member)
+            if handle is not None:
+                texts[rel] = handle.read()
     return _Package(str(path), names, texts, _manifest(texts.get("package.json"), str(path)))
 
 
@@ -266,7 +273,8 @@ class _Builder:
     def _classes(self, pf: _ParsedFile, decls: list[Declaration], prefix: str,
                  module: DeclarationFile | None) -> Iterable[PlatformClass]:
         for decl in decls:
-            visible = module.is_exported(decl) if module is not None else decl.exported
+            # Inside an ambient namespace every declaration is visible as ns.Name.
+            visible = module.is_exported(decl) if module is not None else True
             if decl.kind == "namespace" and decl.name != "global" and visible:
                 yield from self._classes(pf, decl.children, f"{prefix}{decl.name}.", None)
             elif decl.kind == "class" and visible:
@@ -326,8 +334,6 @@ class _Builder:
             else:
                 self._collect(tpf, tdecl, body, extends, seen={id(tdecl)})
             doc_sources.append(tdecl.doc)
-        for sig in decl.signatures:
-            body.signatures.append(Signature("call", "", sig.params, sig.return_type, sig.type_params))
         constructible = any(s.kind == "construct" for s in body.signatures)
         methods = _methods(body, decl.name, static_members=not constructible or instance_of_class)
         if not methods:
@@ -450,10 +456,17 @@ def _merge_overloads(name: str, is_static: bool, sigs: list[Signature], construc
     chosen_doc = docs[sigs.index(chosen)]
     described = chosen_doc if chosen_doc.description else next((d for d in docs if d.description), chosen_doc)
     parts = [described.description]
-    deprecated = [d for d in docs if d.deprecated]
-    if deprecated:
-        parts.append(_deprecation(deprecated[0]))
-    parts += [f"Throws {t}" for d in docs for t in d.throws]
+    # The method is deprecated when every overload is; otherwise name the deprecated
+    # call shapes that differ from a current one.
+    current = {_call_shape(name, s) for s, d in zip(sigs, docs) if not d.deprecated}
+    deprecated = [(s, d) for s, d in zip(sigs, docs) if d.deprecated]
+    if deprecated and not current:
+        parts.append(_deprecation(deprecated[0][1]))
+    elif deprecated:
+        shapes = sorted({_call_shape(name, s) for s, _ in deprecated} - current)
+        if shapes:
+            parts.append("Deprecated overloads: " + "; ".join(shapes))
+    parts += list(dict.fromkeys(f"Throws {t}" for d in docs for t in d.throws))
     if only_hook:  # beside a real signature the hook is simply dropped
         parts.append(_RHINO_NOTE)
     shown = _call_shape(name, chosen)

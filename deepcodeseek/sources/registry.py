@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from deepcodeseek.paths import home_dir, validate_instance_name
+from deepcodeseek.paths import home_dir, instance_paths, validate_instance_name
 from deepcodeseek.sources.records import ReadResult
 from deepcodeseek.sources.records_jsonl import read_records_jsonl
 from deepcodeseek.sources.sample_instance import SAMPLE_INSTANCE_NAME, read_sample_instance
 
-SOURCE_KINDS = ("sample", "records")
+SOURCE_KINDS = ("sample", "records", "export", "update-set", "table-api")
 DEFAULT_SCHEDULE = "0 2 * * *"
 
 
@@ -31,14 +32,22 @@ class UnknownInstance(KeyError):
 class InstanceConfig:
     name: str
     source: str  # one of SOURCE_KINDS
-    path: str = ""
-    schedule: str = DEFAULT_SCHEDULE
+    path: str = ""  # records folder, export folder or zip, update-set file
+    url: str = ""  # instance URL for the Table API
+    schedule: str = DEFAULT_SCHEDULE  # cron, in UTC, for the reindex schedule
     benchmark: str = ""  # optional benchmark JSONL for the evaluation asset
+    platform: str = ""  # @servicenow/glide tarball or folder: index the platform's APIs too
+    auth_env_prefix: str = "SERVICENOW"  # credentials from <prefix>_USER, _PASSWORD, _CLIENT_ID, _CLIENT_SECRET
+    max_error_share: float = 0.2  # a sync fails when more records than this are unreadable
 
     def __post_init__(self) -> None:
         validate_instance_name(self.name)
         if self.source not in SOURCE_KINDS:
             raise ValueError(f"instance {self.name}: unknown source kind {self.source!r} (known: {', '.join(SOURCE_KINDS)})")
+        if self.source == "table-api" and not self.url.startswith(("https://", "http://")):
+            raise ValueError(f"instance {self.name}: the table-api source needs --url https://<instance>.service-now.com")
+        if self.source in ("records", "export", "update-set") and not self.path:
+            raise ValueError(f"instance {self.name}: the {self.source} source needs --path")
 
 
 SAMPLE_INSTANCE = InstanceConfig(name=SAMPLE_INSTANCE_NAME, source="sample")
@@ -55,7 +64,8 @@ class InstanceRegistry:
             entries = json.loads(self.path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"instance registry {self.path} is not valid JSON: {exc}") from exc
-        return {e["name"]: InstanceConfig(**e) for e in entries}
+        known = set(InstanceConfig.__dataclass_fields__)
+        return {e["name"]: InstanceConfig(**{k: v for k, v in e.items() if k in known}) for e in entries}
 
     def all(self) -> list[InstanceConfig]:
         entries = self._load()
@@ -82,8 +92,24 @@ class InstanceRegistry:
         os.replace(tmp, self.path)
 
 
-def read_source(config: InstanceConfig) -> ReadResult:
-    """Read every record of an instance from its configured source."""
+def read_source(config: InstanceConfig, home: str | os.PathLike[str] | None = None,
+                progress: Callable[[str], None] | None = None) -> ReadResult:
+    """Read every current record of an instance from its configured source.
+
+    Readers are imported on use: the serving path never pays for parsers it does not need.
+    """
     if config.source == "sample":
         return read_sample_instance()
-    return read_records_jsonl(Path(config.path))
+    if config.source == "records":
+        return read_records_jsonl(Path(config.path))
+    if config.source == "export":
+        from deepcodeseek.sources.export_xml import read_source_control_export
+
+        return read_source_control_export(Path(config.path))
+    if config.source == "update-set":
+        from deepcodeseek.sources.update_set import read_update_set
+
+        return read_update_set(Path(config.path))
+    from deepcodeseek.sources.table_api_source import sync_configured_instance
+
+    return sync_configured_instance(config, instance_paths(config.name, home), progress)

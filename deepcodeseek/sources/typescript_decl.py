@@ -57,10 +57,11 @@ _TOKEN_RE = re.compile(
   | (?P<block>/\*.*?\*/)
   | (?P<line>//[^\n]*)
   | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)
+  | (?P<unclosed>/\*|["'`])
   | (?P<number>0[xXbBoO][0-9a-fA-F_]+n?|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?n?|\.\d+)
   | (?P<name>\#?[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*)
   | (?P<punct>=>|\.\.\.|[{}()\[\]<>;,:?.=|&*!+\-~@^%/])
-  | (?P<bad>/\*|["'`]|.)
+  | (?P<bad>.)
     """,
     re.S | re.X,
 )
@@ -96,7 +97,7 @@ def tokenize(text: str) -> list[Token]:
                     newline = True
             continue
         column = m.start() - line_start + 1
-        if kind == "bad":
+        if kind == "unclosed" or kind == "bad":
             what = {"/*": "unterminated comment", '"': "unterminated string", "'": "unterminated string",
                     "`": "unterminated template string"}.get(value, f"unexpected character {value!r}")
             raise DeclarationSyntaxError(what, line, column)
@@ -202,9 +203,6 @@ class DeclarationFile:
         return (decl.exported or decl.default or decl.name in self.export_names
                 or decl.name == self.default_export or not self.is_module)
 
-    def named(self, name: str, *kinds: str) -> list[Declaration]:
-        return [d for d in self.declarations if d.name == name and (not kinds or d.kind in kinds)]
-
 
 # --------------------------------------------------------------------------- parser
 
@@ -218,6 +216,7 @@ _TYPE_CONTINUES_AFTER = {"|", "&", "=>", ",", ":", "?", ".", "=", "extends", "ke
 _TYPE_CONTINUES_WITH = {"|", "&", ".", "=>", "?", ":", "extends", ">", ")", "]", "}"}
 _DECL_KEYWORDS = {"class", "interface", "type", "const", "let", "var", "function", "enum", "namespace",
                   "module", "global", "abstract", "declare", "async"}
+_STATEMENT_STARTS = _DECL_KEYWORDS | {"export", "import"}
 _OPENERS = {"(": ")", "[": "]", "{": "}", "<": ">"}
 _CLOSERS = {")", "]", "}", ">"}
 
@@ -324,9 +323,10 @@ class _Parser:
         semicolon, and nothing on either side of the break continues the type).
         """
         start = self.i
-        depth = 0
+        expected: list[str] = []  # closers of the brackets open inside the type
         while True:
             tok = self.peek()
+            depth = len(expected)
             if tok.kind == "eof":
                 break
             if depth == 0:
@@ -338,11 +338,13 @@ class _Parser:
                     break
             if tok.kind == "punct":
                 if tok.value in _OPENERS:
-                    depth += 1
+                    expected.append(_OPENERS[tok.value])
                 elif tok.value in _CLOSERS:
                     if depth == 0:
                         break
-                    depth -= 1
+                    if tok.value != expected[-1]:
+                        raise self.error(f"{tok.value!r} where {expected[-1]!r} was expected")
+                    expected.pop()
             self.advance()
         if self.i == start:
             raise self.error("expected a type")
@@ -456,6 +458,8 @@ class _Parser:
                                                  access, doc, line))
             else:
                 name = self.member_name()
+                if name.startswith("#"):  # an ECMAScript private name
+                    access = "private"
                 optional = self.eat("?")
                 self.eat("!")
                 if self.at("(") or self.at("<"):
@@ -610,7 +614,12 @@ class _Parser:
                 self.export_list(top)
                 return
             if self.at("=") or self.at("as"):
+                assignment = self.eat("=")
+                start = self.i
                 self.skip_statement()
+                names = [t.value for t in self.toks[start:self.i] if t.kind == "name"]
+                if assignment and top and len(names) == 1:  # `export = X` exports X as the module
+                    self.file.default_export = names[0]
                 return
             if self.at("import"):
                 self.skip_statement()
@@ -655,7 +664,7 @@ class _Parser:
         start = self.i
         while self.peek().kind != "eof":
             tok = self.peek()
-            if depth == 0 and self.i > start and tok.newline_before and tok.value in _DECL_KEYWORDS | {"export", "import"}:
+            if depth == 0 and self.i > start and tok.newline_before and tok.value in _STATEMENT_STARTS:
                 return
             if tok.kind == "punct":
                 if tok.value == ";" and depth == 0:
@@ -837,14 +846,29 @@ class _Parser:
             name = self.member_name()
             value = ""
             if self.eat("="):
-                s, e = self.scan_type(frozenset({",", "}"}))
-                value = self.text(s, e)
+                value = self.initializer()
             body.properties.append(Property(name, value, True, True, False, "public", "field", tok.doc or "", tok.line))
             if not self.eat(","):
                 break
         self.expect("}")
         decl.body = body
         return decl
+
+    def initializer(self) -> str:
+        """An enum member's value: an expression, so ``<`` is an operator, not a bracket."""
+        start = self.i
+        depth = 0
+        while self.peek().kind != "eof":
+            tok = self.peek()
+            if tok.kind == "punct":
+                if depth == 0 and tok.value in (",", "}"):
+                    break
+                if tok.value in ("(", "[", "{"):
+                    depth += 1
+                elif tok.value in (")", "]", "}"):
+                    depth -= 1
+            self.advance()
+        return self.text(start, self.i)
 
     def namespace_decl(self, doc: str, exported: bool) -> Declaration:
         tok = self.advance()

@@ -1,0 +1,49 @@
+"""New registry entries become partitions with a backfill; instances reindex on their own cron."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from dagster import DagsterInstance, build_schedule_context, build_sensor_context, instance_for_test
+
+from dagster_project.resources import DeepCodeSeekHome
+from dagster_project.schedules import due_in_hour, reindex_schedule
+from dagster_project.sensors import instance_registry_sensor
+from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+
+
+def test_sensor_adds_partitions_and_requests_a_build_for_each_new_instance(tmp_path):
+    InstanceRegistry(tmp_path).add(InstanceConfig(name="acme-prod", source="records", path=str(tmp_path)))
+    instance = DagsterInstance.ephemeral()
+    resources = {"home": DeepCodeSeekHome(home=str(tmp_path))}
+    result = instance_registry_sensor(build_sensor_context(instance=instance, resources=resources))
+    assert sorted(r.partition_key for r in result.run_requests) == ["acme-prod", "sample"]
+    assert result.dynamic_partitions_requests[0].partition_keys == ["acme-prod", "sample"]
+    instance.add_dynamic_partitions("servicenow_instances", ["acme-prod", "sample"])
+    again = instance_registry_sensor(build_sensor_context(instance=instance, resources=resources))
+    assert not again.run_requests and not again.dynamic_partitions_requests
+
+
+def test_cron_matching():
+    at_two = datetime(2026, 11, 26, 2, tzinfo=timezone.utc)  # a Thursday
+    assert due_in_hour("0 2 * * *", at_two) and not due_in_hour("0 3 * * *", at_two)
+    assert due_in_hour("*/15 */2 * * 4", at_two) and not due_in_hour("0 2 * * 1-3", at_two)
+    assert due_in_hour("30 1-3 26 11 *", at_two) and not due_in_hour("0 2 1 * *", at_two)
+
+
+def test_schedule_requests_only_due_instances(tmp_path):
+    registry = InstanceRegistry(tmp_path)
+    registry.add(InstanceConfig(name="nightly", source="records", path=str(tmp_path)))
+    registry.add(InstanceConfig(name="hourly", source="records", path=str(tmp_path), schedule="5 * * * *"))
+    resources = {"home": DeepCodeSeekHome(home=str(tmp_path))}
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("servicenow_instances", ["nightly", "hourly", "sample"])
+
+        def due_at(hour: int) -> list[str]:
+            when = datetime(2026, 11, 26, hour, tzinfo=timezone.utc)
+            context = build_schedule_context(instance=instance, resources=resources, scheduled_execution_time=when)
+            requests = reindex_schedule(context)
+            return sorted(r.partition_key for r in requests) if isinstance(requests, list) else []
+
+        assert due_at(2) == ["hourly", "nightly", "sample"]
+        assert due_at(10) == ["hourly"]
