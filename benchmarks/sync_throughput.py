@@ -17,6 +17,7 @@ are a floor for a real instance's client side, not a prediction of one.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 import time
@@ -65,7 +66,9 @@ def main() -> None:
     parser.add_argument("--backoff-cap", type=float, default=2.0)
     parser.add_argument("--rate-limit", type=float, default=0.0, help="requests/s; 0 = unthrottled")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true", help="show each retry as it happens")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR, format="    %(message)s")
 
     started = time.perf_counter()
     tables = make_instance(counts_for(args.records), seed=args.seed, script_size=(1024, 4096))
@@ -88,7 +91,7 @@ def main() -> None:
         nochange = run("no-change", fake, clean_dir, args)
         assert {r.sys_id: r.content_hash for r in faulty.read.records} == \
             {r.sys_id: r.content_hash for r in clean.read.records}, "faulty sync differs from the clean one"
-        faults = sum(1 for r in fake.requests if r.fault)
+        faults = len(fake.faults_fired)
     print(f"faults injected: {faults}; faulty run holds exactly the clean run's records")
     print(f"faulty / clean seconds:    {faulty.seconds / clean.seconds:.2f}x")
     print(f"no-change / clean seconds: {nochange.seconds / clean.seconds:.2f}x "

@@ -7,6 +7,7 @@ from assets.documents import namespace_documents
 from assets.evaluation import evaluation_report
 from assets.jsdoc import jsdoc_summaries
 from assets.knowledge_graph import knowledge_graph
+from assets.platform import platform_apis
 from assets.records import source_records
 from assets.retrieval import published_index
 from assets.vector_index import vector_index
@@ -17,7 +18,7 @@ from dagster_project.resources import resources_for
 from dagster_project.schedules import reindex_schedule
 from dagster_project.sensors import instance_registry_sensor
 
-all_assets = [source_records, jsdoc_summaries, knowledge_graph, namespace_documents, vector_index,
+all_assets = [source_records, platform_apis, jsdoc_summaries, knowledge_graph, namespace_documents, vector_index,
               bm25_index, published_index, evaluation_report]
 
 defs = Definitions(

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from deepcodeseek.jsdoc.model import NamespaceDoc
+from deepcodeseek.sources.platform_load import platform_classes
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
 from deepcodeseek.store.sql_files import load_sql
 from deepcodeseek.text import split_identifier
@@ -33,22 +34,25 @@ class DocumentsSummary:
     mean_chars: dict[str, float]
 
 
-def header(doc: NamespaceDoc, scope: str) -> str:
+KIND_LABELS = {"script_include": "Script Include", "platform": "platform API class"}
+
+
+def header(doc: NamespaceDoc, scope: str, kind: str = "script_include") -> str:
     """A first line in words, so a natural-language embedder sees the name's meaning."""
     words = " ".join(split_identifier(doc.namespace))
-    return f"{doc.api_name} ({words}) Script Include in scope {scope}"
+    return f"{doc.api_name} ({words}) {KIND_LABELS[kind]} in scope {scope}"
 
 
-def jsdoc_text(doc: NamespaceDoc, scope: str) -> str:
-    return f"{header(doc, scope)}\n{doc.render()}"
+def jsdoc_text(doc: NamespaceDoc, scope: str, kind: str = "script_include") -> str:
+    return f"{header(doc, scope, kind)}\n{doc.render()}"
 
 
 def code_text(doc: NamespaceDoc, scope: str, script: str) -> str:
     return f"{header(doc, scope)}\n{script}"
 
 
-def usage_text(doc: NamespaceDoc, scope: str, examples: list[str]) -> str:
-    body = jsdoc_text(doc, scope)
+def usage_text(doc: NamespaceDoc, scope: str, examples: list[str], kind: str = "script_include") -> str:
+    body = jsdoc_text(doc, scope, kind)
     if examples:
         body += "\n// Usage examples on this instance:\n" + "\n// ---\n".join(examples)
     return body
@@ -63,21 +67,22 @@ def build_documents(store: InstanceStore) -> DocumentsSummary:
             method_usage[r["sys_id"]][r["method"]] = r["n"]
         examples = _usage_examples(fetch_dicts(con, "kg/select_usage_sites"))
     out: list[list] = []
-    for row in rows:
+    for row in rows + _platform_rows(store):
         doc = NamespaceDoc.from_json(row["doc_json"])
+        kind = row.get("kind", "script_include")
         used = method_usage.get(row["sys_id"], {})
-        methods = sorted((m.name for m in doc.methods if m.name != "initialize"),
+        methods = sorted((m.name for m in doc.methods if m.name not in ("initialize", doc.namespace)),
                          key=lambda name: (-used.get(name, 0), name))
         stat = stats.get(row["sys_id"], {})
         texts = {
-            "jsdoc": jsdoc_text(doc, row["scope"]),
-            "code": code_text(doc, row["scope"], row["script"]),
-            "usage": usage_text(doc, row["scope"], examples.get(row["sys_id"], [])),
+            "jsdoc": jsdoc_text(doc, row["scope"], kind),
+            "code": code_text(doc, row["scope"], row["script"]) if row["script"] else jsdoc_text(doc, row["scope"], kind),
+            "usage": usage_text(doc, row["scope"], examples.get(row["sys_id"], []), kind),
         }
         for variant, text in texts.items():
             out.append([
                 row["sys_id"], variant, row["name"], row["api_name"], row["scope"], row["access"],
-                row["active"], row["client_callable"], "script_include", json.dumps(methods),
+                row["active"], row["client_callable"], kind, json.dumps(methods),
                 int(stat.get("usage_count") or 0), float(stat.get("pagerank") or 0.0),
                 text, hashlib.sha256(text.encode("utf-8")).hexdigest(),
             ])
@@ -88,6 +93,13 @@ def build_documents(store: InstanceStore) -> DocumentsSummary:
     by_variant = {v: sum(1 for r in out if r[1] == v) for v in VARIANTS}
     mean_chars = {v: round(sum(len(r[12]) for r in out if r[1] == v) / max(1, by_variant[v]), 1) for v in VARIANTS}
     return DocumentsSummary(namespaces=len(rows), documents=len(out), by_variant=by_variant, mean_chars=mean_chars)
+
+
+def _platform_rows(store: InstanceStore) -> list[dict]:
+    """Platform classes in the shape of Script Include rows: public, active, no script."""
+    return [{"sys_id": p["sys_id"], "doc_json": p["doc_json"], "name": p["name"], "api_name": p["api_name"],
+             "scope": p["scope"], "access": "public", "active": True, "client_callable": False, "script": "",
+             "kind": "platform"} for p in platform_classes(store)]
 
 
 def _usage_examples(sites: list[dict]) -> dict[str, list[str]]:

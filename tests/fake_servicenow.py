@@ -240,6 +240,7 @@ class FakeServiceNow:
         self.hibernating = False
         self.forbidden: set[str] = set()  # tables the user may not read (403)
         self.requests: list[LoggedRequest] = []
+        self.faults_fired: list[str] = []  # logged when drawn (a slow answer is logged only once sent)
         self.tokens: dict[str, float] = {}  # access token -> expiry (monotonic)
         self.refresh_tokens: dict[str, float] = {}
         self.issued: list[str] = []  # every token handed out (tests check none leaks)
@@ -357,6 +358,8 @@ class FakeServiceNow:
             return
         with self.lock:
             fault = self.faults.draw(self.rng)
+            if fault is not None:
+                self.faults_fired.append(fault)
         if fault is not None and self._fault(h, method, path, params, fault):
             return
         if not self._authorised(h.headers.get("Authorization", "")):
@@ -416,6 +419,8 @@ class FakeServiceNow:
         if self.faults.on_token_endpoint:
             with self.lock:
                 fault = self.faults.draw(self.rng)
+                if fault is not None:
+                    self.faults_fired.append(fault)
             if fault is not None and self._fault(h, "POST", path, params, fault):
                 return
         ok_client = self.oauth_clients.get(form.get("client_id", "")) == form.get("client_secret")

@@ -12,7 +12,7 @@ from dagster_project.definitions import all_assets, defs
 from dagster_project.gpu import GPU_POOL
 
 EXPECTED_ASSETS = {
-    "source_records", "jsdoc_summaries", "knowledge_graph", "namespace_documents", "vector_index",
+    "source_records", "platform_apis", "jsdoc_summaries", "knowledge_graph", "namespace_documents", "vector_index",
     "bm25_index", "published_index", "evaluation_report",
 }
 

@@ -1,15 +1,18 @@
 """Build the package/scope knowledge graph of an instance into DuckDB.
 
-Nodes: applications (scopes), Script Includes, their methods, and the scripts that
-call them. Edges: an application owns its Script Includes, a Script Include has
-methods and may extend another, and any script or Script Include calls the Script
-Includes it uses (one edge per caller and target, weighted by call sites). networkx
-computes usage-based centrality (PageRank over the calls graph), kept on the nodes as a
-prior for retrieval.
+Nodes: applications (scopes), Script Includes, platform classes, their methods, and the
+scripts that call them. Edges: an application owns its Script Includes, a Script
+Include or class has methods and may extend another, and any script or Script Include
+calls the APIs it uses (one edge per caller and target, weighted by call sites).
+networkx computes usage-based centrality (PageRank over the calls graph), kept on the
+nodes as a prior for retrieval. Call sites are cached per caller while its script and
+the set of known names are unchanged, so a no-change rebuild parses nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -17,9 +20,12 @@ from dataclasses import dataclass
 import networkx as nx
 
 from deepcodeseek.jsdoc.model import NamespaceDoc
-from deepcodeseek.parsing import CallSite, find_call_sites
+from deepcodeseek.parsing import find_call_sites
+from deepcodeseek.sources.platform_load import platform_classes
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
 from deepcodeseek.store.sql_files import load_sql
+
+SITE_FIELDS = ("namespace", "qualifier", "method", "kind", "line", "start_byte")
 
 
 @dataclass
@@ -29,6 +35,9 @@ class KGSummary:
     usage_sites: int = 0
     callers: int = 0
     used_script_includes: int = 0
+    used_platform_classes: int = 0
+    callers_parsed: int = 0
+    callers_reused: int = 0
     seconds: float = 0.0
     by_node_kind: dict | None = None
     by_edge_kind: dict | None = None
@@ -36,16 +45,16 @@ class KGSummary:
 
 
 class NamespaceResolver:
-    """Maps a name as written (``Foo``, ``x_app.Foo``) to the Script Include it means.
+    """Maps a name as written (``Foo``, ``x_app.Foo``) to the API it means.
 
     Several scopes may define the same name; as on the platform, a qualified name picks
     its scope, and an unqualified one resolves in the caller's scope first, then global.
     """
 
-    def __init__(self, script_includes: list[dict]):
+    def __init__(self, apis: list[dict]):
         self.by_name: dict[str, dict[str, dict]] = defaultdict(dict)
-        for si in script_includes:
-            self.by_name[si["name"]][si["scope"]] = si
+        for api in apis:
+            self.by_name[api["name"]].setdefault(api["scope"], api)
 
     @property
     def names(self) -> set[str]:
@@ -68,67 +77,93 @@ def build_knowledge_graph(store: InstanceStore) -> KGSummary:
         scripts = fetch_dicts(con, "records/select_scripts")
         docs = {r["sys_id"]: NamespaceDoc.from_json(r["doc_json"]) for r in fetch_dicts(con, "jsdoc/select_docs")}
         apps = con.execute("SELECT scope, name FROM applications").fetchall()
-    resolver = NamespaceResolver(sis)
+        cache = {r["caller_sys_id"]: r for r in fetch_dicts(con, "kg/select_call_site_cache")}
+    platform = [{**p, "kind": "platform_class"} for p in platform_classes(store)]
+    for p in platform:
+        docs[p["sys_id"]] = NamespaceDoc.from_json(p["doc_json"])
+    apis = [{**s, "kind": "script_include"} for s in sis] + platform
+    resolver = NamespaceResolver(apis)
     nodes: dict[str, list] = {}
     edges: Counter = Counter()
     for scope, name in apps:
         nodes[f"app:{scope}"] = [f"app:{scope}", "application", name, scope]
-    for si in sis:
-        si_node = f"si:{si['sys_id']}"
-        nodes[si_node] = [si_node, "script_include", si["api_name"], si["scope"]]
-        nodes.setdefault(f"app:{si['scope']}", [f"app:{si['scope']}", "application", si["scope"], si["scope"]])
-        edges[(f"app:{si['scope']}", si_node, "owns")] += 1
-        doc = docs.get(si["sys_id"])
-        for method in doc.methods if doc else []:
-            m_node = f"method:{si['sys_id']}:{method.name}"
-            nodes[m_node] = [m_node, "method", method.name, si["scope"]]
-            edges[(si_node, m_node, "has_method")] += 1
-        if doc and doc.extends:
-            base_name = doc.extends.rsplit(".", 1)[-1]
-            qualifier = doc.extends.rsplit(".", 1)[0] if "." in doc.extends else None
-            base = resolver.resolve(base_name, qualifier, si["scope"])
-            if base is not None and base["sys_id"] != si["sys_id"]:
-                edges[(si_node, f"si:{base['sys_id']}", "extends")] += 1
-    sites: list[list] = []
+    for api in apis:
+        _add_api(api, docs.get(api["sys_id"]), resolver, nodes, edges)
+
+    summary = KGSummary()
+    names = resolver.names
+    digest = hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()
     callers = [(s, "sys_script_include", f"si:{s['sys_id']}") for s in sis] + [
         (s, s["table_name"], f"script:{s['sys_id']}") for s in scripts
     ]
-    names = resolver.names
+    sites: list[list] = []
+    cache_rows: list[list] = []
     for caller, table, caller_node in callers:
-        for site in _sites(caller["script"], names):
-            target = resolver.resolve(site.namespace, site.qualifier, caller["scope"])
+        cached = cache.get(caller["sys_id"])
+        if cached and cached["content_hash"] == caller["content_hash"] and cached["names_digest"] == digest:
+            found = [dict(zip(SITE_FIELDS, s)) for s in json.loads(cached["sites_json"])]
+            summary.callers_reused += 1
+        else:
+            found = _sites(caller["script"], names)
+            cache_rows.append([caller["sys_id"], caller["content_hash"], digest,
+                               json.dumps([[s[f] for f in SITE_FIELDS] for s in found])])
+            summary.callers_parsed += 1
+        for site in found:
+            target = resolver.resolve(site["namespace"], site["qualifier"], caller["scope"])
             if target is None or target["sys_id"] == caller["sys_id"]:
                 continue
             sites.append([caller["sys_id"], table, caller["scope"], target["sys_id"], target["name"],
-                          site.method, site.kind, site.line, site.start_byte])
-            if caller_node not in nodes:
-                nodes[caller_node] = [caller_node, "script", caller["name"], caller["scope"]]
+                          site["method"], site["kind"], site["line"], site["start_byte"]])
+            nodes.setdefault(caller_node, [caller_node, "script", caller["name"], caller["scope"]])
             edges[(caller_node, f"si:{target['sys_id']}", "calls")] += 1
-            if site.method and f"method:{target['sys_id']}:{site.method}" in nodes:
-                edges[(caller_node, f"method:{target['sys_id']}:{site.method}", "calls")] += 1
+            if site["method"] and f"method:{target['sys_id']}:{site['method']}" in nodes:
+                edges[(caller_node, f"method:{target['sys_id']}:{site['method']}", "calls")] += 1
+
     usage, rank = _centrality(edges)
     node_rows = [row + [usage.get(row[0], 0), rank.get(row[0], 0.0)] for row in nodes.values()]
     edge_rows = [[s, d, k, w] for (s, d, k), w in edges.items()]
     with store.transaction() as con:
         run_sql(con, "kg/delete_all")
-        for name, rows in (("kg/insert_node", node_rows), ("kg/insert_edge", edge_rows), ("kg/insert_usage_site", sites)):
+        for name, rows in (("kg/insert_node", node_rows), ("kg/insert_edge", edge_rows),
+                           ("kg/insert_usage_site", sites), ("kg/replace_call_site_cache", cache_rows)):
             if rows:
                 con.executemany(load_sql(name), rows)
-    top = sorted(((nodes[n][2], r) for n, r in rank.items() if n.startswith("si:")), key=lambda x: -x[1])[:10]
-    return KGSummary(
-        nodes=len(node_rows), edges=len(edge_rows), usage_sites=len(sites),
-        callers=len({s[0] for s in sites}), used_script_includes=len({s[3] for s in sites}),
-        seconds=time.perf_counter() - started,
-        by_node_kind=dict(Counter(r[1] for r in node_rows)), by_edge_kind=dict(Counter(k for (_, _, k) in edges)),
-        top_central=top,
-    )
+        run_sql(con, "kg/delete_stale_call_site_cache")
+    kinds = {a["sys_id"]: a["kind"] for a in apis}
+    used = {s[3] for s in sites}
+    summary.nodes, summary.edges, summary.usage_sites = len(node_rows), len(edge_rows), len(sites)
+    summary.callers = len({s[0] for s in sites})
+    summary.used_script_includes = sum(1 for u in used if kinds.get(u) == "script_include")
+    summary.used_platform_classes = sum(1 for u in used if kinds.get(u) == "platform_class")
+    summary.by_node_kind = dict(Counter(r[1] for r in node_rows))
+    summary.by_edge_kind = dict(Counter(k for (_, _, k) in edges))
+    summary.top_central = sorted(((nodes[n][2], r) for n, r in rank.items() if n.startswith("si:")),
+                                 key=lambda x: -x[1])[:10]
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
-def _sites(script: str, names: set[str]) -> list[CallSite]:
-    # Cheap pre-filter: most scripts mention none of the instance's names.
-    if not any(name in script for name in names if len(name) > 2) and "GlideAjax" not in script:
-        return []
-    return [s for s in find_call_sites(script, names) if s.kind != "reference"]
+def _add_api(api: dict, doc: NamespaceDoc | None, resolver: NamespaceResolver, nodes: dict, edges: Counter) -> None:
+    node = f"si:{api['sys_id']}"
+    nodes[node] = [node, api["kind"], api["api_name"], api["scope"]]
+    app = f"app:{api['scope']}"
+    nodes.setdefault(app, [app, "application", api["scope"], api["scope"]])
+    edges[(app, node, "owns")] += 1
+    for method in doc.methods if doc else []:
+        m_node = f"method:{api['sys_id']}:{method.name}"
+        nodes[m_node] = [m_node, "method", method.name, api["scope"]]
+        edges[(node, m_node, "has_method")] += 1
+    if doc and doc.extends:
+        base_name = doc.extends.rsplit(".", 1)[-1].split("<", 1)[0]
+        qualifier = doc.extends.rsplit(".", 1)[0] if "." in doc.extends else None
+        base = resolver.resolve(base_name, qualifier, api["scope"])
+        if base is not None and base["sys_id"] != api["sys_id"]:
+            edges[(node, f"si:{base['sys_id']}", "extends")] += 1
+
+
+def _sites(script: str, names: set[str]) -> list[dict]:
+    found = find_call_sites(script, names) if script else []
+    return [{f: getattr(s, f) for f in SITE_FIELDS} for s in found if s.kind != "reference"]
 
 
 def _centrality(edges: Counter) -> tuple[dict[str, int], dict[str, float]]:
@@ -136,11 +171,11 @@ def _centrality(edges: Counter) -> tuple[dict[str, int], dict[str, float]]:
     graph = nx.DiGraph()
     usage: Counter = Counter()
     for (src, dst, kind), weight in edges.items():
-        if kind == "calls" and dst.startswith("si:"):
+        if kind != "calls":
+            continue
+        usage[dst] += weight
+        if dst.startswith("si:"):
             graph.add_edge(src, dst, weight=weight)
-            usage[dst] += weight
-        elif kind == "calls":
-            usage[dst] += weight
     rank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {}
     return dict(usage), rank
 

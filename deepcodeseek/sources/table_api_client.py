@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import httpx
 
@@ -297,6 +297,7 @@ class TableAPIClient:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         rate_limit_per_s: float | None = 20.0,
+        listing_page_size: int | None = None,
         transport: httpx.BaseTransport | None = None,
         progress: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -313,6 +314,7 @@ class TableAPIClient:
         self.instance = _instance_label(self.base_url)
         self.auth = auth
         self.page_size = page_size
+        self.listing_page_size = listing_page_size or min(10_000, max(page_size, page_size * 5))
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -450,7 +452,7 @@ class TableAPIClient:
             if outermost:
                 self.stats.seconds += self._clock() - started
 
-    def _raise_final(self, response: httpx.Response, what: str, table: str | None, authorize: bool) -> None:
+    def _raise_final(self, response: httpx.Response, what: str, table: str | None, authorize: bool) -> NoReturn:
         status = response.status_code
         detail = self._error_detail(response)
         suffix = f": {detail}" if detail else ""
@@ -482,7 +484,7 @@ class TableAPIClient:
     # -- listings
 
     def _keyset_pages(self, table: str, fields: Sequence[str], keys: Sequence[str],
-                      after: Sequence[str] | None, max_pages: int) -> Iterator[Page]:
+                      after: Sequence[str] | None, max_pages: int, page_size: int) -> Iterator[Page]:
         cursor: tuple[str, ...] | None = tuple(after) if after is not None else None
         started = self._clock()
         retries_before = self.stats.retries
@@ -493,7 +495,7 @@ class TableAPIClient:
                 "sysparm_fields": ",".join(fields),
                 "sysparm_display_value": "false",
                 "sysparm_exclude_reference_link": "true",
-                "sysparm_limit": str(self.page_size),
+                "sysparm_limit": str(page_size),
                 "sysparm_query": keyset_query(cursor, keys),
             }
             body, headers = self._request("GET", f"{TABLE_PATH}{table}", what=what, table=table, params=params)
@@ -535,15 +537,21 @@ class TableAPIClient:
         Callers that persist progress save ``page.cursor`` once a page is fully processed.
         """
         wanted = list(dict.fromkeys([*fields, *KEYSET]))
-        return self._keyset_pages(table, wanted, KEYSET, after, max_pages)
+        return self._keyset_pages(table, wanted, KEYSET, after, max_pages, self.page_size)
 
     def iter_table(self, table: str, fields: Iterable[str], *, after: Cursor | None = None) -> Iterator[dict[str, Any]]:
         """Every row of ``table`` after ``after``, oldest change first; reference fields as sys_ids."""
         for page in self.iter_pages(table, fields, after=after):
             yield from page.rows
 
-    def list_sys_ids(self, table: str, *, max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[str]:
-        """All sys_ids of ``table`` (keyset on ``sys_id``): deletions show up only this way."""
-        for page in self._keyset_pages(table, ["sys_id"], ("sys_id",), None, max_pages):
+    def list_sys_ids(self, table: str, *, page_size: int | None = None,
+                     max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[str]:
+        """All sys_ids of ``table`` (keyset on ``sys_id``): deletions show up only this way.
+
+        A sys_id-only row is ~50 bytes, so pages default to ``listing_page_size`` (five times
+        the row page size, at most 10,000): fewer requests for a listing done every sync.
+        """
+        size = page_size or self.listing_page_size
+        for page in self._keyset_pages(table, ["sys_id"], ("sys_id",), None, max_pages, size):
             for row in page.rows:
                 yield str(row["sys_id"])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -42,7 +43,13 @@ from deepcodeseek.sources.records import (
     normalise,
 )
 from deepcodeseek.sources.records_jsonl import record_to_json
-from deepcodeseek.sources.table_api_client import Cursor, TableAPIClient, _reference_value
+from deepcodeseek.sources.table_api_client import (
+    AuthenticationError,
+    Cursor,
+    TableAPIClient,
+    TableAPIError,
+    _reference_value,
+)
 
 log = logging.getLogger(__name__)
 
@@ -268,8 +275,12 @@ class _RecordStore:
         """Read records file then journal (journal wins); keep only what the state says is held."""
         loaded: dict[tuple[str, str], SourceRecord] = {}
         if self.path.exists():
-            with gzip.open(self.path, "rt", encoding="utf-8") as fh:
-                self._read_lines(fh, loaded)
+            try:
+                with gzip.open(self.path, "rt", encoding="utf-8") as fh:
+                    self._read_lines(fh, loaded)
+            except (OSError, EOFError, UnicodeDecodeError) as exc:
+                # What it held is refetched: the state check below sees the records missing.
+                log.warning("records file %s is unreadable (%s); its tables will be refetched", self.path, exc)
         if self.journal_path.exists():
             self.dirty = True  # an unfinished sync: the records file must be rewritten
             with open(self.journal_path, encoding="utf-8") as fh:
@@ -337,6 +348,20 @@ def _specs(tables: Sequence[TableSpec | str]) -> list[TableSpec]:
 # ----------------------------------------------------------------------------------------- sync
 
 
+OPTIONAL_TABLES = frozenset({"sys_store_app", "sys_app", "sys_package", "sys_ui_script", "sys_ws_operation",
+                             "sys_script_fix", "sysauto_script", "sys_script_client", "sys_ui_action"})
+
+
+def _optional_table_missing(exc: TableAPIError, spec: TableSpec) -> bool:
+    """Instances without a plugin, or users without a table's ACL, lack some optional tables.
+
+    Such a table (HTTP 400 "Invalid table", 403) is logged and skipped; the Script Include
+    and scope tables are never optional.
+    """
+    return (spec.name in OPTIONAL_TABLES and exc.status in (400, 403)
+            and not isinstance(exc, AuthenticationError))
+
+
 def sync_instance(client: TableAPIClient, state_path: Path, records_path: Path, *,
                   tables: Sequence[TableSpec | str] = USAGE_TABLES, full_listing: bool = True) -> SyncResult:
     """Bring ``records_path`` up to date with the instance; see the module docstring for how."""
@@ -350,11 +375,14 @@ def sync_instance(client: TableAPIClient, state_path: Path, records_path: Path, 
 
     # A records file that lost rows the state says are held (deleted, restored from an old
     # copy) would leave holes an incremental fetch never fills: refetch those tables whole.
+    held_by_table: dict[str, dict[str, str]] = {}
+    for (table, sys_id), record in store.current.items():
+        held_by_table.setdefault(table, {})[sys_id] = record.content_hash
     for spec in specs:
         if spec.metadata:
             continue
         known = state.known.get(spec.name, {})
-        held = {sid: rec.content_hash for (t, sid), rec in store.current.items() if t == spec.name}
+        held = held_by_table.get(spec.name, {})
         if held != known:
             log.warning("%s: records held for %s do not match the sync state (%d held, %d known); "
                         "refetching the table", client.instance, spec.name, len(held), len(known))
@@ -364,12 +392,22 @@ def sync_instance(client: TableAPIClient, state_path: Path, records_path: Path, 
 
     changed = unchanged = fetched = skipped = 0
     errors: list[SourceError] = []
+    unavailable: set[str] = set()
     scopes = _Scopes(state.metadata)
     try:
         for spec in specs:
             known = state.known.setdefault(spec.name, {})
             after = state.cursors.get(spec.name)
-            for page in client.iter_pages(spec.name, spec.fields, after=after):
+            pages = client.iter_pages(spec.name, spec.fields, after=after)
+            try:
+                first = next(pages, None)
+            except TableAPIError as exc:
+                if not _optional_table_missing(exc, spec):
+                    raise
+                log.warning("%s: table %s is not readable (HTTP %s); skipped", client.instance, spec.name, exc.status)
+                unavailable.add(spec.name)
+                continue
+            for page in itertools.chain([first] if first is not None else [], pages):
                 journal: list[SourceRecord] = []
                 for row in page.rows:
                     fetched += 1
@@ -409,6 +447,8 @@ def sync_instance(client: TableAPIClient, state_path: Path, records_path: Path, 
         deleted: list[str] = []
         if full_listing:
             for spec in specs:
+                if spec.name in unavailable:
+                    continue
                 listed = set(client.list_sys_ids(spec.name))
                 known = state.known.setdefault(spec.name, {})
                 for sys_id in sorted(set(known) - listed):

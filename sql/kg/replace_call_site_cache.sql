@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO call_site_cache (caller_sys_id, content_hash, names_digest, sites_json) VALUES (?, ?, ?, ?);
