@@ -71,7 +71,8 @@ def build_documents(store: InstanceStore) -> DocumentsSummary:
         doc = NamespaceDoc.from_json(row["doc_json"])
         kind = row.get("kind", "script_include")
         used = method_usage.get(row["sys_id"], {})
-        methods = sorted((m.name for m in doc.methods if m.name not in ("initialize", doc.namespace)),
+        hidden = {"initialize", doc.namespace} if kind == "platform" else {"initialize"}  # constructors
+        methods = sorted((m.name for m in doc.methods if m.name not in hidden),
                          key=lambda name: (-used.get(name, 0), name))
         stat = stats.get(row["sys_id"], {})
         texts = {

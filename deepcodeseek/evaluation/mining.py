@@ -9,16 +9,20 @@ APIs, splits.)
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from deepcodeseek.evaluation.benchmark import Sample
+from deepcodeseek.sources.platform_load import PLATFORM_PREFIX
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
+from deepcodeseek.text import split_identifier
 
 MAX_BEFORE_LINES = 80
 MAX_AFTER_LINES = 20
 PER_NAMESPACE_CAP = 20
 MIN_BEFORE_LINES = 2
 MINED_KINDS = {"new", "static", "call", "ajax"}
+_ASSIGNED = re.compile(r"^(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=[^=]")
 
 
 def mine_call_site_samples(store: InstanceStore) -> list[Sample]:
@@ -59,4 +63,20 @@ def _split(site: dict) -> Sample | None:
         scope=site["caller_scope"],
         table=site["caller_table"],
         source=f"mined:{site['caller_sys_id']}",
+        kind="platform" if site["target_sys_id"].startswith(PLATFORM_PREFIX) else "script_include",
+        clear_intent=judge_clear_intent(code_before, lines[line] if line < len(lines) else ""),
     )
+
+
+def judge_clear_intent(code_before: str, call_line: str) -> bool:
+    """Offline judge: could a reader infer what the next call is for? (heuristic-v1)
+
+    Yes when a comment sits in the last three lines before the call, or when the call's
+    result goes into a descriptively named variable (two or more words), the two cues
+    the paper's clear-intent samples share. The LLM judge replaces this when a key is set.
+    """
+    recent = [line.strip() for line in code_before.split("\n") if line.strip()][-3:]
+    if any(line.startswith(("//", "/*", "*")) or " // " in line for line in recent):
+        return True
+    match = _ASSIGNED.match(call_line.strip())
+    return bool(match and len(split_identifier(match.group(1))) >= 2)

@@ -8,6 +8,7 @@ vote for the namespaces they went on to call (see ``retrieval.votes``).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.text import last_lines
 
 CONTEXT_LINES = 10
+PER_CALLER_AND_TARGET = 3
 VOTING_KINDS = ("new", "static", "call", "ajax")
 
 
@@ -33,9 +35,14 @@ def load_usage_contexts(store: InstanceStore) -> list[UsageContext]:
     with store.connect() as con:
         sites = fetch_dicts(con, "kg/select_usage_sites")
     contexts = []
+    per_pair: Counter = Counter()
     for site in sites:
         if site["kind"] not in VOTING_KINDS or not site["caller_script"]:
             continue
+        pair = (site["caller_sys_id"], site["target_sys_id"])
+        if per_pair[pair] >= PER_CALLER_AND_TARGET:
+            continue  # `gs.info` forty times in one script is one precedent, not forty votes
+        per_pair[pair] += 1
         # Everything before the namespace's name, the start of the call line included
         # (`var util = new `): the same cut a completion query has at the cursor.
         before = site["caller_script"].encode("utf-8")[: site["start_byte"]].decode("utf-8", errors="ignore")

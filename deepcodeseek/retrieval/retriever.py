@@ -81,8 +81,7 @@ class Retriever:
         self.contexts_bm25 = BM25Index.load(folder / "contexts_bm25") if contexts else None
         self._embedder = embedder
         self.fusion_weights = dict(FUSION_WEIGHTS)
-        usage = np.log1p(np.array([d["usage_count"] for d in self.docs], dtype=np.float64))
-        self.prior = max_normalised(usage)  # graph prior: how much the instance uses each namespace
+        self.usage_counts = np.bincount(self.context_targets, minlength=len(self.docs)).astype(np.float64)
         self._admitted_by_scope: dict[str | None, np.ndarray] = {}
         self._scorers = {"fusion": self._fusion, "hybrid": self._hybrid, "dense": self._dense,
                          "bm25": self._bm25, "votes": self._votes}
@@ -156,8 +155,17 @@ class Retriever:
         votes = self._votes(query, exclude)
         w = self.fusion_weights
         score = (w["bm25"] * max_normalised(lexical) + w["votes"] * max_normalised(votes["votes"])
-                 + w["prior"] * self.prior)
+                 + w["prior"] * self._prior(exclude))
         return {"score": score, "bm25": lexical, "votes": votes["votes"], "voters": votes["voters"]}
+
+    def _prior(self, exclude: frozenset[str]) -> np.ndarray:
+        """Graph prior: how often the instance calls each namespace (held-out scripts not counted)."""
+        counts = self.usage_counts
+        if exclude:
+            held_out = np.isin(self.context_callers, list(exclude))
+            if held_out.any():
+                counts = counts - np.bincount(self.context_targets[held_out], minlength=len(self.docs))
+        return max_normalised(np.log1p(counts))
 
     # -- results ---------------------------------------------------------------------
 
