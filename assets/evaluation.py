@@ -7,7 +7,7 @@ from dagster_project.resources import DeepCodeSeekHome, EmbedderResource
 from deepcodeseek.evaluation.runner import evaluate_instance
 
 
-@asset(partitions_def=servicenow_instances, group_name="evaluation", deps=["published_index"],
+@asset(partitions_def=servicenow_instances, group_name="evaluation", deps=["published_index", "benchmark_samples"],
        kinds={"python"})
 def evaluation_report(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource) -> MaterializeResult:
     """Top-K accuracy @1/5/10/20/40, MRR@40 and latency for each method and BM25.

@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from assets.bm25_index import bm25_index
+from assets.datasets import benchmark_samples, training_triplets
 from assets.documents import namespace_documents
 from assets.evaluation import evaluation_report
 from assets.jsdoc import jsdoc_summaries
@@ -19,7 +20,7 @@ from dagster_project.schedules import reindex_schedule
 from dagster_project.sensors import instance_registry_sensor
 
 all_assets = [source_records, platform_apis, jsdoc_summaries, knowledge_graph, namespace_documents, vector_index,
-              bm25_index, published_index, evaluation_report]
+              bm25_index, published_index, benchmark_samples, training_triplets, evaluation_report]
 
 defs = Definitions(
     assets=all_assets,

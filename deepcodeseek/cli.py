@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", required=True)
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("mine", help="mine a leak-free completion benchmark from an indexed instance")
+    p.add_argument("--instance", required=True)
+    p.add_argument("--out", help="also copy the benchmark JSONL (all splits, labelled) here")
+    p.set_defaults(func=cmd_mine)
+
     p = sub.add_parser("export", help="write an instance's current records as records JSONL")
     p.add_argument("--instance", required=True)
     p.add_argument("--out", required=True, help="folder to write <instance>.jsonl.gz into")
@@ -158,7 +163,7 @@ def _materialize(instance: str, home: str | None) -> int:
     from dagster_project.run import materialize_instance
 
     started = time.perf_counter()
-    result = materialize_instance(instance, home=str(home_dir(home)), raise_on_error=False)
+    result = materialize_instance(instance, home=str(home_dir(home)), raise_on_error=False, log_level="INFO")
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         shown = {k: v.value for k, v in mat.metadata.items() if isinstance(v.value, (int, float, str)) and "/" not in k
@@ -232,6 +237,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     bench = read_benchmark(Path(args.samples), {d["namespace"] for d in retriever.docs})
     report = evaluate(retriever, bench.samples, skipped=bench.skipped)
     print(report.markdown(inline_images=False))
+    return 0
+
+
+def cmd_mine(args: argparse.Namespace) -> int:
+    import shutil
+
+    from deepcodeseek.evaluation.benchmark_build import build_benchmark
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.sources.registry import InstanceRegistry
+    from deepcodeseek.store import InstanceStore
+
+    InstanceRegistry(args.home).get(args.instance)
+    paths = instance_paths(args.instance, args.home)
+    if not paths.database.exists():
+        raise CLIError(f"instance {args.instance!r} is not indexed yet; run 'deepcodeseek index --instance {args.instance}'")
+    summary = build_benchmark(InstanceStore(paths.database), paths)
+    if args.out:
+        shutil.copyfile(summary.path, args.out)
+    print(json.dumps({"mined": summary.mined, "duplicates_removed": summary.duplicates_removed,
+                      "by_split": summary.by_split, "by_kind": summary.by_kind, "clear_intent": summary.clear_intent,
+                      "namespaces": summary.namespaces, "file": args.out or summary.path}))
     return 0
 
 

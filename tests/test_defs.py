@@ -13,7 +13,7 @@ from dagster_project.gpu import GPU_POOL
 
 EXPECTED_ASSETS = {
     "source_records", "platform_apis", "jsdoc_summaries", "knowledge_graph", "namespace_documents", "vector_index",
-    "bm25_index", "published_index", "evaluation_report",
+    "bm25_index", "published_index", "benchmark_samples", "training_triplets", "evaluation_report",
 }
 
 

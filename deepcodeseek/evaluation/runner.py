@@ -15,7 +15,7 @@ from pathlib import Path
 
 from deepcodeseek.documents import load_documents
 from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
-from deepcodeseek.evaluation.mining import mine_call_site_samples
+from deepcodeseek.evaluation.benchmark_build import EVALUATION_SPLIT, read_split, split_path
 from deepcodeseek.evaluation.report import evaluate
 from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.paths import InstancePaths, instance_paths
@@ -43,7 +43,7 @@ class EvaluationOutcome:
 
 
 def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, embedder: Embedder) -> EvaluationOutcome:
-    samples, skipped, name = _benchmark_for(config, store)
+    samples, skipped, name = _benchmark_for(config, store, home)
     paths = instance_paths(config.name, home)
     if not samples:
         return EvaluationOutcome(name, note="no benchmark samples for this instance")
@@ -65,12 +65,14 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
     return outcome
 
 
-def _benchmark_for(config: InstanceConfig, store: InstanceStore) -> tuple[list[Sample], list[str], str]:
+def _benchmark_for(config: InstanceConfig, store: InstanceStore, home: str) -> tuple[list[Sample], list[str], str]:
     if config.benchmark or config.source == "sample":
         path = Path(config.benchmark) if config.benchmark else sample_benchmark_path()
         bench = read_benchmark(path, {d["namespace"] for d in load_documents(store)})
         return bench.samples, bench.skipped, str(path)
-    return mine_call_site_samples(store), [], "mined from the instance's call sites"
+    paths = instance_paths(config.name, home)
+    return (read_split(paths, EVALUATION_SPLIT, {d["namespace"] for d in load_documents(store)}), [],
+            f"{EVALUATION_SPLIT} split mined from the instance's call sites ({split_path(paths, EVALUATION_SPLIT)})")
 
 
 def _key(version: str, samples: list[Sample]) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -58,8 +61,8 @@ def _random_samples(n: int, seed: int = 0) -> list[Sample]:
              ("Case", "User", "Group", "Task", "Asset", "Rota", "Item", "Note", "Queue", "Flag")]
     out = []
     for i in range(n):
-        lines = [f"var {rng.choice(words).lower()}{i % 97} = {rng.choice(words)}({rng.choice(words)}, {rng.randint(0, 99)});"
-                 for _ in range(12)]
+        lines = [f"var {rng.choice(words).lower()}{i % 97} = "
+                 f"{rng.choice(words)}({rng.choice(words)}, {rng.randint(0, 99)});" for _ in range(12)]
         out.append(_sample(f"s{i}", "\n".join(lines), middle=f"{rng.choice(words)}.{rng.choice(words)}();"))
     return out
 
@@ -95,6 +98,16 @@ def test_dedupe_is_deterministic_and_hashes_stably():
     assert np.array_equal(minhash_signatures(samples[:5]), minhash_signatures(samples[:5]))
 
 
+def test_signatures_do_not_depend_on_the_process_hash_seed():
+    code = ("from deepcodeseek.datasets import minhash_signatures\n"
+            "from deepcodeseek.evaluation.benchmark import Sample\n"
+            "s = Sample(id='a', code_before='var gr = new GlideRecord(\\'x\\');\\ngr.query();', target_namespace='X')\n"
+            "print(minhash_signatures([s])[0, :8].tolist())")
+    outputs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2")}
+    assert len(outputs) == 1 and outputs.pop().startswith("[")
+
+
 def test_empty_contexts_are_never_called_duplicates():
     kept, removed = dedupe([_sample("e1", "", middle=""), _sample("e2", "", middle="")])
     assert len(kept) == 2 and removed == []
@@ -119,8 +132,8 @@ def test_threshold_must_be_a_fraction():
 # --- splits ------------------------------------------------------------------------------------
 
 def _grouped_samples(groups: int, per_group: int = 3, offset: int = 0) -> list[Sample]:
-    return [Sample(id=f"sys{g}:{line}:Ns{(g * 7 + line) % 50}", code_before="x", target_namespace=f"Ns{(g * 7 + line) % 50}",
-                   source=f"mined:sys{g}" if g % 2 else "")
+    return [Sample(id=f"sys{g}:{line}:Ns{(g * 7 + line) % 50}", code_before="x",
+                   target_namespace=f"Ns{(g * 7 + line) % 50}", source=f"mined:sys{g}" if g % 2 else "")
             for g in range(offset, offset + groups) for line in range(per_group)]
 
 
@@ -244,7 +257,8 @@ def test_hard_negatives_come_from_the_top_and_short_pools_are_padded():
     rng = np.random.default_rng(3)
     noisy = rng.random(len(NAMESPACES))
     table = build_triplets([sample], DOCUMENTS, lambda s: noisy, negatives_per_query=2, hard_pool=5)
-    ranked = [NAMESPACES[i] for i in np.argsort(-noisy) if NAMESPACES[i] not in ("OnCallRota", "GlideRecord", "CaseUtilsV2")]
+    on_call_line = ("OnCallRota", "GlideRecord", "CaseUtilsV2")
+    ranked = [NAMESPACES[i] for i in np.argsort(-noisy) if NAMESPACES[i] not in on_call_line]
     assert table.column("negative_namespaces").to_pylist()[0] == ranked[:2]
     padded = build_triplets([sample], DOCUMENTS, _scores, negatives_per_query=5, hard_pool=3, seed=7).to_pylist()[0]
     again = build_triplets([sample], DOCUMENTS, _scores, negatives_per_query=5, hard_pool=3, seed=7).to_pylist()[0]
@@ -278,8 +292,8 @@ def test_provenance_round_trips_through_parquet(tmp_path):
     assert {k: stored[k] for k in provenance} == provenance
     assert stored["generator"] and stored["created_at"]
     assert pq.read_table(path).to_pylist() == triplets.to_pylist()
+    pq.write_table(triplets, tmp_path / "bare.parquet")
     with pytest.raises(ValueError):
-        pq.write_table(triplets, tmp_path / "bare.parquet")
         read_provenance(tmp_path / "bare.parquet")
 
 

@@ -1,0 +1,106 @@
+"""An instance's completion benchmark and training data, mined from its own code.
+
+Samples are mined from call sites (the instance's Script Includes and, when configured,
+the platform's classes), leaks and near-duplicates removed, then split train/dev/test
+by source script so that no script feeds two splits. Evaluation reads the dev split;
+triplets for rerankers and query encoders come from the train split only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from deepcodeseek.datasets import (
+    build_triplets,
+    dedupe,
+    split_by_source,
+    split_labels,
+    write_dataset,
+    write_samples_jsonl,
+    yes_no_pairs,
+)
+from deepcodeseek.datasets.triplets import build_query
+from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
+from deepcodeseek.evaluation.mining import mine_call_site_samples
+from deepcodeseek.index.embedder import Embedder
+from deepcodeseek.paths import InstancePaths
+from deepcodeseek.retrieval.retriever import Retriever
+from deepcodeseek.store.duckdb_store import InstanceStore
+
+SPLITS = ("train", "dev", "test")
+EVALUATION_SPLIT = "dev"
+
+
+def datasets_dir(paths: InstancePaths) -> Path:
+    return paths.root / "datasets"
+
+
+def split_path(paths: InstancePaths, split: str) -> Path:
+    return datasets_dir(paths) / f"benchmark_{split}.jsonl"
+
+
+@dataclass
+class BenchmarkSummary:
+    mined: int = 0
+    duplicates_removed: int = 0
+    by_split: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    clear_intent: int = 0
+    namespaces: int = 0
+    path: str = ""
+
+
+def build_benchmark(store: InstanceStore, paths: InstancePaths) -> BenchmarkSummary:
+    mined = mine_call_site_samples(store)
+    kept, removed = dedupe(mined)
+    splits = split_by_source(kept)
+    labels = split_labels(splits)
+    folder = datasets_dir(paths)
+    write_samples_jsonl(kept, folder / "benchmark.jsonl", split=labels)
+    for name in SPLITS:
+        write_samples_jsonl(splits[name], split_path(paths, name), split=name)
+    return BenchmarkSummary(
+        mined=len(mined), duplicates_removed=len(removed), by_split={k: len(v) for k, v in splits.items()},
+        by_kind=dict(Counter(s.kind for s in kept)), clear_intent=sum(bool(s.clear_intent) for s in kept),
+        namespaces=len({s.target_namespace for s in kept}), path=str(folder / "benchmark.jsonl"),
+    )
+
+
+def read_split(paths: InstancePaths, split: str = EVALUATION_SPLIT, known: set[str] | None = None) -> list[Sample]:
+    path = split_path(paths, split)
+    return read_benchmark(path, known).samples if path.exists() else []
+
+
+@dataclass
+class TripletsSummary:
+    triplets: int
+    pairs: int
+    queries_without_target: int
+    path: str
+
+
+def build_training_triplets(paths: InstancePaths, home: str, embedder: Embedder) -> TripletsSummary:
+    """Train-split queries with their target's document and hard negatives from the dense embedder."""
+    retriever = Retriever(paths.instance, home, embedder=embedder)
+    train = read_split(paths, "train")
+    documents = [{"namespace": d["namespace"], "api_name": d["api_name"], "text": d["text"]} for d in retriever.docs]
+    vectors = retriever.vectors
+
+    def scores_for(sample: Sample) -> np.ndarray:
+        return vectors @ embedder.embed_query(build_query(sample))
+
+    table = build_triplets(train, documents, scores_for, split="train")
+    pairs = yes_no_pairs(table)
+    folder = datasets_dir(paths)
+    provenance = {"instance": paths.instance, "index_version": retriever.version, "model": embedder.name,
+                  "split": "train", "negatives": "dense hard negatives, same-line namespaces excluded"}
+    write_dataset(table, folder / "triplets.parquet", provenance)
+    write_dataset(pairs, folder / "yes_no_pairs.parquet", provenance)
+    known = {d["namespace"] for d in documents}
+    return TripletsSummary(triplets=table.num_rows, pairs=pairs.num_rows,
+                           queries_without_target=sum(1 for s in train if s.target_namespace not in known),
+                           path=str(folder / "triplets.parquet"))
