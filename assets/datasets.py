@@ -33,6 +33,7 @@ def training_triplets(context: AssetExecutionContext, home: DeepCodeSeekHome, em
     return MaterializeResult(metadata={
         "triplets": summary.triplets,
         "yes_no_pairs": summary.pairs,
+        "reused": summary.reused,
         "train_queries_without_target_document": summary.queries_without_target,
         "file": MetadataValue.path(summary.path),
     })

@@ -81,3 +81,39 @@ def test_bad_input_is_one_line_and_non_zero(indexed, tmp_path, setup, args, mess
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+def test_export_status_and_mine(indexed, tmp_path):
+    done = run_cli("export", "--instance", "acme-dev", "--out", str(tmp_path / "out"), home=indexed)
+    assert done.returncode == 0, done.stderr
+    from deepcodeseek.sources.records_jsonl import read_records_jsonl
+
+    exported = read_records_jsonl(tmp_path / "out")
+    original = read_sample_instance().records
+    assert sorted(r.content_hash for r in exported.records) == sorted(r.content_hash for r in original)
+
+    done = run_cli("status", "--instance", "acme-dev", home=indexed)
+    status = json.loads(done.stdout)
+    assert status["records"]["sys_script_include"] == 38 and status["index_version"] and status["model"]
+
+    done = run_cli("mine", "--instance", "acme-dev", "--out", str(tmp_path / "bench.jsonl"), home=indexed)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    lines = [json.loads(line) for line in (tmp_path / "bench.jsonl").read_text().splitlines()]
+    assert len(lines) == sum(summary["by_split"].values()) > 20
+    assert list(lines[0])[:9] == ["id", "code_before", "code_middle", "code_after", "target_namespace",
+                                  "target_method", "scope", "table", "source"]
+    assert all(line["target_namespace"].lower() not in line["code_before"].lower() for line in lines)
+
+
+def test_instance_add_validates_sources(tmp_path):
+    home = tmp_path / "home"
+    done = run_cli("instance", "add", "prod", "--source", "table-api", "--url", "not-a-url", home=home)
+    assert done.returncode == 2 and "table-api source needs --url" in done.stderr
+    done = run_cli("instance", "add", "repo", "--source", "export", "--path", str(tmp_path / "missing"), home=home)
+    assert done.returncode == 2 and "does not exist" in done.stderr
+    (tmp_path / "app").mkdir()
+    done = run_cli("instance", "add", "repo", "--source", "export", "--path", str(tmp_path / "app"), home=home)
+    assert done.returncode == 0
+    listed = [json.loads(line) for line in run_cli("instance", "list", home=home).stdout.splitlines()]
+    assert {c["name"]: c["source"] for c in listed} == {"repo": "export", "sample": "sample"}

@@ -8,15 +8,18 @@ triplets for rerankers and query encoders come from the train split only.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from deepcodeseek.datasets import (
     build_triplets,
     dedupe,
+    read_provenance,
     split_by_source,
     split_labels,
     write_dataset,
@@ -81,12 +84,18 @@ class TripletsSummary:
     pairs: int
     queries_without_target: int
     path: str
+    reused: bool = False
 
 
 def build_training_triplets(paths: InstancePaths, home: str, embedder: Embedder) -> TripletsSummary:
     """Train-split queries with their target's document and hard negatives from the dense embedder."""
     retriever = Retriever(paths.instance, home, embedder=embedder)
     train = read_split(paths, "train")
+    folder = datasets_dir(paths)
+    key = _triplets_key(retriever.version, embedder.name, train)
+    reused = _reuse(folder, key)
+    if reused is not None:
+        return reused
     documents = [{"namespace": d["namespace"], "api_name": d["api_name"], "text": d["text"]} for d in retriever.docs]
     vectors = retriever.vectors
 
@@ -95,12 +104,31 @@ def build_training_triplets(paths: InstancePaths, home: str, embedder: Embedder)
 
     table = build_triplets(train, documents, scores_for, split="train")
     pairs = yes_no_pairs(table)
-    folder = datasets_dir(paths)
     provenance = {"instance": paths.instance, "index_version": retriever.version, "model": embedder.name,
-                  "split": "train", "negatives": "dense hard negatives, same-line namespaces excluded"}
+                  "split": "train", "negatives": "dense hard negatives, same-line namespaces excluded", "key": key}
     write_dataset(table, folder / "triplets.parquet", provenance)
     write_dataset(pairs, folder / "yes_no_pairs.parquet", provenance)
     known = {d["namespace"] for d in documents}
     return TripletsSummary(triplets=table.num_rows, pairs=pairs.num_rows,
                            queries_without_target=sum(1 for s in train if s.target_namespace not in known),
                            path=str(folder / "triplets.parquet"))
+
+
+def _triplets_key(version: str, model: str, train: list[Sample]) -> str:
+    h = hashlib.sha256(f"{version}|{model}".encode())
+    for s in train:
+        h.update(f"{s.id}|{s.target_namespace}|{len(s.code_before)}".encode())
+    return h.hexdigest()
+
+
+def _reuse(folder: Path, key: str) -> TripletsSummary | None:
+    """The stored triplets when they were built from the same index version and train split."""
+    try:
+        if read_provenance(folder / "triplets.parquet").get("key") != key:
+            return None
+        triplets = pq.read_metadata(folder / "triplets.parquet").num_rows
+        pairs = pq.read_metadata(folder / "yes_no_pairs.parquet").num_rows
+    except (FileNotFoundError, ValueError, OSError):
+        return None
+    return TripletsSummary(triplets=triplets, pairs=pairs, queries_without_target=0,
+                           path=str(folder / "triplets.parquet"), reused=True)
