@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("mine", help="mine a leak-free completion benchmark from an indexed instance")
     p.add_argument("--instance", required=True)
     p.add_argument("--out", help="also copy the benchmark JSONL (all splits, labelled) here")
+    p.add_argument("--split-by", choices=["source", "namespace"], default="source",
+                   help="group splits by source script (default) or make them namespace-disjoint")
     p.set_defaults(func=cmd_mine)
 
     p = sub.add_parser("export", help="write an instance's current records as records JSONL")
@@ -252,7 +254,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     paths = instance_paths(args.instance, args.home)
     if not paths.database.exists():
         raise CLIError(f"instance {args.instance!r} is not indexed yet; run 'deepcodeseek index --instance {args.instance}'")
-    summary = build_benchmark(InstanceStore(paths.database), paths)
+    summary = build_benchmark(InstanceStore(paths.database), paths, split_by=args.split_by)
     if args.out:
         shutil.copyfile(summary.path, args.out)
     print(json.dumps({"mined": summary.mined, "duplicates_removed": summary.duplicates_removed,

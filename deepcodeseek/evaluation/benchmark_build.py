@@ -19,7 +19,9 @@ import pyarrow.parquet as pq
 from deepcodeseek.datasets import (
     build_triplets,
     dedupe,
+    fim_variants,
     read_provenance,
+    split_by_namespace,
     split_by_source,
     split_labels,
     write_dataset,
@@ -57,15 +59,20 @@ class BenchmarkSummary:
     path: str = ""
 
 
-def build_benchmark(store: InstanceStore, paths: InstancePaths) -> BenchmarkSummary:
+def build_benchmark(store: InstanceStore, paths: InstancePaths, split_by: str = "source") -> BenchmarkSummary:
+    """Mine, de-duplicate and split; each split is written with FIM and prefix-only variants.
+
+    ``split_by="namespace"`` makes the splits namespace-disjoint (for measuring how a
+    trained model does on APIs it never saw) instead of grouped by source script.
+    """
     mined = mine_call_site_samples(store)
     kept, removed = dedupe(mined)
-    splits = split_by_source(kept)
+    splits = split_by_namespace(kept) if split_by == "namespace" else split_by_source(kept)
     labels = split_labels(splits)
     folder = datasets_dir(paths)
     write_samples_jsonl(kept, folder / "benchmark.jsonl", split=labels)
     for name in SPLITS:
-        write_samples_jsonl(splits[name], split_path(paths, name), split=name)
+        write_samples_jsonl(fim_variants(splits[name]), split_path(paths, name), split=name)
     return BenchmarkSummary(
         mined=len(mined), duplicates_removed=len(removed), by_split={k: len(v) for k, v in splits.items()},
         by_kind=dict(Counter(s.kind for s in kept)), clear_intent=sum(bool(s.clear_intent) for s in kept),

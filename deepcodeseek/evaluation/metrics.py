@@ -72,6 +72,17 @@ def bootstrap_interval(values: np.ndarray, level: float = 0.95, seed: int = 7) -
     return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
 
 
+def latency_interval(latencies_ms: list[float], q: float, level: float = 0.95, seed: int = 7) -> tuple[float, float]:
+    """Bootstrap interval of a latency percentile."""
+    if not latencies_ms:
+        return float("nan"), float("nan")
+    values = np.asarray(latencies_ms)
+    rng = np.random.default_rng(seed)
+    draws = np.percentile(rng.choice(values, size=(BOOTSTRAP_RESAMPLES, len(values)), replace=True), q, axis=1)
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(draws, tail)), float(np.percentile(draws, 100 - tail))
+
+
 Search = Callable[[Sample], list[str]]  # returns namespaces, best first
 
 

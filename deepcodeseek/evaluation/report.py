@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from deepcodeseek.evaluation.benchmark import Sample
-from deepcodeseek.evaluation.metrics import KS, MethodScores, score_method
+from deepcodeseek.evaluation.metrics import KS, MethodScores, latency_interval, score_method
 from deepcodeseek.evaluation.plots import markdown_image, write_plots
 from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
 
@@ -34,6 +34,22 @@ class EvaluationReport:
             row["top@5 / bm25"] = round(s.top_k(5) / base.top_k(5), 2) if base and base.top_k(5) else None
         return pd.DataFrame(rows)
 
+    def intervals(self) -> pd.DataFrame:
+        """Each metric's 95% bootstrap interval (latency from the same resampling of queries)."""
+        rows = []
+        for s in self.scores:
+            row = {"method": s.method}
+            for k in KS:
+                lo, hi = s.interval(s.hits(k))
+                row[f"top@{k}"] = f"{lo:.2f}-{hi:.2f}"
+            lo, hi = s.interval(s.reciprocal_ranks())
+            row["mrr@40"] = f"{lo:.2f}-{hi:.2f}"
+            for q in (50, 95):
+                lo, hi = latency_interval(s.latencies_ms, q)
+                row[f"p{q}_ms"] = f"{lo:.1f}-{hi:.1f}"
+            rows.append(row)
+        return pd.DataFrame(rows)
+
     def subsets(self) -> dict[str, list[bool]]:
         """Named slices of the samples, each reported on its own when it is not the whole."""
         slices = {}
@@ -43,12 +59,16 @@ class EvaluationReport:
                 slices[f"{kind} targets"] = [s.kind == kind for s in self.samples]
         if any(s.clear_intent is not None for s in self.samples):
             slices["clear intent"] = [bool(s.clear_intent) for s in self.samples]
+        if any(s.id.endswith(":prefix") for s in self.samples):
+            slices["prefix only (no code after the cursor)"] = [s.id.endswith(":prefix") for s in self.samples]
+            slices["fill-in-the-middle"] = [s.id.endswith(":fim") for s in self.samples]
         return {name: keep for name, keep in slices.items() if any(keep) and not all(keep)}
 
     def markdown(self, inline_images: bool = True) -> str:
         """Markdown; images inline (for the Dagster UI) or as links to the PNG files beside the report."""
         parts = [f"**{self.n} samples**" + (f", {len(self.skipped)} skipped" if self.skipped else ""), "",
-                 self.table().to_markdown(index=False)]
+                 self.table().to_markdown(index=False), "", "95% bootstrap intervals", "",
+                 self.intervals().to_markdown(index=False)]
         for name, keep in self.subsets().items():
             parts += ["", f"**{name}** ({sum(keep)} samples)", "",
                       self.table([s.subset(keep) for s in self.scores]).to_markdown(index=False)]

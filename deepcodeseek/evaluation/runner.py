@@ -56,13 +56,25 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
     report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
+    markdown = report.markdown() + _comparison(report.metrics(), previous)
     outcome = EvaluationOutcome(
-        benchmark=name, samples=report.n, skipped=report.skipped, markdown=report.markdown(),
+        benchmark=name, samples=report.n, skipped=report.skipped, markdown=markdown,
         metrics=report.metrics(), version=retriever.version, key=key, previous=previous,
         path=str(paths.reports / "evaluation.md"),
     )
-    _save(paths, outcome, config.name, report.markdown(inline_images=False))
+    _save(paths, outcome, config.name, report.markdown(inline_images=False) + _comparison(report.metrics(), previous))
     return outcome
+
+
+def _comparison(metrics: dict[str, float], previous: dict[str, float]) -> str:
+    """A table of the change against the previous index version's evaluation."""
+    keys = [k for k in metrics if k in previous and ("/top@" in k or "/mrr" in k)]
+    if not keys:
+        return "\n\nNo previous index version to compare with."
+    rows = ["", "", "Against the previous index version", "", "| metric | previous | now | change |",
+            "|---|---|---|---|"]
+    rows += [f"| {k} | {previous[k]:.3f} | {metrics[k]:.3f} | {metrics[k] - previous[k]:+.3f} |" for k in keys]
+    return "\n".join(rows)
 
 
 def _benchmark_for(config: InstanceConfig, store: InstanceStore, home: str) -> tuple[list[Sample], list[str], str]:
