@@ -30,6 +30,7 @@ from deepcodeseek.datasets import (
 )
 from deepcodeseek.datasets.triplets import build_query
 from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
+from deepcodeseek.evaluation.intent_judge import judge_samples
 from deepcodeseek.evaluation.mining import mine_call_site_samples
 from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.paths import InstancePaths
@@ -57,9 +58,13 @@ class BenchmarkSummary:
     clear_intent: int = 0
     namespaces: int = 0
     path: str = ""
+    judge: str = ""
+    llm_calls: int = 0
+    llm_cost_usd: float = 0.0
 
 
-def build_benchmark(store: InstanceStore, paths: InstancePaths, split_by: str = "source") -> BenchmarkSummary:
+def build_benchmark(store: InstanceStore, paths: InstancePaths, split_by: str = "source",
+                    llm=None) -> BenchmarkSummary:
     """Mine, de-duplicate and split; each split is written with FIM and prefix-only variants.
 
     ``split_by="namespace"`` makes the splits namespace-disjoint (for measuring how a
@@ -67,16 +72,18 @@ def build_benchmark(store: InstanceStore, paths: InstancePaths, split_by: str = 
     """
     mined = mine_call_site_samples(store)
     kept, removed = dedupe(mined)
+    kept, judge, usage = judge_samples(kept, llm)
     splits = split_by_namespace(kept) if split_by == "namespace" else split_by_source(kept)
     labels = split_labels(splits)
     folder = datasets_dir(paths)
-    write_samples_jsonl(kept, folder / "benchmark.jsonl", split=labels)
+    write_samples_jsonl(kept, folder / "benchmark.jsonl", split=labels, judge=judge)
     for name in SPLITS:
-        write_samples_jsonl(fim_variants(splits[name]), split_path(paths, name), split=name)
+        write_samples_jsonl(fim_variants(splits[name]), split_path(paths, name), split=name, judge=judge)
     return BenchmarkSummary(
         mined=len(mined), duplicates_removed=len(removed), by_split={k: len(v) for k, v in splits.items()},
         by_kind=dict(Counter(s.kind for s in kept)), clear_intent=sum(bool(s.clear_intent) for s in kept),
         namespaces=len({s.target_namespace for s in kept}), path=str(folder / "benchmark.jsonl"),
+        judge=judge, llm_calls=usage.calls, llm_cost_usd=usage.cost_usd,
     )
 
 
