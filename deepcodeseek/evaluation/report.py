@@ -13,6 +13,7 @@ from deepcodeseek.evaluation.plots import markdown_image, write_plots
 from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
 
 BASELINE = "bm25"
+SWEEP_LINES = (3, 5, 8, 10, 15, 20)
 
 
 @dataclass
@@ -21,6 +22,8 @@ class EvaluationReport:
     samples: list[Sample]
     skipped: list[str] = field(default_factory=list)
     plots: dict[str, bytes] = field(default_factory=dict)
+    pruning: dict[str, float] = field(default_factory=dict)
+    lines_sweep: list[dict] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -72,6 +75,13 @@ class EvaluationReport:
         for name, keep in self.subsets().items():
             parts += ["", f"**{name}** ({sum(keep)} samples)", "",
                       self.table([s.subset(keep) for s in self.scores]).to_markdown(index=False)]
+        if self.pruning:
+            parts += ["", f"Knowledge-graph pruning before search: {self.pruning['pruned_share']:.1%} of candidates "
+                          f"pruned on average over {int(self.pruning['samples_with_scope'])} samples with a scope; "
+                          f"the target stayed admitted in {self.pruning['recall_kept']:.1%} of them."]
+        if self.lines_sweep:
+            parts += ["", f"Query length: last N lines before the cursor ({DEFAULT_METHOD})", "",
+                      pd.DataFrame(self.lines_sweep).to_markdown(index=False)]
         parts += self._worst_namespaces()
         for name, png in self.plots.items():
             alt = name.replace("_", " ")
@@ -121,7 +131,40 @@ def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ..
                                          method=method, exclude_callers=source_scripts(sample))
             return [r.namespace for r in results]
         scores.append(score_method(method, samples, search))
-    report = EvaluationReport(scores=scores, samples=list(samples), skipped=list(skipped or []))
+    report = EvaluationReport(scores=scores, samples=list(samples), skipped=list(skipped or []),
+                              pruning=pruning_stats(retriever, samples))
+    if DEFAULT_METHOD in methods and len(methods) > 2:
+        report.lines_sweep = lines_sweep(retriever, samples)
     if plots_dir is not None:
         report.plots = write_plots(scores, plots_dir)
     return report
+
+
+def pruning_stats(retriever: Retriever, samples: list[Sample]) -> dict[str, float]:
+    """How much the scope/access rule prunes, and how often it keeps the right answer."""
+    scoped = [s for s in samples if s.scope]
+    if not scoped:
+        return {}
+    pruned, kept = [], []
+    for s in scoped:
+        admitted = retriever._admitted(s.scope)
+        pruned.append(1 - admitted.mean())
+        kept.append(any(admitted[i] for i, d in enumerate(retriever.docs) if d["namespace"] == s.target_namespace))
+    return {"samples_with_scope": len(scoped), "pruned_share": float(sum(pruned) / len(pruned)),
+            "recall_kept": sum(kept) / len(kept)}
+
+
+def lines_sweep(retriever: Retriever, samples: list[Sample], lines: tuple[int, ...] = SWEEP_LINES) -> list[dict]:
+    """The default method with the last N lines as the query, for each N (the paper found 8-10 best)."""
+    default, rows = retriever.query_lines, []
+    try:
+        for n in lines:
+            retriever.query_lines = n
+            scores = score_method(DEFAULT_METHOD, samples, lambda sample: [
+                r.namespace for r in retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope,
+                                                        k=40, exclude_callers=source_scripts(sample))])
+            rows.append({"lines": n, "top@1": round(scores.top_k(1), 3), "top@5": round(scores.top_k(5), 3),
+                         "top@40": round(scores.top_k(40), 3), "mrr@40": round(scores.mrr(), 3)})
+    finally:
+        retriever.query_lines = default
+    return rows
