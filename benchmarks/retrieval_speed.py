@@ -24,12 +24,33 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DEEPCODESEEK_ENV", "ci")
 
 
-def rss_mib() -> float:
-    """Current resident memory of this process (Linux), in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+MEMORY_PROBE = """
+import json, sys
+from pathlib import Path
+def rss():
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith('VmRSS:'):
             return int(line.split()[1]) / 1024
-    return float("nan")
+out = {'start': rss()}
+from deepcodeseek.retrieval.retriever import METHODS, Retriever
+out['imported'] = rss()
+r = Retriever(sys.argv[1], sys.argv[2]); r.warm_up()
+out['default'] = rss()
+for m in METHODS:
+    r.warm_up(m)
+out['all'] = rss()
+print(json.dumps(out))
+"""
+
+
+def retriever_memory(instance: str, home: Path) -> dict[str, float]:
+    """RSS of a fresh process that loads only the Retriever: what a query service would hold."""
+    import json
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, instance, str(home)], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -100,13 +121,10 @@ def main() -> int:
 
     samples = (read_benchmark(sample_benchmark_path()).samples if args.instance == "sample" and not args.records
                else mine_call_site_samples(store))[: args.queries]
-    rss_before = rss_mib()
+    memory = retriever_memory(args.instance, home)
     retriever = Retriever(args.instance, str(home))
-    retriever.warm_up(DEFAULT_METHOD)
-    rss_default = rss_mib()
     for method in METHODS:
         retriever.warm_up(method)
-    rss_all = rss_mib()
     print(f"\n== query latency ({len(samples)} queries x {args.repeat}, model loaded, k=40)")
     timings: dict[str, list[float]] = {}
     for method in METHODS:
@@ -124,8 +142,9 @@ def main() -> int:
         mark = "  (default)" if method == DEFAULT_METHOD else ""
         print(f"{method:<10} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f} "
               f"{statistics.median(values) / base:10.1f}x{mark}")
-    print(f"\nmemory of a loaded Retriever: +{rss_default - rss_before:.0f} MiB for the default method, "
-          f"+{rss_all - rss_before:.0f} MiB with every method (the embedder was already loaded by the build)")
+    print(f"\nmemory of a Retriever in a fresh process (RSS): {memory['start']:.0f} MiB at start, "
+          f"{memory['imported']:.0f} MiB after imports, {memory['default']:.0f} MiB loaded for the default method, "
+          f"{memory['all']:.0f} MiB with every method (embedder included)")
     return 0
 
 

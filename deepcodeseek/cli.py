@@ -242,10 +242,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_mine(args: argparse.Namespace) -> int:
-    import shutil
-
-    from deepcodeseek.evaluation.benchmark_build import build_benchmark
+def _indexed_store(args: argparse.Namespace):
+    """The DuckDB store and paths of a registered instance that has been indexed at least once."""
     from deepcodeseek.paths import instance_paths
     from deepcodeseek.sources.registry import InstanceRegistry
     from deepcodeseek.store import InstanceStore
@@ -254,7 +252,16 @@ def cmd_mine(args: argparse.Namespace) -> int:
     paths = instance_paths(args.instance, args.home)
     if not paths.database.exists():
         raise CLIError(f"instance {args.instance!r} is not indexed yet; run 'deepcodeseek index --instance {args.instance}'")
-    summary = build_benchmark(InstanceStore(paths.database), paths, split_by=args.split_by)
+    return InstanceStore(paths.database), paths
+
+
+def cmd_mine(args: argparse.Namespace) -> int:
+    import shutil
+
+    from deepcodeseek.evaluation.benchmark_build import build_benchmark
+
+    store, paths = _indexed_store(args)
+    summary = build_benchmark(store, paths, split_by=args.split_by)
     if args.out:
         shutil.copyfile(summary.path, args.out)
     print(json.dumps({"mined": summary.mined, "duplicates_removed": summary.duplicates_removed,
@@ -264,17 +271,11 @@ def cmd_mine(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from deepcodeseek.paths import instance_paths
     from deepcodeseek.sources.load import records_from_store
     from deepcodeseek.sources.records_jsonl import write_records_jsonl
-    from deepcodeseek.sources.registry import InstanceRegistry
-    from deepcodeseek.store import InstanceStore
 
-    InstanceRegistry(args.home).get(args.instance)
-    paths = instance_paths(args.instance, args.home)
-    if not paths.database.exists():
-        raise CLIError(f"instance {args.instance!r} has no records yet; run 'deepcodeseek index --instance {args.instance}'")
-    records = records_from_store(InstanceStore(paths.database))
+    store, _ = _indexed_store(args)
+    records = records_from_store(store)
     out = Path(args.out) / f"{args.instance}.jsonl.gz"
     count = write_records_jsonl(records, out)
     print(f"wrote {count} records to {out}", file=sys.stderr)
