@@ -14,12 +14,16 @@ import numpy as np
 
 from deepcodeseek.documents import DEFAULT_VARIANT, load_documents
 from deepcodeseek.index.bm25 import BM25Index
-from deepcodeseek.index.contexts import UsageContext, contexts_digest, load_usage_contexts, write_contexts
+from deepcodeseek.index.contexts import (
+    CONTEXTS_FILE,
+    UsageContext,
+    contexts_digest,
+    load_usage_contexts,
+    write_contexts,
+)
 from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.index.publish import index_version, write_vector_table
 from deepcodeseek.paths import InstancePaths
-
-CONTEXTS_FILE = "usage_contexts.parquet"
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.store.sql_files import load_sql
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.text import last_lines
 
+CONTEXTS_FILE = "usage_contexts.parquet"  # in each index version's folder
 CONTEXT_LINES = 10
 PER_CALLER_AND_TARGET = 3
 VOTING_KINDS = ("new", "static", "call", "ajax")

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from deepcodeseek.index.bm25 import BM25Index
-from deepcodeseek.index.build import CONTEXTS_FILE
-from deepcodeseek.index.contexts import read_contexts
+from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
 from deepcodeseek.index.embedder import Embedder, SentenceTransformerEmbedder
 from deepcodeseek.index.publish import current_manifest, open_vector_table
 from deepcodeseek.kg.access import admission_rule
