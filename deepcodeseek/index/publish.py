@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import lancedb
@@ -124,12 +123,3 @@ def _prune_old_versions(paths: InstancePaths, keep: str) -> None:
         if table_name(folder.name) in existing:
             db.drop_table(table_name(folder.name))
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@dataclass
-class PublishedIndex:
-    """What a reader needs from one published version, loaded into memory."""
-
-    manifest: dict
-    docs: list[dict]
-    vectors: np.ndarray
