@@ -222,7 +222,7 @@ def _explain(out, qid, results) -> None:
     out.write(f"query {qid}\n")
     for rank, r in enumerate(results, start=1):
         ev = r.evidence
-        signals = ", ".join(f"{k}={ev[k]:.3f}" for k in ("dense", "bm25", "votes") if k in ev)
+        signals = ", ".join(f"{k}={ev[k]:.3f}" for k in ("dense", "bm25", "votes", "semantic_votes") if k in ev)
         if ev.get("voters"):
             signals += f" from {int(ev['voters'])} similar call sites"
         out.write(f"  {rank:>2}. {r.api_name:<40} score={r.score:.4f}  [{signals}]\n")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import time
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -21,8 +22,9 @@ from deepcodeseek.index.contexts import (
     load_usage_contexts,
     write_contexts,
 )
-from deepcodeseek.index.embedder import Embedder
+from deepcodeseek.index.embedder import Embedder, local_model_path
 from deepcodeseek.index.publish import index_version, write_vector_table
+from deepcodeseek.index.static_encoder import StaticEncoder, distill, static_encoder_dir
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.store.sql_files import load_sql
@@ -79,6 +81,8 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
     version, docs, _ = current_version(store, embedder.name, variant)
     vectors, embedded = embed_with_cache(store, embedder, docs, progress)
     rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
+    _write_once(paths.version_dir(version) / STATIC_DIR,
+                lambda tmp: write_static_signals(store, paths, embedder, docs, tmp))
     seconds = time.perf_counter() - started
     return VectorIndexSummary(
         version=version, rows=rows, embedded=embedded, reused=len(docs) - embedded, model=embedder.name,
@@ -86,6 +90,28 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
         device=getattr(embedder, "device", "cpu"), seconds=seconds,
         docs_per_second=embedded / seconds if embedded else 0.0,
     )
+
+
+STATIC_DIR = "static"
+
+
+def write_static_signals(store: InstanceStore, paths: InstancePaths, embedder: Embedder, docs: list[dict],
+                         folder: Path) -> None:
+    """Usage contexts embedded with the static encoder distilled from ``embedder`` (distilled once per model).
+
+    The serving path compares a query with them in about a millisecond: semantic
+    neighbour votes without running the teacher at query time.
+    """
+    encoder_dir = static_encoder_dir(paths.home, embedder.name)
+    distill(local_model_path(embedder.name), encoder_dir, embedder.name, device=getattr(embedder, "device", "cpu"))
+    encoder = StaticEncoder(encoder_dir)
+    idf = encoder.fit_idf([d["text"] for d in docs])
+    contexts = load_usage_contexts(store)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "idf.npy", idf)
+    np.save(folder / "contexts.npy", encoder.encode([c.text for c in contexts]).astype(np.float16))
+    (folder / "meta.json").write_text(json.dumps({
+        "encoder": str(encoder_dir.relative_to(paths.home)), "teacher": embedder.name, "contexts": len(contexts)}))
 
 
 def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,

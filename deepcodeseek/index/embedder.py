@@ -78,7 +78,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        return int(self.embedding_dimension(model))
 
     def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
@@ -96,6 +96,12 @@ class SentenceTransformerEmbedder:
         finally:
             model.max_seq_length = limit
         return vector[0].astype(np.float32)
+
+
+def embedding_dimension(model) -> int:
+    """sentence-transformers renamed this accessor; accept either spelling."""
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
 
 
 @lru_cache(maxsize=4)
