@@ -78,7 +78,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.embedding_dimension(model))
+        return embedding_dimension(self.model)
 
     def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
