@@ -85,7 +85,8 @@ class Retriever:
         self.context_targets = np.array([by_sys_id[c.target_sys_id] for c in contexts], dtype=np.int64)
         self.context_callers = np.array([c.caller_sys_id for c in contexts], dtype=object)
         self.contexts_bm25 = BM25Index.load(folder / "contexts_bm25") if contexts else None
-        self.static_encoder, self.context_vectors = self._load_static(folder / "static", keep)
+        self._static_folder, self._context_keep = folder / "static", keep
+        self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
         self.fusion_weights = dict(FUSION_WEIGHTS)
         self.query_lines = QUERY_LINES_BEFORE  # ranking knobs: the evaluation sweeps them
@@ -135,8 +136,13 @@ class Retriever:
             r.evidence["latency_ms"] = elapsed
         return results
 
+    def _static_signals(self):
+        """The static encoder and the usage contexts it embedded (None, None when the version has none)."""
+        if self._static is None:
+            self._static = self._load_static(self._static_folder, self._context_keep)
+        return self._static
+
     def _load_static(self, folder, keep: np.ndarray):
-        """The static encoder and the usage contexts it embedded, when the version has them."""
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             encoder = StaticEncoder(self.paths.home / meta["encoder"])
@@ -172,8 +178,9 @@ class Retriever:
             scores = np.where(np.isin(self.context_callers, list(exclude)), 0.0, scores)
         votes, voters = neighbour_votes(scores, self.context_targets, len(self.docs), self.vote_neighbours)
         out = {"score": votes, "votes": votes, "voters": voters}
-        if semantic and self.static_encoder is not None:
-            sims = self.context_vectors @ self.static_encoder.encode([self._text(query)])[0]
+        encoder, context_vectors = self._static_signals() if semantic else (None, None)
+        if encoder is not None:
+            sims = context_vectors @ encoder.encode([self._text(query)])[0]
             if exclude:
                 sims = np.where(np.isin(self.context_callers, list(exclude)), 0.0, sims)
             # Cubed similarities: only close precedents should carry weight.
