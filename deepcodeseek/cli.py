@@ -79,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--instance", required=True)
     p.add_argument("--queries", required=True, help='JSONL: {"id", "code_before", "code_after"?, "scope"?}')
     p.add_argument("--k", type=int, default=10)
-    p.add_argument("--method", default=None, help="retrieval method (default: the best offline one)")
+    p.add_argument("--method", default=None,
+                   help="fusion (default), fusion_semantic, hybrid, dense, bm25, votes; intent and hyde need ANTHROPIC_API_KEY")
     p.add_argument("--explain", action="store_true", help="print why each result ranked, for people")
     p.set_defaults(func=cmd_retrieve)
 
@@ -179,6 +180,23 @@ def _materialize(instance: str, home: str | None) -> int:
     return EXIT_FAILED if failed or not result.success else 0
 
 
+def _query_llm(instance: str, home: str | None):
+    """The LLM for the LLM query forms when ANTHROPIC_API_KEY is set, else None.
+
+    Its response cache is a DuckDB file of the query path's own, so queries never wait
+    on the lock of the database a build is writing.
+    """
+    import os
+
+    if not os.environ.get("ANTHROPIC_API_KEY"):
+        return None
+    from deepcodeseek.llm import DuckDBLLMCache, llm_from_env
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.store import InstanceStore
+
+    return llm_from_env(cache=DuckDBLLMCache(InstanceStore(instance_paths(instance, home).root / "query_llm_cache.duckdb")))
+
+
 def _read_queries(path: str) -> list[dict]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -204,7 +222,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise CLIError("--k must be at least 1")
     queries = _read_queries(args.queries)
-    retriever = Retriever(args.instance, args.home)
+    retriever = Retriever(args.instance, args.home, llm=_query_llm(args.instance, args.home))
     method = args.method or DEFAULT_METHOD
     out = sys.stdout
     for i, query in enumerate(queries, start=1):
@@ -235,7 +253,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from deepcodeseek.evaluation.report import evaluate
     from deepcodeseek.retrieval.retriever import Retriever
 
-    retriever = Retriever(args.instance, args.home)
+    retriever = Retriever(args.instance, args.home, llm=_query_llm(args.instance, args.home))
     bench = read_benchmark(Path(args.samples), {d["namespace"] for d in retriever.docs})
     report = evaluate(retriever, bench.samples, skipped=bench.skipped)
     print(report.markdown(inline_images=False))

@@ -68,6 +68,7 @@ def test_explain_prints_signals_and_scope_rule(indexed, tmp_path):
     (None, ["retrieve", "--instance", "acme-dev", "--queries", "missing.jsonl"], "missing.jsonl"),
     ('{"id": 1, "code_before": "x"}\nnot json\n', ["retrieve", "--instance", "acme-dev", "--queries", "Q"], "Q:2: not JSON"),
     (None, ["retrieve", "--instance", "acme-dev", "--queries", "Q", "--method", "magic"], "unknown method"),
+    (None, ["retrieve", "--instance", "acme-dev", "--queries", "Q", "--method", "hyde"], "needs an LLM"),
     (None, ["index", "--instance", "ghost"], "unknown instance 'ghost'"),
     (None, ["index", "--instance", "Bad Name!", "--records", "."], "invalid instance name"),
     (None, ["index", "--instance", "x", "--records", "/no/such/dir"], "/no/such/dir"),

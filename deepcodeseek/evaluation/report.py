@@ -10,7 +10,7 @@ import pandas as pd
 from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.evaluation.metrics import KS, MethodScores, latency_interval, score_method
 from deepcodeseek.evaluation.plots import markdown_image, write_plots
-from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
+from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, LLM_METHODS, METHODS, Retriever
 
 BASELINE = "bm25"
 SWEEP_LINES = (3, 5, 8, 10, 15, 20)
@@ -23,6 +23,7 @@ class EvaluationReport:
     skipped: list[str] = field(default_factory=list)
     plots: dict[str, bytes] = field(default_factory=dict)
     pruning: dict[str, float] = field(default_factory=dict)
+    unavailable: list[str] = field(default_factory=list)
     lines_sweep: list[dict] = field(default_factory=list)
 
     @property
@@ -75,6 +76,8 @@ class EvaluationReport:
         for name, keep in self.subsets().items():
             parts += ["", f"**{name}** ({sum(keep)} samples)", "",
                       self.table([s.subset(keep) for s in self.scores]).to_markdown(index=False)]
+        if self.unavailable:
+            parts += ["", f"Not measured: {', '.join(self.unavailable)} (LLM query forms need ANTHROPIC_API_KEY)."]
         if self.pruning:
             parts += ["", f"Knowledge-graph pruning before search: {self.pruning['pruned_share']:.1%} of candidates "
                           f"pruned on average over {int(self.pruning['samples_with_scope'])} samples with a scope; "
@@ -118,9 +121,13 @@ def source_scripts(sample: Sample) -> frozenset[str]:
     return frozenset([sample.source.split(":", 1)[1]]) if sample.source.startswith("mined:") else frozenset()
 
 
-def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ...] = METHODS,
+def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ...] | None = None,
              skipped: list[str] | None = None, plots_dir=None) -> EvaluationReport:
-    """Score each method over the same samples; BM25 is always included as the baseline."""
+    """Score each method over the same samples; BM25 is always included as the baseline.
+
+    By default every offline method, plus the LLM query forms when the retriever has an LLM.
+    """
+    methods = methods or (METHODS + (LLM_METHODS if retriever.llm is not None else ()))
     methods = tuple(dict.fromkeys([*methods, BASELINE]))
     scores = []
     for method in methods:
@@ -132,7 +139,8 @@ def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ..
             return [r.namespace for r in results]
         scores.append(score_method(method, samples, search))
     report = EvaluationReport(scores=scores, samples=list(samples), skipped=list(skipped or []),
-                              pruning=pruning_stats(retriever, samples))
+                              pruning=pruning_stats(retriever, samples),
+                              unavailable=[m for m in LLM_METHODS if m not in methods])
     if DEFAULT_METHOD in methods and len(methods) > 2:
         report.lines_sweep = lines_sweep(retriever, samples)
     if plots_dir is not None:

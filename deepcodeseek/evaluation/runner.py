@@ -42,13 +42,14 @@ class EvaluationOutcome:
     note: str = ""
 
 
-def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, embedder: Embedder) -> EvaluationOutcome:
+def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, embedder: Embedder,
+                      llm=None) -> EvaluationOutcome:
     samples, skipped, name = _benchmark_for(config, store, home)
     paths = instance_paths(config.name, home)
     if not samples:
         return EvaluationOutcome(name, note="no benchmark samples for this instance")
-    retriever = Retriever(config.name, home, embedder=embedder)
-    key = _key(retriever.version, samples)
+    retriever = Retriever(config.name, home, embedder=embedder, llm=llm)
+    key = _key(retriever.version, samples, with_llm=llm is not None)
     stored = _load(paths)
     if stored and stored.key == key:
         stored.reused = True
@@ -87,8 +88,8 @@ def _benchmark_for(config: InstanceConfig, store: InstanceStore, home: str) -> t
             f"{EVALUATION_SPLIT} split mined from the instance's call sites ({split_path(paths, EVALUATION_SPLIT)})")
 
 
-def _key(version: str, samples: list[Sample]) -> str:
-    h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{sorted(FUSION_WEIGHTS.items())}".encode())
+def _key(version: str, samples: list[Sample], with_llm: bool = False) -> str:
+    h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{with_llm}|{sorted(FUSION_WEIGHTS.items())}".encode())
     for s in samples:
         h.update(json.dumps(asdict(s), sort_keys=True).encode())
     return h.hexdigest()

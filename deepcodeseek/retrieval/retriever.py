@@ -29,11 +29,13 @@ from deepcodeseek.index.publish import current_manifest, open_vector_table
 from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
+from deepcodeseek.retrieval.llm_forms import MethodUnavailable, describe_intent, hypothetical_completion
 from deepcodeseek.retrieval.query import QUERY_LINES_BEFORE, Query
 from deepcodeseek.retrieval.signals import VOTE_NEIGHBOURS, max_normalised, neighbour_votes, rrf, top_k
 from deepcodeseek.text import code_tokens, split_identifier
 
 METHODS = ("fusion", "fusion_semantic", "hybrid", "dense", "bm25", "votes")
+LLM_METHODS = ("intent", "hyde")  # query forms written by the LLM resource; unavailable without one
 DEFAULT_METHOD = "fusion"
 FUSION_WEIGHTS = {"bm25": 1.0, "votes": 0.7, "prior": 0.3, "semantic_votes": 0.0}
 # Semantic votes lifted top-5 on the corpus dev split but not on its test split, and cost
@@ -65,7 +67,7 @@ class Result:
 class Retriever:
     """An instance's published index, kept loaded for fast queries."""
 
-    def __init__(self, instance: str, home: str | None = None, embedder: Embedder | None = None):
+    def __init__(self, instance: str, home: str | None = None, embedder: Embedder | None = None, llm=None):
         self.paths: InstancePaths = instance_paths(instance, home)
         self.manifest = current_manifest(self.paths)
         folder = self.paths.version_dir(self.manifest["version"])
@@ -88,6 +90,7 @@ class Retriever:
         self._static_folder, self._context_keep = folder / "static", keep
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
+        self.llm = llm
         self.fusion_weights = dict(FUSION_WEIGHTS)
         self.query_lines = QUERY_LINES_BEFORE  # ranking knobs: the evaluation sweeps them
         self.vote_neighbours = VOTE_NEIGHBOURS
@@ -95,7 +98,7 @@ class Retriever:
         self._admitted_by_scope: dict[str | None, np.ndarray] = {}
         self._scorers = {"fusion": self._fusion, "fusion_semantic": self._fusion_semantic,
                          "hybrid": self._hybrid, "dense": self._dense,
-                         "bm25": self._bm25, "votes": self._votes}
+                         "bm25": self._bm25, "votes": self._votes, "intent": self._intent, "hyde": self._hyde}
 
     @property
     def version(self) -> str:
@@ -192,6 +195,27 @@ class Retriever:
         dense = self._dense(query)["dense"]
         lexical = self._bm25(query)["bm25"]
         return {"score": rrf(dense) + rrf(lexical, has_signal=lexical > 0), "dense": dense, "bm25": lexical}
+
+    def _llm(self, method: str):
+        if self.llm is None:
+            raise MethodUnavailable(f"method {method!r} needs an LLM: set ANTHROPIC_API_KEY")
+        return self.llm
+
+    def _hyde(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        """The default ranking over the context as if the LLM's likely next lines were already written."""
+        lines = hypothetical_completion(self._llm("hyde"), query.code_before, query.code_after)
+        extended = Query(f"{query.code_before}\n{lines}", query.code_after, query.scope)
+        return self._fusion(extended, exclude)
+
+    def _intent(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        """The default ranking plus the embedder's match of an intent description to the JSDoc."""
+        intent = describe_intent(self._llm("intent"), query.code_before, query.code_after)
+        fused = self._fusion(query, exclude)
+        sims = self.vectors @ self.embedder.embed_query(intent)
+        floor = np.sort(sims)[-min(50, len(sims))] if len(sims) else 0.0
+        fused["score"] = fused["score"] + 0.5 * max_normalised(np.clip(sims - floor, 0, None))
+        fused["intent_dense"] = sims
+        return fused
 
     def _fusion_semantic(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         return self._fusion(query, exclude, {**self.fusion_weights, "semantic_votes": SEMANTIC_WEIGHT})
