@@ -24,6 +24,7 @@ class EvaluationReport:
     plots: dict[str, bytes] = field(default_factory=dict)
     pruning: dict[str, float] = field(default_factory=dict)
     unavailable: list[str] = field(default_factory=list)
+    form_ablation: list[dict] = field(default_factory=list)
     lines_sweep: list[dict] = field(default_factory=list)
 
     @property
@@ -82,6 +83,9 @@ class EvaluationReport:
             parts += ["", f"Knowledge-graph pruning before search: {self.pruning['pruned_share']:.1%} of candidates "
                           f"pruned on average over {int(self.pruning['samples_with_scope'])} samples with a scope; "
                           f"the target stayed admitted in {self.pruning['recall_kept']:.1%} of them."]
+        if self.form_ablation:
+            parts += ["", "Document forms (lexical side; dense uses the JSDoc form)", "",
+                      pd.DataFrame(self.form_ablation).to_markdown(index=False)]
         if self.lines_sweep:
             parts += ["", f"Query length: last N lines before the cursor ({DEFAULT_METHOD})", "",
                       pd.DataFrame(self.lines_sweep).to_markdown(index=False)]

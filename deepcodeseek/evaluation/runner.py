@@ -13,18 +13,19 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from deepcodeseek.documents import load_documents
+from deepcodeseek.documents import VARIANTS, load_documents
 from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
 from deepcodeseek.evaluation.benchmark_build import EVALUATION_SPLIT, read_split, split_path
 from deepcodeseek.evaluation.report import evaluate
+from deepcodeseek.index.bm25 import BM25Index
 from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.paths import InstancePaths, instance_paths
-from deepcodeseek.retrieval.retriever import FUSION_WEIGHTS, METHODS, Retriever
+from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, FUSION_WEIGHTS, METHODS, Retriever
 from deepcodeseek.sources.registry import InstanceConfig
 from deepcodeseek.sources.sample_instance import sample_benchmark_path
 from deepcodeseek.store.duckdb_store import InstanceStore
 
-EVAL_FORMAT = "2"
+EVAL_FORMAT = "3"
 
 
 @dataclass
@@ -55,6 +56,7 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
         stored.reused = True
         return stored
     report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports)
+    report.form_ablation = document_form_ablation(retriever, store, samples)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
     markdown = report.markdown() + _comparison(report.metrics(), previous)
@@ -65,6 +67,33 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
     )
     _save(paths, outcome, config.name, report.markdown(inline_images=False) + _comparison(report.metrics(), previous))
     return outcome
+
+
+def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: list[Sample]) -> list[dict]:
+    """BM25 and the default method with each document form in place of the JSDoc (lexical side only).
+
+    The ``usage`` form embeds call sites from every script, the held-out ones included, so
+    it is measured only on benchmarks that were not mined from this instance.
+    """
+    mined = any(s.source.startswith("mined:") for s in samples)
+    forms = [v for v in VARIANTS if not (v == "usage" and mined)]
+    order = {d["sys_id"]: i for i, d in enumerate(retriever.docs)}
+    original, rows = retriever.bm25, []
+    try:
+        for form in forms:
+            texts = [""] * len(retriever.docs)
+            for d in load_documents(store, form):
+                if d["sys_id"] in order:
+                    texts[order[d["sys_id"]]] = d["text"]
+            retriever.bm25 = BM25Index.build(texts)
+            row = {"document form": form}
+            for method in ("bm25", DEFAULT_METHOD):
+                scores = evaluate(retriever, samples, methods=(method,)).scores[0]
+                row[f"{method} top@5"], row[f"{method} top@40"] = round(scores.top_k(5), 3), round(scores.top_k(40), 3)
+            rows.append(row)
+    finally:
+        retriever.bm25 = original
+    return rows
 
 
 def _comparison(metrics: dict[str, float], previous: dict[str, float]) -> str:
