@@ -176,7 +176,7 @@ class Retriever:
         if self.contexts_bm25 is None:
             zeros = np.zeros(len(self.docs))
             return {"score": zeros, "votes": zeros, "voters": zeros}
-        scores = self.contexts_bm25.scores(self._text(query))
+        scores = self.contexts_bm25.scores(self._text(query))[self._context_keep]  # index built over all contexts
         if exclude:
             scores = np.where(np.isin(self.context_callers, list(exclude)), 0.0, scores)
         votes, voters = neighbour_votes(scores, self.context_targets, len(self.docs), self.vote_neighbours)
