@@ -78,11 +78,11 @@ def current_version(store: InstanceStore, model: str, variant: str = DEFAULT_VAR
 def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Embedder,
                        variant: str = DEFAULT_VARIANT, progress: Callable[[str], None] | None = None) -> VectorIndexSummary:
     started = time.perf_counter()
-    version, docs, _ = current_version(store, embedder.name, variant)
+    version, docs, contexts = current_version(store, embedder.name, variant)
     vectors, embedded = embed_with_cache(store, embedder, docs, progress)
     rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
     _write_once(paths.version_dir(version) / STATIC_DIR,
-                lambda tmp: write_static_signals(store, paths, embedder, docs, tmp))
+                lambda tmp: write_static_signals(paths, embedder, docs, contexts, tmp))
     seconds = time.perf_counter() - started
     return VectorIndexSummary(
         version=version, rows=rows, embedded=embedded, reused=len(docs) - embedded, model=embedder.name,
@@ -95,8 +95,8 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
 STATIC_DIR = "static"
 
 
-def write_static_signals(store: InstanceStore, paths: InstancePaths, embedder: Embedder, docs: list[dict],
-                         folder: Path) -> None:
+def write_static_signals(paths: InstancePaths, embedder: Embedder, docs: list[dict],
+                         contexts: list[UsageContext], folder: Path) -> None:
     """Usage contexts embedded with the static encoder distilled from ``embedder`` (distilled once per model).
 
     The serving path compares a query with them in about a millisecond: semantic
@@ -106,7 +106,6 @@ def write_static_signals(store: InstanceStore, paths: InstancePaths, embedder: E
     distill(local_model_path(embedder.name), encoder_dir, embedder.name, device=getattr(embedder, "device", "cpu"))
     encoder = StaticEncoder(encoder_dir)
     idf = encoder.fit_idf([d["text"] for d in docs])
-    contexts = load_usage_contexts(store)
     folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / "idf.npy", idf)
     np.save(folder / "contexts.npy", encoder.encode([c.text for c in contexts]).astype(np.float16))

@@ -36,7 +36,6 @@ class JSDocRunSummary:
     backend: str = STATIC_BACKEND_ID
 
 
-Summariser = Callable[[dict], tuple[NamespaceDoc, object | None]]
 
 
 def generate_jsdoc(store: InstanceStore, llm=None, progress: Callable[[str], None] | None = None) -> JSDocRunSummary:
