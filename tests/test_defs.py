@@ -13,7 +13,8 @@ from dagster_project.gpu import GPU_POOL
 
 EXPECTED_ASSETS = {
     "source_records", "platform_apis", "jsdoc_summaries", "knowledge_graph", "namespace_documents", "vector_index",
-    "bm25_index", "published_index", "benchmark_samples", "training_triplets", "evaluation_report",
+    "bm25_index", "published_index", "benchmark_samples", "training_triplets", "adapted_embedder", "adapted_index",
+    "evaluation_report",
 }
 
 
@@ -44,8 +45,8 @@ def test_embedding_asset_is_gpu_pinned():
     assert k8s["container_config"]["resources"]["limits"]["nvidia.com/gpu"] == "1"
 
 
-def test_query_path_never_imports_dagster():
+def test_query_path_never_imports_dagster_nor_the_pipeline_database():
     code = ("import sys, deepcodeseek.cli, deepcodeseek.retrieval.retriever, deepcodeseek.index.publish;"
-            "print('dagster' in sys.modules)")
+            "print('dagster' in sys.modules, 'duckdb' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"

@@ -11,12 +11,15 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.text import last_lines
+
+if TYPE_CHECKING:  # the query path reads contexts from Parquet and never loads duckdb
+    from deepcodeseek.store.duckdb_store import InstanceStore
 
 CONTEXTS_FILE = "usage_contexts.parquet"  # in each index version's folder
 CONTEXT_LINES = 10
@@ -33,6 +36,8 @@ class UsageContext:
 
 
 def load_usage_contexts(store: InstanceStore) -> list[UsageContext]:
+    from deepcodeseek.store.duckdb_store import fetch_dicts
+
     with store.connect() as con:
         sites = fetch_dicts(con, "kg/select_usage_sites")
     contexts = []
