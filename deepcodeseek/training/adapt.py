@@ -1,0 +1,132 @@
+"""Adapt the embedder to one instance: gather its examples, fine-tune, name the result.
+
+The tuned model is content-addressed: its name carries a hash of the base model, the
+training examples and the settings, so an unchanged instance reuses it (a no-change
+reindex trains nothing) and any change makes a new model, a new index version, and
+never overwrites the one readers are using.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from deepcodeseek.documents import load_documents
+from deepcodeseek.evaluation.benchmark_build import datasets_dir, read_split
+from deepcodeseek.index.build import build_bm25_index, build_vector_index, current_version
+from deepcodeseek.index.contexts import load_usage_contexts
+from deepcodeseek.index.embedder import MODELS_DIR, SentenceTransformerEmbedder, local_model_path
+from deepcodeseek.index.release import release_index
+from deepcodeseek.paths import InstancePaths
+from deepcodeseek.store.duckdb_store import InstanceStore
+from deepcodeseek.training.contrastive import FineTuneConfig, FineTuneSummary, fine_tune
+from deepcodeseek.training.examples import (
+    PER_TARGET,
+    ContrastiveExample,
+    examples_digest,
+    from_triplets,
+    from_usage_contexts,
+    held_out_callers,
+)
+
+TRIPLETS_FILE = "triplets.parquet"
+ADAPTED_MODEL_FILE = "adapted_model.json"  # in the instance folder: the tuned model the next index step embeds with
+HELD_OUT_SPLITS = ("dev", "test")
+
+
+@dataclass
+class AdaptationSummary:
+    model: str
+    base: str
+    examples: int
+    from_usage: int
+    from_triplets: int
+    held_out_scripts: int
+    training: FineTuneSummary
+
+    def as_metadata(self) -> dict:
+        out = {k: v for k, v in asdict(self).items() if k != "training"}
+        out.update({f"training/{k}": v for k, v in asdict(self.training).items() if k != "config"})
+        out["training/config"] = json.dumps(self.training.config, sort_keys=True)
+        return out
+
+
+def gather_examples(store: InstanceStore, paths: InstancePaths,
+                    per_target: int = PER_TARGET) -> tuple[list[ContrastiveExample], int]:
+    """The instance's training examples and how many scripts were held out for evaluation."""
+    held_out = held_out_callers([s for split in HELD_OUT_SPLITS for s in read_split(paths, split)])
+    triplets_path = datasets_dir(paths) / TRIPLETS_FILE
+    triplets = pq.read_table(triplets_path) if triplets_path.exists() else None
+    documents = load_documents(store)
+    examples = from_triplets(triplets) + from_usage_contexts(load_usage_contexts(store), documents, held_out, per_target)
+    return examples, len(held_out)
+
+
+def tuned_model_name(base: str, instance: str, examples: list[ContrastiveExample], config: FineTuneConfig) -> str:
+    h = hashlib.sha256(f"{base}|{instance}|{examples_digest(examples)}|{json.dumps(asdict(config), sort_keys=True)}"
+                       .encode()).hexdigest()
+    return f"{base}-{instance}-tuned-{h[:12]}"
+
+
+def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTransformerEmbedder,
+                   config: FineTuneConfig = FineTuneConfig(),
+                   progress: Callable[[str], None] | None = None) -> AdaptationSummary:
+    """Fine-tune ``base`` on the instance's call sites (reused when nothing changed)."""
+    examples, held_out = gather_examples(store, paths)
+    name = tuned_model_name(base.name, paths.instance, examples, config)
+    summary = fine_tune(local_model_path(base.name, paths.home), base.name, examples,
+                        Path(paths.home) / MODELS_DIR / name, config, device=base.device, progress=progress)
+    _write_json_atomically(paths.root / ADAPTED_MODEL_FILE, {"model": name, "base": base.name})
+    return AdaptationSummary(
+        model=name, base=base.name, examples=len(examples),
+        from_usage=sum(e.origin == "usage" for e in examples),
+        from_triplets=sum(e.origin == "triplet" for e in examples),
+        held_out_scripts=held_out, training=summary)
+
+
+@dataclass
+class AdaptedIndexSummary:
+    version: str
+    base_version: str
+    model: str
+    embedded: int
+    reused: int
+    seconds: float
+
+
+def publish_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_model: str, base_model: str,
+                          device: str = "auto", progress: Callable[[str], None] | None = None) -> AdaptedIndexSummary:
+    """Embed the documents with the tuned model into a version of their own and switch readers to it.
+
+    The base version stays on disk (the evaluation compares the two); a later build of
+    the base alone does not switch readers back (see ``release_index``).
+    """
+    tuned = SentenceTransformerEmbedder(tuned_model, device=device, home=paths.home)
+    vectors = build_vector_index(store, paths, tuned, progress=progress)
+    build_bm25_index(store, paths, tuned.name)
+    base_version = current_version(store, base_model)[0]
+    release_index(store, paths, tuned.name, adapted_from={"model": base_model, "version": base_version})
+    return AdaptedIndexSummary(version=vectors.version, base_version=base_version, model=tuned.name,
+                               embedded=vectors.embedded, reused=vectors.reused, seconds=round(vectors.seconds, 1))
+
+
+def read_adapted_model(paths: InstancePaths) -> str | None:
+    """The instance's latest tuned model, if one was trained and is still on disk."""
+    try:
+        name = json.loads((paths.root / ADAPTED_MODEL_FILE).read_text(encoding="utf-8"))["model"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return None
+    return name if (Path(paths.home) / MODELS_DIR / name).is_dir() else None
+
+
+def _write_json_atomically(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
