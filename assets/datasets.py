@@ -6,6 +6,7 @@ from dagster_project.metadata import md_table
 from dagster_project.partitions import servicenow_instances
 from dagster_project.resources import DeepCodeSeekHome, EmbedderResource, LLMResource
 from deepcodeseek.evaluation.benchmark_build import build_benchmark, build_training_triplets
+from deepcodeseek.index.build import current_version
 from deepcodeseek.llm.cache import DuckDBLLMCache
 
 
@@ -37,7 +38,9 @@ def benchmark_samples(context: AssetExecutionContext, home: DeepCodeSeekHome, ll
 def training_triplets(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource) -> MaterializeResult:
     """Query, positive document and dense hard negatives per train sample, plus yes/no pairs for rerankers."""
     name = context.partition_key
-    summary = build_training_triplets(home.paths(name), home.root(), embedder.embedder())
+    base = embedder.embedder()
+    version, _, _ = current_version(home.store(name), base.name)  # the base version, not an adapted one
+    summary = build_training_triplets(home.paths(name), home.root(), base, version=version)
     return MaterializeResult(metadata={
         "triplets": summary.triplets,
         "yes_no_pairs": summary.pairs,

@@ -8,7 +8,7 @@ from deepcodeseek.evaluation.runner import evaluate_instance
 from deepcodeseek.llm.cache import DuckDBLLMCache
 
 
-@asset(partitions_def=servicenow_instances, group_name="evaluation", deps=["published_index", "benchmark_samples"],
+@asset(partitions_def=servicenow_instances, group_name="evaluation", deps=["adapted_index", "benchmark_samples"],
        kinds={"python"})
 def evaluation_report(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource,
                       llm: LLMResource) -> MaterializeResult:

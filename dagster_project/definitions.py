@@ -2,6 +2,7 @@
 
 from dagster import Definitions
 
+from assets.adaptation import adapted_embedder, adapted_index
 from assets.bm25_index import bm25_index
 from assets.datasets import benchmark_samples, training_triplets
 from assets.documents import namespace_documents
@@ -20,7 +21,8 @@ from dagster_project.schedules import reindex_schedule
 from dagster_project.sensors import instance_registry_sensor
 
 all_assets = [source_records, platform_apis, jsdoc_summaries, knowledge_graph, namespace_documents, vector_index,
-              bm25_index, published_index, benchmark_samples, training_triplets, evaluation_report]
+              bm25_index, published_index, benchmark_samples, training_triplets, adapted_embedder, adapted_index,
+              evaluation_report]
 
 defs = Definitions(
     assets=all_assets,

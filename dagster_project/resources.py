@@ -13,6 +13,7 @@ from dagster import ConfigurableResource
 from dagster_project.environment import Environment
 from deepcodeseek.index.embedder import DEFAULT_MODEL, SentenceTransformerEmbedder
 from deepcodeseek.paths import InstancePaths, home_dir, instance_paths
+from deepcodeseek.training.contrastive import FineTuneConfig
 from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
 from deepcodeseek.store.duckdb_store import InstanceStore
 
@@ -62,14 +63,32 @@ class EmbedderResource(ConfigurableResource):
         return SentenceTransformerEmbedder(self.model, self.device)
 
 
+class AdaptationResource(ConfigurableResource):
+    """Fine-tuning of the embedder on each instance's call sites (see ``deepcodeseek.training``)."""
+
+    enabled: bool = True
+    epochs: int = 0  # 0: three on a GPU (seconds), one on the CPU (about 13 min for 2,000 examples on 2 cores)
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    max_query_tokens: int = 64
+    max_document_tokens: int = 192
+
+    def config(self, device: str) -> FineTuneConfig:
+        epochs = self.epochs or (3 if device == "cuda" else 1)
+        return FineTuneConfig(epochs=epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+                              max_query_tokens=self.max_query_tokens, max_document_tokens=self.max_document_tokens)
+
+
 def resources_for(env: Environment, home: str = "") -> dict:
     """Resources per deployment: LOCAL and CI stay offline; PROD may use the LLM."""
     by_env = {
         Environment.LOCAL: {"home": DeepCodeSeekHome(home=home), "llm": LLMResource(),
-                            "embedder": EmbedderResource()},
+                            "embedder": EmbedderResource(), "adaptation": AdaptationResource()},
+        # CI trains the same way on short sequences: the sample instance's call sites are short anyway.
         Environment.CI: {"home": DeepCodeSeekHome(home=home), "llm": LLMResource(enabled=False),
-                         "embedder": EmbedderResource(device="cpu")},
+                         "embedder": EmbedderResource(device="cpu"),
+                         "adaptation": AdaptationResource(max_document_tokens=128)},
         Environment.PROD: {"home": DeepCodeSeekHome(home=home), "llm": LLMResource(model="claude-sonnet-4-5"),
-                           "embedder": EmbedderResource()},
+                           "embedder": EmbedderResource(), "adaptation": AdaptationResource()},
     }
     return by_env[env]

@@ -23,13 +23,18 @@ def _metadata(result, asset: str) -> dict:
 def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     paths = instance_paths("sample", built_sample)
     manifest = current_manifest(paths)
-    assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
+    # Readers use the version embedded with the instance's tuned model, adapted from the base one.
+    assert manifest["adapted_from"]["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
+    assert manifest["model"].startswith("all-MiniLM-L6-v2-sample-tuned-")
+    training = json.loads((built_sample / "models" / manifest["model"] / "training.json").read_text())
+    assert training["examples"] > 20 and training["last_loss"] < training["first_loss"]
     with InstanceStore(paths.database).connect(read_only=True) as con:
         sis = con.execute("SELECT count(*) FROM script_includes").fetchone()[0]
         docs = con.execute("SELECT count(DISTINCT sys_id) FROM documents").fetchone()[0]
     assert manifest["documents"] == docs == sis
     report = (paths.reports / "evaluation.md").read_text()
     assert "| hybrid" in report and "| bm25" in report and "top@40" in report
+    assert "Per-instance adaptation" in report and "| untuned all-MiniLM-L6-v2" in report
 
 
 def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sample):
@@ -41,7 +46,11 @@ def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sam
     jsdoc = _metadata(result, "jsdoc_summaries")
     assert jsdoc["generated"] == 0 and jsdoc["reused"] == jsdoc["script_includes"] > 0
     vectors = _metadata(result, "vector_index")
-    assert vectors["embedded"] == 0 and vectors["version"] == before
+    assert vectors["embedded"] == 0
+    assert _metadata(result, "adapted_embedder")["training/reused"] is True  # nothing changed: no training
+    adapted = _metadata(result, "adapted_index")
+    assert adapted["embedded"] == 0 and adapted["version"] == before
+    assert _metadata(result, "published_index")["version"] == before  # the base build did not switch readers back
     evaluation = _metadata(result, "evaluation_report")
     assert evaluation["samples"] >= 30
     assert evaluation["hybrid/top@5"] >= evaluation["bm25/top@5"] - 0.05

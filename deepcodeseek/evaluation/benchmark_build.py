@@ -101,9 +101,14 @@ class TripletsSummary:
     reused: bool = False
 
 
-def build_training_triplets(paths: InstancePaths, home: str, embedder: Embedder) -> TripletsSummary:
-    """Train-split queries with their target's document and hard negatives from the dense embedder."""
-    retriever = Retriever(paths.instance, home, embedder=embedder)
+def build_training_triplets(paths: InstancePaths, home: str, embedder: Embedder,
+                            version: str | None = None) -> TripletsSummary:
+    """Train-split queries with their target's document and hard negatives from the dense embedder.
+
+    ``version`` is the base version ``embedder`` embedded; by default the published one,
+    which must then be embedded by the same model.
+    """
+    retriever = Retriever(paths.instance, home, embedder=embedder, version=version)
     train = read_split(paths, "train")
     folder = datasets_dir(paths)
     key = _triplets_key(retriever.version, embedder.name, train)

@@ -26,6 +26,8 @@ class EvaluationReport:
     unavailable: list[str] = field(default_factory=list)
     form_ablation: list[dict] = field(default_factory=list)
     lines_sweep: list[dict] = field(default_factory=list)
+    adaptation: list[dict] = field(default_factory=list)  # untuned against tuned embedder, same samples
+    adaptation_note: str = ""
 
     @property
     def n(self) -> int:
@@ -86,6 +88,9 @@ class EvaluationReport:
         if self.form_ablation:
             parts += ["", "Document forms (lexical side; dense uses the JSDoc form)", "",
                       pd.DataFrame(self.form_ablation).to_markdown(index=False)]
+        if self.adaptation:
+            parts += ["", f"Per-instance adaptation: {self.adaptation_note}", "",
+                      pd.DataFrame(self.adaptation).to_markdown(index=False)]
         if self.lines_sweep:
             parts += ["", f"Query length: last N lines before the cursor ({DEFAULT_METHOD})", "",
                       pd.DataFrame(self.lines_sweep).to_markdown(index=False)]

@@ -57,6 +57,7 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
         return stored
     report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports)
     report.form_ablation = document_form_ablation(retriever, store, samples)
+    report.adaptation, report.adaptation_note = adaptation_comparison(retriever, report, samples, embedder)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
     markdown = report.markdown() + _comparison(report.metrics(), previous)
@@ -94,6 +95,31 @@ def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: 
     finally:
         retriever.bm25 = original
     return rows
+
+
+ADAPTATION_METHODS = ("dense", "hybrid", "fusion")  # the methods whose ranking the embedder changes
+
+
+def adaptation_comparison(retriever: Retriever, report, samples: list[Sample], embedder: Embedder) -> tuple[list[dict], str]:
+    """The dense methods on the base version (untuned embedder) next to the adapted version, same samples."""
+    adapted_from = retriever.manifest.get("adapted_from")
+    if not adapted_from:
+        return [], ""
+    try:
+        base = Retriever(retriever.paths.instance, str(retriever.paths.home), embedder=embedder,
+                         version=adapted_from["version"])
+    except FileNotFoundError as exc:
+        return [], f"base version no longer on disk ({exc})"
+    methods = [m for m in ADAPTATION_METHODS if m in {s.method for s in report.scores}]
+    untuned = {s.method: s for s in evaluate(base, samples, methods=tuple(methods)).scores}
+    tuned = {s.method: s for s in report.scores}
+    rows = []
+    for method in methods:
+        for label, scores in ((f"untuned {adapted_from['model']}", untuned[method]), ("tuned", tuned[method])):
+            rows.append({"method": method, "embedder": label, "top@1": round(scores.top_k(1), 3),
+                         "top@5": round(scores.top_k(5), 3), "top@40": round(scores.top_k(40), 3),
+                         "mrr@40": round(scores.mrr(), 3)})
+    return rows, f"{retriever.model_name} against the base version {adapted_from['version']}"
 
 
 def _comparison(metrics: dict[str, float], previous: dict[str, float]) -> str:

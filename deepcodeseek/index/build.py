@@ -103,7 +103,7 @@ def write_static_signals(paths: InstancePaths, embedder: Embedder, docs: list[di
     neighbour votes without running the teacher at query time.
     """
     encoder_dir = static_encoder_dir(paths.home, embedder.name)
-    distill(local_model_path(embedder.name), encoder_dir, embedder.name, device=getattr(embedder, "device", "cpu"))
+    distill(local_model_path(embedder.name, paths.home), encoder_dir, embedder.name, device=getattr(embedder, "device", "cpu"))
     encoder = StaticEncoder(encoder_dir)
     idf = encoder.fit_idf([d["text"] for d in docs])
     folder.mkdir(parents=True, exist_ok=True)

@@ -100,6 +100,15 @@ def current_manifest(paths: InstancePaths) -> dict:
         ) from exc
 
 
+def version_manifest(paths: InstancePaths, version: str) -> dict:
+    """The manifest of one published version, current or not."""
+    try:
+        return json.loads((paths.version_dir(version) / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexNotPublished(f"instance {paths.instance!r}: version {version} was never published "
+                                f"or has been pruned") from exc
+
+
 def _atomic_write_json(path: Path, payload: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -28,6 +28,15 @@ def max_normalised(scores: np.ndarray) -> np.ndarray:
     return scores / top if top > 0 else np.zeros_like(scores, dtype=np.float64)
 
 
+def floored(scores: np.ndarray, rank: int = 50) -> np.ndarray:
+    """Max-normalised excess over the ``rank``-th best score: a dense similarity is never
+    zero, so without a floor every document would get a share of the weight."""
+    if not len(scores):
+        return np.zeros(0, dtype=np.float64)
+    floor = np.partition(scores, len(scores) - min(rank, len(scores)))[len(scores) - min(rank, len(scores))]
+    return max_normalised(np.clip(scores - floor, 0, None).astype(np.float64))
+
+
 def neighbour_votes(context_scores: np.ndarray, context_targets: np.ndarray, n_docs: int,
                     neighbours: int = VOTE_NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
     """Each of the nearest usage contexts votes for the document it went on to call.
