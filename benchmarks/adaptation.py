@@ -106,6 +106,16 @@ def _evaluate(model, documents: list[str], splits: dict, batch: int = 64) -> dic
     return out
 
 
+def _evaluate_static(folder: Path, documents: list[str], splits: dict) -> dict:
+    """The static encoder distilled from the base model (token lookup, IDF over the documents)."""
+    from deepcodeseek.index.static_encoder import StaticEncoder
+
+    encoder = StaticEncoder(folder)
+    encoder.fit_idf(documents)
+    docs = encoder.encode(documents)
+    return {name: encoder.encode(split["queries"]) @ docs.T for name, split in splits.items()}
+
+
 def run(args: argparse.Namespace) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
@@ -137,6 +147,8 @@ def run(args: argparse.Namespace) -> None:
     untuned = _evaluate(load(base_path), documents, splits)
     print(f"untuned embedding: {time.perf_counter() - started:.1f} s")
     rows += _rows("untuned", untuned, splits, None)
+    if args.static:
+        rows += _rows("static", _evaluate_static(Path(args.static), documents, splits), splits, None)
     for setting in args.settings.split(","):
         cap, epochs = setting.split("-e")
         examples = [ContrastiveExample(**json.loads(line))
@@ -166,7 +178,7 @@ def _rows(label: str, dense: dict, splits: dict, seconds: float | None) -> list[
             f"fusion+dense({best})": fused[name] + best * _floored(dense[name]),
         }
         for method, scores in measured.items():
-            if label != "untuned" and method in ("bm25", "fusion"):
+            if label != "untuned" and method in ("bm25", "fusion"):  # measured once, on the untuned row
                 continue
             rows.append({"embedder": label, "split": name, "method": method,
                          **_top_k(scores, s["admitted"], s["targets"]), "train_s": seconds})
@@ -204,6 +216,7 @@ def main() -> None:
     r.add_argument("--max-document-tokens", type=int, default=192)
     r.add_argument("--work", default="/tmp/adaptation-models")
     r.add_argument("--json", help="also write the rows here")
+    r.add_argument("--static", help="also compare the static encoder distilled from the base model (its folder)")
     args = parser.parse_args()
     export(args) if args.command == "export" else run(args)
 

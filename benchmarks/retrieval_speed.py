@@ -3,6 +3,7 @@
 Usage:
     .venv/bin/python benchmarks/retrieval_speed.py                       # bundled sample instance
     .venv/bin/python benchmarks/retrieval_speed.py --records ../shared/corpus --instance corpus
+    .venv/bin/python benchmarks/retrieval_speed.py --instance corpus --home /path/to/state   # already built
 
 It builds the instance from scratch in a temporary state folder (through the same
 Dagster assets as `deepcodeseek index`), then times queries with the model loaded.
@@ -87,12 +88,28 @@ def model_throughput(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def report_build(built: dict, docs: list[dict]) -> None:
+    n = len(docs)
+    vec = built["meta"]["vector_index"]
+    print(f"\n== index build ({n} namespaces)")
+    print(f"whole build          {built['total_s']:8.1f} s   {1000 * built['total_s'] / n:8.1f} ms/namespace")
+    print(f"embedding step       {vec['seconds']:8.1f} s   {1000 * vec['seconds'] / n:8.1f} ms/namespace")
+    rate = model_throughput([d["text"] for d in docs[:200]])
+    print(f"model alone          {rate:8.1f} docs/s  -> {1000 / rate:8.1f} ms/namespace")
+    print(f"build / model-bound  {built['total_s'] / (n / rate):8.2f} x")
+    adapted = built["meta"].get("adapted_embedder", {})
+    if adapted.get("training/seconds") is not None:
+        print(f"adaptation training  {adapted['training/seconds']:8.1f} s   {adapted['examples']} examples on "
+              f"{adapted['training/device']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instance", default="sample")
     parser.add_argument("--records")
     parser.add_argument("--queries", type=int, default=200, help="at most this many benchmark samples")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--home", help="time an instance already built in this state folder (no build figures)")
     args = parser.parse_args()
 
     from deepcodeseek.documents import load_documents
@@ -104,20 +121,15 @@ def main() -> int:
     from deepcodeseek.sources.sample_instance import sample_benchmark_path
     from deepcodeseek.store import InstanceStore
 
-    home = Path(tempfile.mkdtemp(prefix="dcs-bench-"))
-    print(f"building {args.instance} from scratch in {home} ...", flush=True)
-    built = build(args.instance, args.records, home)
-    store = InstanceStore(instance_paths(args.instance, home).database)
-    docs = load_documents(store)
-    n = len(docs)
-    vec = built["meta"]["vector_index"]
-    print(f"\n== index build ({n} namespaces)")
-    print(f"whole build          {built['total_s']:8.1f} s   {1000 * built['total_s'] / n:8.1f} ms/namespace")
-    print(f"embedding step       {vec['seconds']:8.1f} s   {1000 * vec['seconds'] / n:8.1f} ms/namespace")
-    sample_texts = [d["text"] for d in docs[:200]]
-    rate = model_throughput(sample_texts)
-    print(f"model alone          {rate:8.1f} docs/s  -> {1000 / rate:8.1f} ms/namespace")
-    print(f"build / model-bound  {built['total_s'] / (n / rate):8.2f} x")
+    if args.home:
+        home = Path(args.home).resolve()
+        store = InstanceStore(instance_paths(args.instance, home).database)
+    else:
+        home = Path(tempfile.mkdtemp(prefix="dcs-bench-"))
+        print(f"building {args.instance} from scratch in {home} ...", flush=True)
+        built = build(args.instance, args.records, home)
+        store = InstanceStore(instance_paths(args.instance, home).database)
+        report_build(built, load_documents(store))
 
     samples = (read_benchmark(sample_benchmark_path()).samples if args.instance == "sample" and not args.records
                else mine_call_site_samples(store))[: args.queries]
@@ -137,10 +149,12 @@ def main() -> int:
                 values.append((time.perf_counter() - started) * 1000)
         timings[method] = values
     base = statistics.median(timings["bm25"])
-    print(f"{'method':<10} {'p50 ms':>8} {'p95 ms':>8} {'p50 / bm25':>11}")
+    adapted = retriever.manifest.get("adapted_from")
+    print(f"index {retriever.version}, model {retriever.model_name}" + (" (adapted)" if adapted else ""))
+    print(f"{'method':<16} {'p50 ms':>8} {'p95 ms':>8} {'p50 / bm25':>11}")
     for method, values in timings.items():
         mark = "  (default)" if method == DEFAULT_METHOD else ""
-        print(f"{method:<10} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f} "
+        print(f"{method:<16} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f} "
               f"{statistics.median(values) / base:10.1f}x{mark}")
     print(f"\nmemory of a Retriever in a fresh process (RSS): {memory['start']:.0f} MiB at start, "
           f"{memory['imported']:.0f} MiB after imports, {memory['default']:.0f} MiB loaded for the default method, "

@@ -86,7 +86,7 @@ class EvaluationReport:
                           f"pruned on average over {int(self.pruning['samples_with_scope'])} samples with a scope; "
                           f"the target stayed admitted in {self.pruning['recall_kept']:.1%} of them."]
         if self.form_ablation:
-            parts += ["", "Document forms (lexical side; dense uses the JSDoc form)", "",
+            parts += ["", "Document forms (each embedded with the index's model and indexed for BM25)", "",
                       pd.DataFrame(self.form_ablation).to_markdown(index=False)]
         if self.adaptation:
             parts += ["", f"Per-instance adaptation: {self.adaptation_note}", "",

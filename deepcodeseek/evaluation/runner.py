@@ -17,7 +17,8 @@ from deepcodeseek.documents import VARIANTS, load_documents
 from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
 from deepcodeseek.evaluation.benchmark_build import EVALUATION_SPLIT, read_split, split_path
 from deepcodeseek.evaluation.report import evaluate
-from deepcodeseek.index.bm25 import BM25Index
+from deepcodeseek.index.bm25 import BM25Index, ChunkedBM25Index
+from deepcodeseek.index.build import embed_with_cache
 from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.paths import InstancePaths, instance_paths
 from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, FUSION_WEIGHTS, METHODS, Retriever
@@ -25,7 +26,7 @@ from deepcodeseek.sources.registry import InstanceConfig
 from deepcodeseek.sources.sample_instance import sample_benchmark_path
 from deepcodeseek.store.duckdb_store import InstanceStore
 
-EVAL_FORMAT = "3"
+EVAL_FORMAT = "4"
 
 
 @dataclass
@@ -70,31 +71,52 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
     return outcome
 
 
-def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: list[Sample]) -> list[dict]:
-    """BM25 and the default method with each document form in place of the JSDoc (lexical side only).
+CHUNKED = "code (chunked)"
+FORM_METHODS = ("bm25", "dense", DEFAULT_METHOD)
 
-    The ``usage`` form embeds call sites from every script, the held-out ones included, so
-    it is measured only on benchmarks that were not mined from this instance.
+
+def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: list[Sample]) -> list[dict]:
+    """BM25, dense and the default method with each document form in place of the JSDoc.
+
+    Forms: JSDoc, raw code, raw code in 30-line chunks (a namespace scores as its best
+    chunk) and JSDoc plus usage examples. Each form is embedded with the index's model
+    (cached by text hash, so a later evaluation embeds nothing). The ``usage`` form embeds
+    call sites from every script, the held-out ones included, so it is measured only on
+    benchmarks that were not mined from this instance.
     """
     mined = any(s.source.startswith("mined:") for s in samples)
     forms = [v for v in VARIANTS if not (v == "usage" and mined)]
+    forms.insert(forms.index("code") + 1, CHUNKED)
     order = {d["sys_id"]: i for i, d in enumerate(retriever.docs)}
-    original, rows = retriever.bm25, []
+    saved, rows = (retriever.bm25, retriever.vectors, retriever.vector_owners), []
     try:
         for form in forms:
             texts = [""] * len(retriever.docs)
-            for d in load_documents(store, form):
+            for d in load_documents(store, "code" if form == CHUNKED else form):
                 if d["sys_id"] in order:
                     texts[order[d["sys_id"]]] = d["text"]
-            retriever.bm25 = BM25Index.build(texts)
+            _use_form(retriever, store, texts, chunked=form == CHUNKED)
             row = {"document form": form}
-            for method in ("bm25", DEFAULT_METHOD):
+            for method in FORM_METHODS:
                 scores = evaluate(retriever, samples, methods=(method,)).scores[0]
                 row[f"{method} top@5"], row[f"{method} top@40"] = round(scores.top_k(5), 3), round(scores.top_k(40), 3)
             rows.append(row)
     finally:
-        retriever.bm25 = original
+        retriever.bm25, retriever.vectors, retriever.vector_owners = saved
     return rows
+
+
+def _use_form(retriever: Retriever, store: InstanceStore, texts: list[str], chunked: bool) -> None:
+    """Point the retriever's lexical and dense indexes at ``texts`` (one per document, or their chunks)."""
+    if chunked:
+        lexical = ChunkedBM25Index(texts)
+        units, owners = lexical.chunks, lexical.owners
+    else:
+        lexical, units, owners = BM25Index.build(texts), texts, None
+    documents = [{"text": t, "text_hash": hashlib.sha256(t.encode("utf-8")).hexdigest()} for t in units]
+    retriever.bm25 = lexical
+    retriever.vectors, _ = embed_with_cache(store, retriever.embedder, documents)
+    retriever.vector_owners = owners
 
 
 ADAPTATION_METHODS = ("dense", "hybrid", "fusion")  # the methods whose ranking the embedder changes

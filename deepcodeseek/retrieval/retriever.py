@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from deepcodeseek.index.bm25 import BM25Index
+from deepcodeseek.index.bm25 import BM25Index, max_per_owner
 from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
 from deepcodeseek.index.embedder import Embedder, SentenceTransformerEmbedder
 from deepcodeseek.index.publish import current_manifest, open_vector_table, version_manifest
@@ -82,6 +82,7 @@ class Retriever:
         self.model_name = table.schema.metadata[b"model"].decode()
         columns = table.to_pydict()
         self.vectors = np.asarray(columns.pop("vector"), dtype=np.float32)
+        self.vector_owners: np.ndarray | None = None  # set when vectors are chunks: row -> document
         self.docs = [dict(zip(columns, values)) for values in zip(*columns.values())]
         for d in self.docs:
             d["methods"] = json.loads(d["methods"])
@@ -177,6 +178,8 @@ class Retriever:
 
     def _dense(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         sims = self.vectors @ self.embedder.embed_query(self._text(query))
+        if self.vector_owners is not None:  # a document is as similar as its best chunk
+            sims = max_per_owner(sims, self.vector_owners, len(self.docs))
         return {"score": sims, "dense": sims}
 
     def _bm25(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deepcodeseek.index.bm25 import BM25Index
+from deepcodeseek.index.bm25 import BM25Index, ChunkedBM25Index, code_chunks
 from deepcodeseek.text import code_tokens, last_lines, split_identifier
 
 
@@ -25,3 +25,20 @@ def test_bm25_ranks_by_split_identifiers_and_survives_save_load(tmp_path):
     scores = loaded.scores("var overdue = findOverdueCases();")
     assert scores.argmax() == 1
     assert loaded.scores("zzz qqq").sum() == 0
+
+
+def test_code_chunks_keep_the_header_on_every_chunk():
+    text = "x_acme.Big (big) Script Include in scope x_acme\n" + "\n".join(f"line{i}" for i in range(65))
+    chunks = code_chunks(text, lines=30)
+    assert len(chunks) == 3
+    assert all(c.startswith("x_acme.Big (big)") for c in chunks)
+    assert chunks[2].endswith("line64") and "line30" in chunks[1]
+    assert code_chunks("header\nshort body") == ["header\nshort body"]
+
+
+def test_chunked_bm25_scores_a_document_by_its_best_chunk():
+    long_doc = "LongUtils header\n" + "\n".join(["var filler = something;"] * 60 + ["approveChangeRequest(id);"])
+    texts = [long_doc, "ShortUtils header\nfunction approveChangeRequest(change) {}", "Other header\nnothing here"]
+    scores = ChunkedBM25Index(texts, lines=30).scores("approveChangeRequest")
+    assert scores.shape == (3,) and scores[2] == 0
+    assert scores[0] > 0 and scores[1] > 0  # the match in the last chunk is not diluted by 60 filler lines
