@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from dagster_project.gpu import GPU_K8S_TAGS, GPU_POOL
+from dagster_project.metadata import md_table
 from dagster_project.partitions import servicenow_instances
 from dagster_project.resources import AdaptationResource, DeepCodeSeekHome, EmbedderResource
 from deepcodeseek.index.release import release_index
@@ -26,6 +27,8 @@ def adapted_embedder(context: AssetExecutionContext, home: DeepCodeSeekHome, emb
     base = embedder.embedder()
     summary = adapt_embedder(home.store(name), home.paths(name), base, adaptation.config(base.device),
                              progress=context.log.info)
+    if summary is None:
+        return MaterializeResult(metadata={TUNED_MODEL_KEY: "", "note": "no call sites to learn from"})
     return MaterializeResult(metadata={TUNED_MODEL_KEY: summary.model, **summary.as_metadata(),
                                        "path": MetadataValue.path(summary.training.path)})
 
@@ -41,11 +44,14 @@ def adapted_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedd
     if not tuned:
         manifest = release_index(store, paths, embedder.model, keep_adapted=False)
         return MaterializeResult(metadata={"version": manifest["version"], "model": manifest["model"],
-                                           "note": "adaptation disabled: the base version is published"})
+                                           "note": "no tuned model (disabled or nothing to learn): base published"})
     summary = publish_adapted_index(store, paths, tuned, embedder.model, embedder.device, progress=context.log.info)
     return MaterializeResult(metadata={
         "version": summary.version, "base_version": summary.base_version, "model": summary.model,
         "embedded": summary.embedded, "reused_embeddings": summary.reused, "seconds": summary.seconds,
+        "dense_weight": summary.calibration.dense_weight,
+        "calibration": md_table([{"dense weight": w, "dev top@5": v}
+                                 for w, v in summary.calibration.top5_by_weight.items()]),
         "pointer": MetadataValue.path(str(paths.current_pointer)),
     })
 

@@ -20,7 +20,8 @@ def evaluation_report(context: AssetExecutionContext, home: DeepCodeSeekHome, em
     name = context.partition_key
     store = home.store(name)
     client = llm.client(cache=DuckDBLLMCache(store))
-    outcome = evaluate_instance(home.instance(name), store, home.root(), embedder.embedder(), client)
+    outcome = evaluate_instance(home.instance(name), store, home.root(), embedder.embedder(), client,
+                                progress=context.log.info)
     if not outcome.samples:
         return MaterializeResult(metadata={"samples": 0, "note": outcome.note})
     return MaterializeResult(metadata={

@@ -255,7 +255,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     retriever = Retriever(args.instance, args.home, llm=_query_llm(args.instance, args.home))
     bench = read_benchmark(Path(args.samples), {d["namespace"] for d in retriever.docs})
-    report = evaluate(retriever, bench.samples, skipped=bench.skipped)
+    report = evaluate(retriever, bench.samples, skipped=bench.skipped, progress=lambda m: print(m, file=sys.stderr))
     print(report.markdown(inline_images=False))
     return 0
 

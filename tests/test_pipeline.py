@@ -28,6 +28,10 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert manifest["model"].startswith("all-MiniLM-L6-v2-sample-tuned-")
     training = json.loads((built_sample / "models" / manifest["model"] / "training.json").read_text())
     assert training["examples"] > 20 and training["last_loss"] < training["first_loss"]
+    # The dense signal's weight in the default fusion was measured on the dev split, zero included.
+    calibration = manifest["calibration"]
+    assert manifest["fusion_weights"]["dense"] == calibration["dense_weight"]
+    assert calibration["samples"] > 0 and set(calibration["top5_by_weight"]) >= {"0.0", "0.5"}
     with InstanceStore(paths.database).connect(read_only=True) as con:
         sis = con.execute("SELECT count(*) FROM script_includes").fetchone()[0]
         docs = con.execute("SELECT count(DISTINCT sys_id) FROM documents").fetchone()[0]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -131,7 +133,8 @@ def source_scripts(sample: Sample) -> frozenset[str]:
 
 
 def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ...] | None = None,
-             skipped: list[str] | None = None, plots_dir=None) -> EvaluationReport:
+             skipped: list[str] | None = None, plots_dir=None,
+             progress: Callable[[str], None] | None = None) -> EvaluationReport:
     """Score each method over the same samples; BM25 is always included as the baseline.
 
     By default every offline method, plus the LLM query forms when the retriever has an LLM.
@@ -146,7 +149,11 @@ def evaluate(retriever: Retriever, samples: list[Sample], methods: tuple[str, ..
             results = retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope, k=40,
                                          method=method, exclude_callers=source_scripts(sample))
             return [r.namespace for r in results]
+        started = time.perf_counter()
         scores.append(score_method(method, samples, search))
+        if progress:
+            progress(f"{method}: top@5 {scores[-1].top_k(5):.3f} over {len(samples)} samples "
+                     f"({len(samples) / (time.perf_counter() - started):.0f} queries/s)")
     report = EvaluationReport(scores=scores, samples=list(samples), skipped=list(skipped or []),
                               pruning=pruning_stats(retriever, samples),
                               unavailable=[m for m in LLM_METHODS if m not in methods])

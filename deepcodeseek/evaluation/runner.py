@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -45,19 +46,19 @@ class EvaluationOutcome:
 
 
 def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, embedder: Embedder,
-                      llm=None) -> EvaluationOutcome:
+                      llm=None, progress: Callable[[str], None] | None = None) -> EvaluationOutcome:
     samples, skipped, name = _benchmark_for(config, store, home)
     paths = instance_paths(config.name, home)
     if not samples:
         return EvaluationOutcome(name, note="no benchmark samples for this instance")
     retriever = Retriever(config.name, home, embedder=embedder, llm=llm)
-    key = _key(retriever.version, samples, with_llm=llm is not None)
+    key = _key(retriever.version, samples, with_llm=llm is not None, weights=retriever.fusion_weights)
     stored = _load(paths)
     if stored and stored.key == key:
         stored.reused = True
         return stored
-    report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports)
-    report.form_ablation = document_form_ablation(retriever, store, samples)
+    report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports, progress=progress)
+    report.form_ablation = document_form_ablation(retriever, store, samples, progress)
     report.adaptation, report.adaptation_note = adaptation_comparison(retriever, report, samples, embedder)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
@@ -75,7 +76,8 @@ CHUNKED = "code (chunked)"
 FORM_METHODS = ("bm25", "dense", DEFAULT_METHOD)
 
 
-def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: list[Sample]) -> list[dict]:
+def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: list[Sample],
+                           progress: Callable[[str], None] | None = None) -> list[dict]:
     """BM25, dense and the default method with each document form in place of the JSDoc.
 
     Forms: JSDoc, raw code, raw code in 30-line chunks (a namespace scores as its best
@@ -101,6 +103,8 @@ def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: 
                 scores = evaluate(retriever, samples, methods=(method,)).scores[0]
                 row[f"{method} top@5"], row[f"{method} top@40"] = round(scores.top_k(5), 3), round(scores.top_k(40), 3)
             rows.append(row)
+            if progress:
+                progress(f"document form {form}: " + ", ".join(f"{k} {v}" for k, v in row.items() if "top@5" in k))
     finally:
         retriever.bm25, retriever.vectors, retriever.vector_owners = saved
     return rows
@@ -141,7 +145,10 @@ def adaptation_comparison(retriever: Retriever, report, samples: list[Sample], e
             rows.append({"method": method, "embedder": label, "top@1": round(scores.top_k(1), 3),
                          "top@5": round(scores.top_k(5), 3), "top@40": round(scores.top_k(40), 3),
                          "mrr@40": round(scores.mrr(), 3)})
-    return rows, f"{retriever.model_name} against the base version {adapted_from['version']}"
+    calibration = retriever.manifest.get("calibration", {})
+    return rows, (f"{retriever.model_name} against the base version {adapted_from['version']}; dense weight in "
+                  f"`fusion` {retriever.fusion_weights['dense']} (dev top@5 by weight: "
+                  f"{calibration.get('top5_by_weight', 'not calibrated')})")
 
 
 def _comparison(metrics: dict[str, float], previous: dict[str, float]) -> str:
@@ -165,8 +172,9 @@ def _benchmark_for(config: InstanceConfig, store: InstanceStore, home: str) -> t
             f"{EVALUATION_SPLIT} split mined from the instance's call sites ({split_path(paths, EVALUATION_SPLIT)})")
 
 
-def _key(version: str, samples: list[Sample], with_llm: bool = False) -> str:
-    h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{with_llm}|{sorted(FUSION_WEIGHTS.items())}".encode())
+def _key(version: str, samples: list[Sample], with_llm: bool = False, weights: dict | None = None) -> str:
+    weights = sorted((weights or FUSION_WEIGHTS).items())
+    h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{with_llm}|{weights}".encode())
     for s in samples:
         h.update(json.dumps(asdict(s), sort_keys=True).encode())
     return h.hexdigest()

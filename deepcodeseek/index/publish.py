@@ -78,12 +78,18 @@ def open_vector_table(paths: InstancePaths, version: str):
     return lancedb.connect(str(paths.lancedb)).open_table(table_name(version))
 
 
-def publish(paths: InstancePaths, version: str, manifest: dict) -> dict:
-    """Write the manifest, then switch ``CURRENT.json`` to this version in one rename."""
+def publish(paths: InstancePaths, version: str, manifest: dict, switch: bool = True) -> dict:
+    """Write the manifest, then switch ``CURRENT.json`` to this version in one rename.
+
+    ``switch=False`` writes the manifest only: the version can then be opened by name
+    (and measured) before readers are moved to it.
+    """
     folder = paths.version_dir(version)
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {**manifest, "version": version, "table": table_name(version), "published_at": time.time()}
     _atomic_write_json(folder / "manifest.json", manifest)
+    if not switch:
+        return manifest
     _atomic_write_json(paths.current_pointer, {"version": version})
     _prune_old_versions(paths, keep=version)
     return manifest

@@ -99,7 +99,7 @@ class Retriever:
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
         self.llm = llm
-        self.fusion_weights = dict(FUSION_WEIGHTS)
+        self.fusion_weights = {**FUSION_WEIGHTS, **self.manifest.get("fusion_weights", {})}  # calibrated per version
         self.adapted = bool(self.manifest.get("adapted_from"))  # embedded with the instance's tuned model
         self.query_lines = QUERY_LINES_BEFORE  # ranking knobs: the evaluation sweeps them
         self.vote_neighbours = VOTE_NEIGHBOURS

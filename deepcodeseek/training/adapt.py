@@ -24,7 +24,9 @@ from deepcodeseek.index.contexts import load_usage_contexts
 from deepcodeseek.index.embedder import MODELS_DIR, SentenceTransformerEmbedder, local_model_path
 from deepcodeseek.index.release import release_index
 from deepcodeseek.paths import InstancePaths
+from deepcodeseek.retrieval.retriever import Retriever
 from deepcodeseek.store.duckdb_store import InstanceStore
+from deepcodeseek.training.calibration import Calibration, calibrate_dense_weight
 from deepcodeseek.training.contrastive import FineTuneConfig, FineTuneSummary, fine_tune
 from deepcodeseek.training.examples import (
     PER_TARGET,
@@ -76,9 +78,15 @@ def tuned_model_name(base: str, instance: str, examples: list[ContrastiveExample
 
 def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTransformerEmbedder,
                    config: FineTuneConfig = FineTuneConfig(),
-                   progress: Callable[[str], None] | None = None) -> AdaptationSummary:
-    """Fine-tune ``base`` on the instance's call sites (reused when nothing changed)."""
+                   progress: Callable[[str], None] | None = None) -> AdaptationSummary | None:
+    """Fine-tune ``base`` on the instance's call sites (reused when nothing changed).
+
+    None when the instance has no call site to learn from: its base version stays published.
+    """
     examples, held_out = gather_examples(store, paths)
+    if not examples:
+        (paths.root / ADAPTED_MODEL_FILE).unlink(missing_ok=True)
+        return None
     name = tuned_model_name(base.name, paths.instance, examples, config)
     summary = fine_tune(local_model_path(base.name, paths.home), base.name, examples,
                         Path(paths.home) / MODELS_DIR / name, config, device=base.device, progress=progress)
@@ -98,11 +106,13 @@ class AdaptedIndexSummary:
     embedded: int
     reused: int
     seconds: float
+    calibration: Calibration
 
 
 def publish_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_model: str, base_model: str,
                           device: str = "auto", progress: Callable[[str], None] | None = None) -> AdaptedIndexSummary:
-    """Embed the documents with the tuned model into a version of their own and switch readers to it.
+    """Embed the documents with the tuned model into a version of their own and switch readers to it,
+    with the dense signal's fusion weight calibrated on the dev split.
 
     The base version stays on disk (the evaluation compares the two); a later build of
     the base alone does not switch readers back (see ``release_index``).
@@ -111,9 +121,17 @@ def publish_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_mode
     vectors = build_vector_index(store, paths, tuned, progress=progress)
     build_bm25_index(store, paths, tuned.name)
     base_version = current_version(store, base_model)[0]
-    release_index(store, paths, tuned.name, adapted_from={"model": base_model, "version": base_version})
+    adapted_from = {"model": base_model, "version": base_version}
+    release_index(store, paths, tuned.name, adapted_from=adapted_from, switch=False)  # measurable, not live
+    calibration = calibrate_dense_weight(Retriever(paths.instance, str(paths.home), embedder=tuned,
+                                                   version=vectors.version), read_split(paths, "dev"))
+    if progress:
+        progress(f"dense weight {calibration.dense_weight} (dev top@5 by weight: {calibration.top5_by_weight})")
+    release_index(store, paths, tuned.name, adapted_from=adapted_from,
+                  extra={"fusion_weights": {"dense": calibration.dense_weight}, "calibration": asdict(calibration)})
     return AdaptedIndexSummary(version=vectors.version, base_version=base_version, model=tuned.name,
-                               embedded=vectors.embedded, reused=vectors.reused, seconds=round(vectors.seconds, 1))
+                               embedded=vectors.embedded, reused=vectors.reused, seconds=round(vectors.seconds, 1),
+                               calibration=calibration)
 
 
 def read_adapted_model(paths: InstancePaths) -> str | None:
