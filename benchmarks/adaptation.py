@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> None:
     rows += _rows("untuned", untuned, splits, None)
     if args.static:
         rows += _rows("static", _evaluate_static(Path(args.static), documents, splits), splits, None)
-    for setting in args.settings.split(","):
+    for setting in [s for s in args.settings.split(",") if s]:
         cap, epochs = setting.split("-e")
         examples = [ContrastiveExample(**json.loads(line))
                     for line in gzip.open(bundle / f"examples_{cap}.jsonl.gz", "rt", encoding="utf-8")]
