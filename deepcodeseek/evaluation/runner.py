@@ -27,7 +27,7 @@ from deepcodeseek.sources.registry import InstanceConfig
 from deepcodeseek.sources.sample_instance import sample_benchmark_path
 from deepcodeseek.store.duckdb_store import InstanceStore
 
-EVAL_FORMAT = "4"
+EVAL_FORMAT = "5"
 
 
 @dataclass

@@ -72,12 +72,17 @@ def local_model_path(name: str = DEFAULT_MODEL, home: str | os.PathLike[str] | N
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, L2-normalised outputs."""
 
-    def __init__(self, name: str = DEFAULT_MODEL, device: str = "auto", home: str | os.PathLike[str] | None = None):
+    def __init__(self, name: str = DEFAULT_MODEL, device: str = "auto", home: str | os.PathLike[str] | None = None,
+                 quantized_queries: bool = False):
+        """``quantized_queries``: encode queries with a copy of the model whose linear layers
+        are int8 (dynamic quantisation), on the CPU only; documents stay float32."""
         self.name = name
         self.device = resolve_device(device)
         self.home = home
+        self.quantized_queries = quantized_queries and self.device == "cpu"
         self._lock = threading.Lock()
         self._model = None
+        self._query_model = None
 
     @property
     def model(self):
@@ -102,10 +107,34 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         """Queries are the last lines before the cursor: short (cheap), and cut from the left
         when too long, since the lines nearest the cursor say most about the next call."""
-        model = self.model
+        model = self.query_model
         with self._lock, query_truncation(model, QUERY_MAX_TOKENS):
             vector = model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return vector[0].astype(np.float32)
+
+    @property
+    def query_model(self):
+        """The model queries go through: the model itself, or its int8 copy (built once)."""
+        model = self.model
+        if not self.quantized_queries:
+            return model
+        with self._lock:
+            if self._query_model is None:
+                self._query_model = _int8_copy(model)
+            return self._query_model
+
+
+def _int8_copy(model):
+    """Linear layers in int8 with float activations: half the query time on two cores, at
+    a cosine of about 0.93 to the float model (README: what it costs in accuracy)."""
+    import copy
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao's eager quantisation is deprecated in favour of torchao
+        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
 
 
 @contextmanager

@@ -123,8 +123,9 @@ def publish_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_mode
     base_version = current_version(store, base_model)[0]
     adapted_from = {"model": base_model, "version": base_version}
     release_index(store, paths, tuned.name, adapted_from=adapted_from, switch=False)  # measurable, not live
-    calibration = calibrate_dense_weight(Retriever(paths.instance, str(paths.home), embedder=tuned,
-                                                   version=vectors.version), read_split(paths, "dev"))
+    # Calibrated as served: the Retriever loads the tuned model with the serving path's query encoder.
+    calibration = calibrate_dense_weight(Retriever(paths.instance, str(paths.home), version=vectors.version),
+                                         read_split(paths, "dev"))
     if progress:
         progress(f"dense weight {calibration.dense_weight} (dev top@5 by weight: {calibration.top5_by_weight})")
     release_index(store, paths, tuned.name, adapted_from=adapted_from,

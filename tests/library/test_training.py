@@ -105,3 +105,15 @@ def test_fine_tuning_learns_the_instance_mapping_and_is_reused(tmp_path):
 def test_fine_tuning_without_examples_says_so(tmp_path):
     with pytest.raises(ValueError, match="no training examples"):
         fine_tune(local_model_path(), "all-MiniLM-L6-v2", [], tmp_path / "tuned")
+
+
+def test_int8_query_encoder_is_close_to_the_float_model_and_leaves_documents_alone():
+    from deepcodeseek.index.embedder import SentenceTransformerEmbedder
+
+    exact = SentenceTransformerEmbedder(device="cpu")
+    fast = SentenceTransformerEmbedder(device="cpu", quantized_queries=True)
+    query = "var gr = new GlideRecord('incident');\ngr.addQuery('active', true);\nvar util = new "
+    assert fast.query_model is not fast.model and exact.query_model is exact.model
+    cosine = float(exact.embed_query(query) @ fast.embed_query(query))
+    assert 0.8 < cosine < 0.9999
+    assert np.allclose(exact.embed_documents([query]), fast.embed_documents([query]), atol=1e-5)
