@@ -1,13 +1,18 @@
 """Asset checks: quality gates between pipeline stages."""
 
 
+import json
+
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from dagster_project.resources import DeepCodeSeekHome
 from deepcodeseek.documents import load_documents
 from deepcodeseek.evaluation.runner import read_evaluation, read_metrics
 from deepcodeseek.retrieval.retriever import DEFAULT_METHOD
+from deepcodeseek.index.embedder import MODELS_DIR
 from deepcodeseek.index.publish import current_manifest, open_vector_table
+from deepcodeseek.training.adapt import read_adapted_model
+from deepcodeseek.training.contrastive import TRAINING_FILE
 from deepcodeseek.store.duckdb_store import fetch_dicts
 
 MAX_UNPARSABLE_SHARE = 0.2
@@ -47,16 +52,39 @@ def kg_no_dangling_edges(context: AssetCheckExecutionContext, home: DeepCodeSeek
     return AssetCheckResult(passed=not dangling, metadata={"dangling_edges": len(dangling)})
 
 
-@asset_check(asset="published_index", blocking=True,
-             description="The published version has one row per active namespace document.")
-def index_rows_match_documents(context: AssetCheckExecutionContext, home: DeepCodeSeekHome) -> AssetCheckResult:
+def _live_rows_match_documents(context: AssetCheckExecutionContext, home: DeepCodeSeekHome) -> AssetCheckResult:
     name = _partition(context)
     paths = home.paths(name)
     docs = load_documents(home.store(name))
     manifest = current_manifest(paths)
     rows = open_vector_table(paths, manifest["version"]).count_rows()
     return AssetCheckResult(passed=rows == len(docs) and rows > 0,
-                            metadata={"rows": rows, "documents": len(docs), "version": manifest["version"]})
+                            metadata={"rows": rows, "documents": len(docs), "version": manifest["version"],
+                                      "model": manifest["model"]})
+
+
+@asset_check(asset="published_index", blocking=True,
+             description="The published version has one row per active namespace document.")
+def index_rows_match_documents(context: AssetCheckExecutionContext, home: DeepCodeSeekHome) -> AssetCheckResult:
+    return _live_rows_match_documents(context, home)
+
+
+@asset_check(asset="adapted_index", blocking=True,
+             description="The version readers use after adaptation has one row per namespace document.")
+def adapted_rows_match_documents(context: AssetCheckExecutionContext, home: DeepCodeSeekHome) -> AssetCheckResult:
+    return _live_rows_match_documents(context, home)
+
+
+@asset_check(asset="adapted_embedder", description="Fine-tuning lowered the contrastive loss.")
+def adaptation_loss_fell(context: AssetCheckExecutionContext, home: DeepCodeSeekHome) -> AssetCheckResult:
+    tuned = read_adapted_model(home.paths(_partition(context)))
+    if tuned is None:
+        return AssetCheckResult(passed=True, metadata={"note": "no tuned model for this instance"})
+    training = json.loads((home.paths(_partition(context)).home / MODELS_DIR / tuned / TRAINING_FILE)
+                          .read_text(encoding="utf-8"))
+    return AssetCheckResult(passed=training["last_loss"] < training["first_loss"], severity=AssetCheckSeverity.WARN,
+                            metadata={"first_loss": training["first_loss"], "last_loss": training["last_loss"],
+                                      "examples": training["examples"], "model": tuned})
 
 
 @asset_check(asset="evaluation_report", description="The default method is not worse than BM25 at top-5.")
@@ -83,5 +111,6 @@ def no_regression_against_previous_version(context: AssetCheckExecutionContext,
                                       "tolerance": REGRESSION_TOLERANCE})
 
 
-all_checks = [no_duplicate_sys_ids, jsdoc_coverage, kg_no_dangling_edges, index_rows_match_documents, default_not_worse_than_bm25,
+all_checks = [no_duplicate_sys_ids, jsdoc_coverage, kg_no_dangling_edges, index_rows_match_documents,
+              adaptation_loss_fell, adapted_rows_match_documents, default_not_worse_than_bm25,
               no_regression_against_previous_version]
