@@ -20,14 +20,13 @@ from deepcodeseek.evaluation.benchmark_build import EVALUATION_SPLIT, read_split
 from deepcodeseek.evaluation.report import evaluate
 from deepcodeseek.index.bm25 import BM25Index, ChunkedBM25Index
 from deepcodeseek.index.build import embed_with_cache
-from deepcodeseek.index.embedder import Embedder
 from deepcodeseek.paths import InstancePaths, instance_paths
-from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, FUSION_WEIGHTS, METHODS, Retriever
+from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
 from deepcodeseek.sources.registry import InstanceConfig
 from deepcodeseek.sources.sample_instance import sample_benchmark_path
 from deepcodeseek.store.duckdb_store import InstanceStore
 
-EVAL_FORMAT = "5"
+EVAL_FORMAT = "6"
 
 
 @dataclass
@@ -45,13 +44,14 @@ class EvaluationOutcome:
     note: str = ""
 
 
-def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, embedder: Embedder,
-                      llm=None, progress: Callable[[str], None] | None = None) -> EvaluationOutcome:
+def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, llm=None,
+                      progress: Callable[[str], None] | None = None) -> EvaluationOutcome:
+    """Every method on the instance's benchmark, with the model loaded as the serving path loads it."""
     samples, skipped, name = _benchmark_for(config, store, home)
     paths = instance_paths(config.name, home)
     if not samples:
         return EvaluationOutcome(name, note="no benchmark samples for this instance")
-    retriever = Retriever(config.name, home, embedder=embedder, llm=llm)
+    retriever = Retriever(config.name, home, llm=llm)
     key = _key(retriever.version, samples, with_llm=llm is not None, weights=retriever.fusion_weights)
     stored = _load(paths)
     if stored and stored.key == key:
@@ -59,7 +59,7 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, e
         return stored
     report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports, progress=progress)
     report.form_ablation = document_form_ablation(retriever, store, samples, progress)
-    report.adaptation, report.adaptation_note = adaptation_comparison(retriever, report, samples, embedder)
+    report.adaptation, report.adaptation_note = adaptation_comparison(retriever, report, samples)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
     markdown = report.markdown() + _comparison(report.metrics(), previous)
@@ -126,14 +126,13 @@ def _use_form(retriever: Retriever, store: InstanceStore, texts: list[str], chun
 ADAPTATION_METHODS = ("dense", "hybrid", "fusion")  # the methods whose ranking the embedder changes
 
 
-def adaptation_comparison(retriever: Retriever, report, samples: list[Sample], embedder: Embedder) -> tuple[list[dict], str]:
+def adaptation_comparison(retriever: Retriever, report, samples: list[Sample]) -> tuple[list[dict], str]:
     """The dense methods on the base version (untuned embedder) next to the adapted version, same samples."""
     adapted_from = retriever.manifest.get("adapted_from")
     if not adapted_from:
         return [], ""
     try:
-        base = Retriever(retriever.paths.instance, str(retriever.paths.home), embedder=embedder,
-                         version=adapted_from["version"])
+        base = Retriever(retriever.paths.instance, str(retriever.paths.home), version=adapted_from["version"])
     except FileNotFoundError as exc:
         return [], f"base version no longer on disk ({exc})"
     methods = [m for m in ADAPTATION_METHODS if m in {s.method for s in report.scores}]
@@ -172,9 +171,8 @@ def _benchmark_for(config: InstanceConfig, store: InstanceStore, home: str) -> t
             f"{EVALUATION_SPLIT} split mined from the instance's call sites ({split_path(paths, EVALUATION_SPLIT)})")
 
 
-def _key(version: str, samples: list[Sample], with_llm: bool = False, weights: dict | None = None) -> str:
-    weights = sorted((weights or FUSION_WEIGHTS).items())
-    h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{with_llm}|{weights}".encode())
+def _key(version: str, samples: list[Sample], with_llm: bool, weights: dict[str, float]) -> str:
+    h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{with_llm}|{sorted(weights.items())}".encode())
     for s in samples:
         h.update(json.dumps(asdict(s), sort_keys=True).encode())
     return h.hexdigest()

@@ -14,14 +14,12 @@ class IncompleteIndex(RuntimeError):
 
 
 def release_index(store: InstanceStore, paths: InstancePaths, model: str, variant: str = DEFAULT_VARIANT,
-                  adapted_from: dict | None = None, keep_adapted: bool = True, extra: dict | None = None,
-                  switch: bool = True) -> dict:
+                  adapted_from: dict | None = None, keep_adapted: bool = True, switch: bool = True) -> dict:
     """Check the version ``model`` makes of the current documents, then switch readers to it.
 
     ``adapted_from`` (``{"model", "version"}``) marks a version embedded with an
     instance-tuned model. Releasing the base version of the adapted version readers
     already use would be a downgrade, so it is skipped unless ``keep_adapted`` is off.
-    ``extra`` goes into the manifest (the fusion weights calibrated for the version);
     ``switch=False`` writes the manifest without moving readers.
     """
     version, docs, contexts = current_version(store, model, variant)
@@ -50,7 +48,7 @@ def release_index(store: InstanceStore, paths: InstancePaths, model: str, varian
     }
     if adapted_from:
         manifest["adapted_from"] = adapted_from
-    return publish(paths, version, {**manifest, **(extra or {})}, switch=switch)
+    return publish(paths, version, manifest, switch=switch)
 
 
 def _live_manifest(paths: InstancePaths) -> dict | None:

@@ -33,7 +33,8 @@ def floored(scores: np.ndarray, rank: int = 50) -> np.ndarray:
     zero, so without a floor every document would get a share of the weight."""
     if not len(scores):
         return np.zeros(0, dtype=np.float64)
-    floor = np.partition(scores, len(scores) - min(rank, len(scores)))[len(scores) - min(rank, len(scores))]
+    at = len(scores) - min(rank, len(scores))
+    floor = np.partition(scores, at)[at]
     return max_normalised(np.clip(scores - floor, 0, None).astype(np.float64))
 
 

@@ -22,6 +22,7 @@ from deepcodeseek.evaluation.benchmark_build import datasets_dir, read_split
 from deepcodeseek.index.build import build_bm25_index, build_vector_index, current_version
 from deepcodeseek.index.contexts import load_usage_contexts
 from deepcodeseek.index.embedder import MODELS_DIR, SentenceTransformerEmbedder, local_model_path
+from deepcodeseek.index.publish import publish
 from deepcodeseek.index.release import release_index
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.retrieval.retriever import Retriever
@@ -122,14 +123,14 @@ def publish_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_mode
     build_bm25_index(store, paths, tuned.name)
     base_version = current_version(store, base_model)[0]
     adapted_from = {"model": base_model, "version": base_version}
-    release_index(store, paths, tuned.name, adapted_from=adapted_from, switch=False)  # measurable, not live
+    manifest = release_index(store, paths, tuned.name, adapted_from=adapted_from, switch=False)  # measurable, not live
     # Calibrated as served: the Retriever loads the tuned model with the serving path's query encoder.
     calibration = calibrate_dense_weight(Retriever(paths.instance, str(paths.home), version=vectors.version),
                                          read_split(paths, "dev"))
     if progress:
         progress(f"dense weight {calibration.dense_weight} (dev top@5 by weight: {calibration.top5_by_weight})")
-    release_index(store, paths, tuned.name, adapted_from=adapted_from,
-                  extra={"fusion_weights": {"dense": calibration.dense_weight}, "calibration": asdict(calibration)})
+    publish(paths, vectors.version, {**manifest, "fusion_weights": {"dense": calibration.dense_weight},
+                                     "calibration": asdict(calibration)})
     return AdaptedIndexSummary(version=vectors.version, base_version=base_version, model=tuned.name,
                                embedded=vectors.embedded, reused=vectors.reused, seconds=round(vectors.seconds, 1),
                                calibration=calibration)
