@@ -27,7 +27,7 @@ WORK_KEYS = ("generated", "reused", "embedded", "reused_embeddings", "callers_pa
 def run(name: str, home: Path) -> tuple[float, dict[str, dict]]:
     from dagster import DagsterInstance
 
-    from dagster_project.run import materialize_instance
+    from deepcodeseek_pipeline.run import materialize_instance
 
     started = time.perf_counter()
     result = materialize_instance(name, home=str(home), instance=DagsterInstance.ephemeral())

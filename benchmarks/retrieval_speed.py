@@ -62,7 +62,7 @@ def percentile(values: list[float], q: float) -> float:
 def build(instance: str, records: str | None, home: Path) -> dict:
     from dagster import DagsterInstance
 
-    from dagster_project.run import materialize_instance
+    from deepcodeseek_pipeline.run import materialize_instance
     from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
 
     if records:

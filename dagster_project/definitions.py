@@ -1,34 +1,27 @@
-"""The code location: assets, checks, job, schedule, sensor and per-environment resources."""
+"""The code location: each domain's definitions merged, plus what spans them (job, schedule, sensor, resources).
+
+Installed as ``deepcodeseek_pipeline.definitions`` (the folder stays ``dagster_project/``).
+"""
 
 from dagster import Definitions
 
-from assets.adaptation import adapted_embedder, adapted_index
-from assets.bm25_index import bm25_index
-from assets.datasets import benchmark_samples, training_triplets
-from assets.documents import namespace_documents
-from assets.evaluation import evaluation_report
-from assets.jsdoc import jsdoc_summaries
-from assets.knowledge_graph import knowledge_graph
-from assets.platform import platform_apis
-from assets.records import source_records
-from assets.retrieval import published_index
-from assets.vector_index import vector_index
-from dagster_project.checks import all_checks
-from dagster_project.environment import get_environment
-from dagster_project.jobs import index_instance_job
-from dagster_project.resources import resources_for
-from dagster_project.schedules import reindex_schedule
-from dagster_project.sensors import instance_registry_sensor
+from deepcodeseek_pipeline.assets.adaptation.definitions import defs as adaptation
+from deepcodeseek_pipeline.assets.enrichment.definitions import defs as enrichment
+from deepcodeseek_pipeline.assets.evaluation.definitions import defs as evaluation
+from deepcodeseek_pipeline.assets.index.definitions import defs as index
+from deepcodeseek_pipeline.assets.sources.definitions import defs as sources
+from deepcodeseek_pipeline.environment import get_environment
+from deepcodeseek_pipeline.jobs import index_instance_job
+from deepcodeseek_pipeline.resources import resources_for
+from deepcodeseek_pipeline.schedules import reindex_schedule
+from deepcodeseek_pipeline.sensors import instance_registry_sensor
 
-all_assets = [source_records, platform_apis, jsdoc_summaries, knowledge_graph, namespace_documents, vector_index,
-              bm25_index, published_index, benchmark_samples, training_triplets, adapted_embedder, adapted_index,
-              evaluation_report]
+DOMAINS = (sources, enrichment, index, adaptation, evaluation)
+all_assets = [a for domain in DOMAINS for a in domain.assets or []]
+all_checks = [c for domain in DOMAINS for c in domain.asset_checks or []]
 
-defs = Definitions(
-    assets=all_assets,
-    asset_checks=all_checks,
-    jobs=[index_instance_job],
-    schedules=[reindex_schedule],
-    sensors=[instance_registry_sensor],
-    resources=resources_for(get_environment()),
+defs = Definitions.merge(
+    *DOMAINS,
+    Definitions(jobs=[index_instance_job], schedules=[reindex_schedule], sensors=[instance_registry_sensor],
+                resources=resources_for(get_environment())),
 )

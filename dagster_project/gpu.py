@@ -21,3 +21,8 @@ GPU_K8S_TAGS = {
         },
     }
 }
+
+
+def gpu_op_tags() -> dict:
+    """The op tags every GPU-pinned asset carries."""
+    return GPU_K8S_TAGS

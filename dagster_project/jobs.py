@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from dagster_project.partitions import servicenow_instances
+from deepcodeseek_pipeline.partitions import servicenow_instances
 
 index_instance_job = define_asset_job(
     "index_instance",

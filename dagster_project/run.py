@@ -11,11 +11,10 @@ import os
 
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
-from dagster_project.checks import all_checks
-from dagster_project.definitions import all_assets
-from dagster_project.environment import get_environment
-from dagster_project.partitions import servicenow_instances
-from dagster_project.resources import resources_for
+from deepcodeseek_pipeline.definitions import all_assets, all_checks
+from deepcodeseek_pipeline.environment import get_environment
+from deepcodeseek_pipeline.partitions import servicenow_instances
+from deepcodeseek_pipeline.resources import resources_for
 
 
 def dagster_instance() -> DagsterInstance:

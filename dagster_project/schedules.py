@@ -7,9 +7,9 @@ from datetime import datetime
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
-from dagster_project.jobs import index_instance_job
-from dagster_project.partitions import servicenow_instances
-from dagster_project.resources import DeepCodeSeekHome
+from deepcodeseek_pipeline.jobs import index_instance_job
+from deepcodeseek_pipeline.partitions import servicenow_instances
+from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
 HOURLY = "0 * * * *"
 

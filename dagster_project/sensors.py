@@ -3,9 +3,9 @@
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
-from dagster_project.jobs import index_instance_job
-from dagster_project.partitions import servicenow_instances
-from dagster_project.resources import DeepCodeSeekHome
+from deepcodeseek_pipeline.jobs import index_instance_job
+from deepcodeseek_pipeline.partitions import servicenow_instances
+from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
 
 @sensor(job=index_instance_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)

@@ -163,7 +163,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _materialize(instance: str, home: str | None) -> int:
     print(f"indexing instance {instance} ...", file=sys.stderr)
-    from dagster_project.run import materialize_instance
+    from deepcodeseek_pipeline.run import materialize_instance
 
     started = time.perf_counter()
     result = materialize_instance(instance, home=str(home_dir(home)), raise_on_error=False, log_level="INFO")

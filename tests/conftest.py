@@ -33,7 +33,7 @@ def built_sample(tmp_path_factory) -> Path:
     """The bundled sample instance, materialised once through Dagster; returns its home."""
     from dagster import DagsterInstance
 
-    from dagster_project.run import materialize_instance
+    from deepcodeseek_pipeline.run import materialize_instance
 
     home = tmp_path_factory.mktemp("sample-home")
     result = materialize_instance("sample", home=str(home), instance=DagsterInstance.ephemeral())

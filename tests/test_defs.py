@@ -8,12 +8,12 @@ import sys
 
 from dagster import AssetKey
 
-from dagster_project.definitions import all_assets, defs
-from dagster_project.gpu import GPU_POOL
+from deepcodeseek_pipeline.definitions import all_assets, defs
+from deepcodeseek_pipeline.gpu import GPU_POOL
 
 EXPECTED_ASSETS = {
     "source_records", "platform_apis", "jsdoc_summaries", "knowledge_graph", "namespace_documents", "vector_index",
-    "bm25_index", "published_index", "benchmark_samples", "training_triplets", "adapted_embedder", "adapted_index",
+    "bm25_index", "base_index", "published_index", "benchmark_samples", "training_triplets", "adapted_embedder", "adapted_index",
     "evaluation_report",
 }
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 import pytest
 from dagster import DagsterInstance
 
-from dagster_project.run import materialize_instance
+from deepcodeseek_pipeline.run import materialize_instance
 from deepcodeseek.retrieval.retriever import Retriever
 from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
 from deepcodeseek.sources.sample_instance import read_sample_instance

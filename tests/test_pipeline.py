@@ -6,7 +6,8 @@ import json
 
 from dagster import DagsterInstance
 
-from dagster_project.run import materialize_instance
+from deepcodeseek_pipeline.run import materialize_instance
+from deepcodeseek.index import release
 from deepcodeseek.index.publish import current_manifest
 from deepcodeseek.paths import instance_paths
 from deepcodeseek.retrieval.retriever import Retriever
@@ -41,10 +42,15 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert "Per-instance adaptation" in report and "| untuned all-MiniLM-L6-v2" in report
 
 
-def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sample):
+def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sample, monkeypatch):
     before = current_manifest(instance_paths("sample", built_sample))["version"]
+    switches = []
+    real_switch = release.switch_current
+    monkeypatch.setattr(release, "switch_current", lambda paths, version: (switches.append(version),
+                                                                           real_switch(paths, version)))
     result = materialize_instance("sample", home=str(built_sample), instance=DagsterInstance.ephemeral())
     assert result.success
+    assert switches == [before]  # one switch of readers per build, straight to the adapted version
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks), [(c.check_name, c.metadata) for c in checks if not c.passed]
     jsdoc = _metadata(result, "jsdoc_summaries")
@@ -54,7 +60,8 @@ def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sam
     assert _metadata(result, "adapted_embedder")["training/reused"] is True  # nothing changed: no training
     adapted = _metadata(result, "adapted_index")
     assert adapted["embedded"] == 0 and adapted["version"] == before
-    assert _metadata(result, "published_index")["version"] == before  # the base build did not switch readers back
+    published = _metadata(result, "published_index")
+    assert published["version"] == before and published["chosen"] == "adapted"
     evaluation = _metadata(result, "evaluation_report")
     assert evaluation["samples"] >= 30
     assert evaluation["hybrid/top@5"] >= evaluation["bm25/top@5"] - 0.05

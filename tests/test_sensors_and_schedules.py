@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context, instance_for_test
 
-from dagster_project.resources import DeepCodeSeekHome
-from dagster_project.schedules import due_in_hour, reindex_schedule
-from dagster_project.sensors import instance_registry_sensor
+from deepcodeseek_pipeline.resources import DeepCodeSeekHome
+from deepcodeseek_pipeline.schedules import due_in_hour, reindex_schedule
+from deepcodeseek_pipeline.sensors import instance_registry_sensor
 from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
 
 

@@ -88,11 +88,17 @@ def publish(paths: InstancePaths, version: str, manifest: dict, switch: bool = T
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {**manifest, "version": version, "table": table_name(version), "published_at": time.time()}
     _atomic_write_json(folder / "manifest.json", manifest)
-    if not switch:
-        return manifest
+    if switch:
+        switch_current(paths, version)
+    return manifest
+
+
+def switch_current(paths: InstancePaths, version: str) -> None:
+    """Move readers to a staged version in one rename, then prune versions nobody should need."""
+    if not (paths.version_dir(version) / "manifest.json").exists():
+        raise IndexNotPublished(f"instance {paths.instance!r}: version {version} has no manifest to switch to")
     _atomic_write_json(paths.current_pointer, {"version": version})
     _prune_old_versions(paths, keep=version)
-    return manifest
 
 
 def current_manifest(paths: InstancePaths) -> dict:

@@ -1,10 +1,17 @@
-"""Release a built index version to readers, after checking it is complete."""
+"""Stage the versions a build makes, then switch readers once, to the best of them.
+
+A build makes up to two versions of the same documents: the one the base embedder
+makes, and (when the instance has call sites to learn from) the one its tuned model
+makes, with the ranking settings calibrated for it. Each is checked complete and
+*staged* (its manifest written, readers untouched); only the build's last step moves
+``CURRENT.json``, once, so readers never see an intermediate version.
+"""
 
 from __future__ import annotations
 
 from deepcodeseek.documents import DEFAULT_VARIANT
 from deepcodeseek.index.build import current_version
-from deepcodeseek.index.publish import IndexNotPublished, current_manifest, open_vector_table, publish
+from deepcodeseek.index.publish import IndexNotPublished, open_vector_table, publish, switch_current, version_manifest
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.store.duckdb_store import InstanceStore
 
@@ -13,30 +20,29 @@ class IncompleteIndex(RuntimeError):
     """A version is missing a part or rows; it is never published."""
 
 
-def release_index(store: InstanceStore, paths: InstancePaths, model: str, variant: str = DEFAULT_VARIANT,
-                  adapted_from: dict | None = None, keep_adapted: bool = True, switch: bool = True) -> dict:
-    """Check the version ``model`` makes of the current documents, then switch readers to it.
-
-    ``adapted_from`` (``{"model", "version"}``) marks a version embedded with an
-    instance-tuned model. Releasing the base version of the adapted version readers
-    already use would be a downgrade, so it is skipped unless ``keep_adapted`` is off.
-    ``switch=False`` writes the manifest without moving readers.
-    """
-    version, docs, contexts = current_version(store, model, variant)
-    if keep_adapted and adapted_from is None:
-        live = _live_manifest(paths)
-        if live and live.get("adapted_from", {}).get("version") == version:
-            return live
+def check_complete(paths: InstancePaths, version: str, documents: int) -> dict:
+    """The version's table metadata, once its rows and BM25 index are all there."""
     try:
         table = open_vector_table(paths, version)
     except (FileNotFoundError, ValueError) as exc:
         raise IncompleteIndex(f"instance {paths.instance}: vector table of version {version} is missing ({exc})") from exc
     rows = table.count_rows()
-    if rows != len(docs):
-        raise IncompleteIndex(f"instance {paths.instance}: version {version} has {rows} rows for {len(docs)} documents")
+    if rows != documents:
+        raise IncompleteIndex(f"instance {paths.instance}: version {version} has {rows} rows for {documents} documents")
     if not (paths.version_dir(version) / "bm25" / "params.index.json").exists():
         raise IncompleteIndex(f"instance {paths.instance}: BM25 index of version {version} is missing")
-    metadata = table.schema.metadata or {}
+    return table.schema.metadata or {}
+
+
+def stage_index(store: InstanceStore, paths: InstancePaths, model: str, variant: str = DEFAULT_VARIANT,
+                adapted_from: dict | None = None, extra: dict | None = None) -> dict:
+    """Check the version ``model`` makes of the current documents and write its manifest, readers untouched.
+
+    ``adapted_from`` (``{"model", "version"}``) marks a version embedded with an
+    instance-tuned model; ``extra`` adds calibrated settings (fusion weights, ranker).
+    """
+    version, docs, contexts = current_version(store, model, variant)
+    metadata = check_complete(paths, version, len(docs))
     manifest = {
         "instance": paths.instance,
         "model": model,
@@ -45,14 +51,36 @@ def release_index(store: InstanceStore, paths: InstancePaths, model: str, varian
         "documents": len(docs),
         "usage_contexts": len(contexts),
         "scopes": sorted({d["scope"] for d in docs}),
+        **({"adapted_from": adapted_from} if adapted_from else {}),
+        **(extra or {}),
     }
-    if adapted_from:
-        manifest["adapted_from"] = adapted_from
-    return publish(paths, version, manifest, switch=switch)
+    return publish(paths, version, manifest, switch=False)
 
 
-def _live_manifest(paths: InstancePaths) -> dict | None:
+def publish_build(store: InstanceStore, paths: InstancePaths, base_model: str, tuned_model: str | None = None,
+                  variant: str = DEFAULT_VARIANT) -> dict:
+    """Switch readers to this build's version: the adapted one when it was staged for these documents, else the base.
+
+    Returns the live manifest plus ``"chosen"``: ``adapted`` or ``base``.
+    """
+    base_version, docs, _ = current_version(store, base_model, variant)
+    chosen = "base"
+    manifest = _staged(paths, base_version)
+    if tuned_model:
+        tuned_version = current_version(store, tuned_model, variant)[0]
+        adapted = _staged(paths, tuned_version, required=False)
+        if adapted and adapted.get("adapted_from", {}).get("version") == base_version:
+            manifest, chosen = adapted, "adapted"
+    check_complete(paths, manifest["version"], len(docs))
+    switch_current(paths, manifest["version"])
+    return {**manifest, "chosen": chosen}
+
+
+def _staged(paths: InstancePaths, version: str, required: bool = True) -> dict | None:
     try:
-        return current_manifest(paths)
+        return version_manifest(paths, version)
     except IndexNotPublished:
+        if required:
+            raise IncompleteIndex(f"instance {paths.instance}: version {version} was never staged; "
+                                  "its index steps did not complete") from None
         return None

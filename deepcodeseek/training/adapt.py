@@ -22,8 +22,7 @@ from deepcodeseek.evaluation.benchmark_build import datasets_dir, read_split
 from deepcodeseek.index.build import build_bm25_index, build_vector_index, current_version
 from deepcodeseek.index.contexts import load_usage_contexts
 from deepcodeseek.index.embedder import MODELS_DIR, SentenceTransformerEmbedder, local_model_path
-from deepcodeseek.index.publish import publish
-from deepcodeseek.index.release import release_index
+from deepcodeseek.index.release import stage_index
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.retrieval.retriever import Retriever
 from deepcodeseek.store.duckdb_store import InstanceStore
@@ -86,7 +85,7 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
     """
     examples, held_out = gather_examples(store, paths)
     if not examples:
-        (paths.root / ADAPTED_MODEL_FILE).unlink(missing_ok=True)
+        clear_adapted_model(paths)
         return None
     name = tuned_model_name(base.name, paths.instance, examples, config)
     summary = fine_tune(local_model_path(base.name, paths.home), base.name, examples,
@@ -110,30 +109,36 @@ class AdaptedIndexSummary:
     calibration: Calibration
 
 
-def publish_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_model: str, base_model: str,
-                          device: str = "auto", progress: Callable[[str], None] | None = None) -> AdaptedIndexSummary:
-    """Embed the documents with the tuned model into a version of their own and switch readers to it,
-    with the dense signal's fusion weight calibrated on the dev split.
+def stage_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_model: str, base_model: str,
+                        device: str = "auto", progress: Callable[[str], None] | None = None) -> AdaptedIndexSummary:
+    """Embed the documents with the tuned model into a version of their own and stage it, with the
+    dense signal's fusion weight calibrated on the calibration split.
 
-    The base version stays on disk (the evaluation compares the two); a later build of
-    the base alone does not switch readers back (see ``release_index``).
+    Readers are not moved: the build's publish step switches them once, to this version
+    when it was staged for the current documents. The base version stays on disk (the
+    evaluation compares the two).
     """
     tuned = SentenceTransformerEmbedder(tuned_model, device=device, home=paths.home)
     vectors = build_vector_index(store, paths, tuned, progress=progress)
     build_bm25_index(store, paths, tuned.name)
     base_version = current_version(store, base_model)[0]
     adapted_from = {"model": base_model, "version": base_version}
-    manifest = release_index(store, paths, tuned.name, adapted_from=adapted_from, switch=False)  # measurable, not live
+    stage_index(store, paths, tuned.name, adapted_from=adapted_from)  # measurable by name, not live
     # Calibrated as served: the Retriever loads the tuned model with the serving path's query encoder.
     calibration = calibrate_dense_weight(Retriever(paths.instance, str(paths.home), version=vectors.version),
                                          read_split(paths, "dev"))
     if progress:
         progress(f"dense weight {calibration.dense_weight} (dev top@5 by weight: {calibration.top5_by_weight})")
-    publish(paths, vectors.version, {**manifest, "fusion_weights": {"dense": calibration.dense_weight},
-                                     "calibration": asdict(calibration)})
+    stage_index(store, paths, tuned.name, adapted_from=adapted_from,
+                extra={"fusion_weights": {"dense": calibration.dense_weight}, "calibration": asdict(calibration)})
     return AdaptedIndexSummary(version=vectors.version, base_version=base_version, model=tuned.name,
                                embedded=vectors.embedded, reused=vectors.reused, seconds=round(vectors.seconds, 1),
                                calibration=calibration)
+
+
+def clear_adapted_model(paths: InstancePaths) -> None:
+    """Forget the instance's tuned model (adaptation off, or nothing to learn): the base version goes live."""
+    (paths.root / ADAPTED_MODEL_FILE).unlink(missing_ok=True)
 
 
 def read_adapted_model(paths: InstancePaths) -> str | None:

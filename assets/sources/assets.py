@@ -1,14 +1,19 @@
-"""Stage 1: read an instance's source into DuckDB records."""
+"""Sources: an instance's records into DuckDB, and the platform's scriptable APIs."""
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from dagster_project.metadata import md_list, md_table
-from dagster_project.partitions import servicenow_instances
-from dagster_project.resources import DeepCodeSeekHome
 from deepcodeseek.sources.load import load_records
+from deepcodeseek.sources.platform_api import read_platform_api
+from deepcodeseek.sources.platform_load import load_platform_classes
 from deepcodeseek.sources.registry import read_source
+from deepcodeseek_pipeline.metadata import md_list, md_table
+from deepcodeseek_pipeline.partitions import servicenow_instances
+from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
-@asset(partitions_def=servicenow_instances, group_name="sources", kinds={"duckdb", "python"})
+GROUP = "sources"
+
+
+@asset(partitions_def=servicenow_instances, group_name=GROUP, kinds={"duckdb", "python"})
 def source_records(context: AssetExecutionContext, home: DeepCodeSeekHome) -> MaterializeResult:
     """Script Includes, usage-bearing scripts and applications of the instance, in DuckDB.
 
@@ -37,4 +42,22 @@ def source_records(context: AssetExecutionContext, home: DeepCodeSeekHome) -> Ma
         "records_by_table": md_table([{"table": t, "records": n} for t, n in summary.by_table.items()]),
         "error_details": md_list([str(e) for e in result.errors]),
         "database": MetadataValue.path(str(home.store(instance).database)),
+    })
+
+
+@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[source_records],
+       kinds={"duckdb", "typescript"})
+def platform_apis(context: AssetExecutionContext, home: DeepCodeSeekHome) -> MaterializeResult:
+    """Every platform class (GlideRecord, sn_ws.RESTMessageV2, ...) as an API namespace with its methods."""
+    name = context.partition_key
+    config = home.instance(name)
+    result = read_platform_api(config.platform) if config.platform else None
+    summary = load_platform_classes(home.store(name), result)
+    return MaterializeResult(metadata={
+        "package": config.platform or "not configured",
+        "package_version": summary.package_version,
+        "classes": summary.classes,
+        "scopes": summary.scopes,
+        "errors": summary.errors,
+        "error_details": md_list([str(e) for e in result.errors] if result else []),
     })
