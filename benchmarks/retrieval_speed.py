@@ -115,7 +115,8 @@ def main() -> int:
     from deepcodeseek.documents import load_documents
     from deepcodeseek.evaluation.benchmark import read_benchmark
     from deepcodeseek.evaluation.mining import mine_call_site_samples
-    from deepcodeseek.evaluation.report import source_scripts
+    from deepcodeseek.datasets.holdout import exclusions_for
+    from deepcodeseek.evaluation.benchmark_build import read_holdout_of
     from deepcodeseek.paths import instance_paths
     from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
     from deepcodeseek.sources.sample_instance import sample_benchmark_path
@@ -132,7 +133,8 @@ def main() -> int:
         report_build(built, load_documents(store))
 
     samples = (read_benchmark(sample_benchmark_path()).samples if args.instance == "sample" and not args.records
-               else mine_call_site_samples(store))[: args.queries]
+               else mine_call_site_samples(store).samples)[: args.queries]
+    holdout = read_holdout_of(instance_paths(args.instance, home))
     memory = retriever_memory(args.instance, home)
     retriever = Retriever(args.instance, str(home))
     for method in METHODS:
@@ -145,7 +147,7 @@ def main() -> int:
             for s in samples:
                 started = time.perf_counter()
                 retriever.retrieve(s.code_before, s.code_after or None, s.scope, k=40, method=method,
-                                   exclude_callers=source_scripts(s))
+                                   exclude_callers=exclusions_for(s, holdout))
                 values.append((time.perf_counter() - started) * 1000)
         timings[method] = values
     base = statistics.median(timings["bm25"])

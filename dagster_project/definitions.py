@@ -9,6 +9,7 @@ from deepcodeseek_pipeline.assets.adaptation.definitions import defs as adaptati
 from deepcodeseek_pipeline.assets.enrichment.definitions import defs as enrichment
 from deepcodeseek_pipeline.assets.evaluation.definitions import defs as evaluation
 from deepcodeseek_pipeline.assets.index.definitions import defs as index
+from deepcodeseek_pipeline.assets.ranking.definitions import defs as ranking
 from deepcodeseek_pipeline.assets.sources.definitions import defs as sources
 from deepcodeseek_pipeline.environment import get_environment
 from deepcodeseek_pipeline.jobs import index_instance_job
@@ -16,7 +17,7 @@ from deepcodeseek_pipeline.resources import resources_for
 from deepcodeseek_pipeline.schedules import reindex_schedule
 from deepcodeseek_pipeline.sensors import instance_registry_sensor
 
-DOMAINS = (sources, enrichment, index, adaptation, evaluation)
+DOMAINS = (sources, enrichment, index, adaptation, ranking, evaluation)
 all_assets = [a for domain in DOMAINS for a in domain.assets or []]
 all_checks = [c for domain in DOMAINS for c in domain.asset_checks or []]
 

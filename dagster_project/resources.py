@@ -40,5 +40,6 @@ def resources_for(env: Environment, home: str = "") -> dict:
     from deepcodeseek_pipeline.assets.adaptation.resources import resources_for as adaptation
     from deepcodeseek_pipeline.assets.enrichment.resources import resources_for as enrichment
     from deepcodeseek_pipeline.assets.index.resources import resources_for as index
+    from deepcodeseek_pipeline.assets.ranking.resources import resources_for as ranking
 
-    return {"home": DeepCodeSeekHome(home=home), **enrichment(env), **index(env), **adaptation(env)}
+    return {"home": DeepCodeSeekHome(home=home), **enrichment(env), **index(env), **adaptation(env), **ranking(env)}

@@ -80,13 +80,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", required=True, help='JSONL: {"id", "code_before", "code_after"?, "scope"?}')
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--method", default=None,
-                   help="fusion (default), fusion_semantic, hybrid, dense, bm25, votes; intent and hyde need ANTHROPIC_API_KEY")
+                   help="ranker, fusion, fusion_lexical, fusion_semantic, hybrid, dense, bm25, votes (default: the one the "
+                        "instance's calibration chose); intent and hyde need ANTHROPIC_API_KEY")
     p.add_argument("--explain", action="store_true", help="print why each result ranked, for people")
     p.set_defaults(func=cmd_retrieve)
 
-    p = sub.add_parser("eval", help="evaluate an instance's published index on a benchmark JSONL")
+    p = sub.add_parser("eval", help="evaluate an instance's published index on a benchmark JSONL or one of its splits")
     p.add_argument("--instance", required=True)
-    p.add_argument("--samples", required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--samples", help="benchmark JSONL")
+    source.add_argument("--split", choices=["calibration", "dev", "test"],
+                        help="a split mined from the instance (test: read once, for a release's final figure)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("mine", help="mine a leak-free completion benchmark from an indexed instance")
@@ -105,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--instance")
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("report", help="print instances' result tables, or rewrite them in a README between markers")
+    p.add_argument("--instance", action="append", required=True, help="repeat for several instances")
+    p.add_argument("--readme", help="rewrite the blocks between <!-- results:NAME --> and <!-- /results:NAME -->")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("demo", help="build the bundled sample instance and show what it retrieves")
     p.set_defaults(func=cmd_demo)
     return parser
@@ -116,9 +125,11 @@ def cmd_instance_add(args: argparse.Namespace) -> int:
     def resolved(path: str) -> str:
         if not path:
             return ""
-        full = Path(path).expanduser().resolve()
-        if not full.exists():
-            raise CLIError(f"{path} does not exist")
+        full = Path(path).expanduser()
+        full = full.parent.resolve() / full.name
+        pattern = any(ch in full.name for ch in "*?[")  # a glob of records files
+        if not (any(full.parent.glob(full.name)) if pattern else full.exists()):
+            raise CLIError(f"{path} matches no file" if pattern else f"{path} does not exist")
         return str(full)
 
     config = InstanceConfig(
@@ -217,13 +228,13 @@ def _read_queries(path: str) -> list[dict]:
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
-    from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, Retriever
+    from deepcodeseek.retrieval.retriever import Retriever
 
     if args.k < 1:
         raise CLIError("--k must be at least 1")
     queries = _read_queries(args.queries)
     retriever = Retriever(args.instance, args.home, llm=_query_llm(args.instance, args.home))
-    method = args.method or DEFAULT_METHOD
+    method = args.method  # None: the version's default, chosen on its calibration split
     out = sys.stdout
     for i, query in enumerate(queries, start=1):
         results = retriever.retrieve(query["code_before"], query.get("code_after"), query.get("scope"),
@@ -250,12 +261,21 @@ def _explain(out, qid, results) -> None:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from deepcodeseek.evaluation.benchmark import read_benchmark
+    from deepcodeseek.evaluation.benchmark_build import read_holdout_of, split_path
     from deepcodeseek.evaluation.report import evaluate
+    from deepcodeseek.evaluation.runner import guard_leaks
     from deepcodeseek.retrieval.retriever import Retriever
 
     retriever = Retriever(args.instance, args.home, llm=_query_llm(args.instance, args.home))
-    bench = read_benchmark(Path(args.samples), {d["namespace"] for d in retriever.docs})
-    report = evaluate(retriever, bench.samples, skipped=bench.skipped, progress=lambda m: print(m, file=sys.stderr))
+    path = Path(args.samples) if args.samples else split_path(retriever.paths, args.split)
+    if not path.exists():
+        raise CLIError(f"no {args.split} split for instance {args.instance!r} ({path}); run 'deepcodeseek index' first")
+    bench = read_benchmark(path, {d["namespace"] for d in retriever.docs})
+    samples, leaks, leak_skips = guard_leaks(bench.samples)
+    report = evaluate(retriever, samples, skipped=bench.skipped + leak_skips, holdout=read_holdout_of(retriever.paths),
+                      split=f"{args.split} split" if args.split else str(path),
+                      progress=lambda m: print(m, file=sys.stderr))
+    report.leaks = leaks
     print(report.markdown(inline_images=False))
     return 0
 
@@ -283,6 +303,8 @@ def cmd_mine(args: argparse.Namespace) -> int:
     if args.out:
         shutil.copyfile(summary.path, args.out)
     print(json.dumps({"mined": summary.mined, "duplicates_removed": summary.duplicates_removed,
+                      "prefix_leaks_dropped": summary.prefix_leaks, "suffixes_cut": summary.suffix_cut,
+                      "grouped_scripts": summary.grouped_scripts, "held_out_scripts": summary.held_out_scripts,
                       "by_split": summary.by_split, "by_kind": summary.by_kind, "clear_intent": summary.clear_intent,
                       "namespaces": summary.namespaces, "file": args.out or summary.path}))
     return 0
@@ -308,6 +330,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     configs = [registry.get(args.instance)] if args.instance else registry.all()
     for config in configs:
         print(json.dumps(instance_status(config, args.home), sort_keys=False))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from deepcodeseek.evaluation.readme_tables import section_for, update_readme
+
+    if not args.readme:
+        for name in args.instance:
+            print(section_for(name, args.home) + "\n")
+        return 0
+    missing = update_readme(Path(args.readme), args.instance, args.home)
+    if missing:
+        raise CLIError(f"{args.readme} has no <!-- results:NAME --> block for {', '.join(missing)}")
+    print(f"updated {args.readme}: {', '.join(args.instance)}", file=sys.stderr)
     return 0
 
 

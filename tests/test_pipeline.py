@@ -29,10 +29,14 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert manifest["model"].startswith("all-MiniLM-L6-v2-sample-tuned-")
     training = json.loads((built_sample / "models" / manifest["model"] / "training.json").read_text())
     assert training["examples"] > 20 and training["last_loss"] < training["first_loss"]
-    # The dense signal's weight in the default fusion was measured on the dev split, zero included.
+    # The fusion's weights were chosen on the calibration split, zero included for every signal.
     calibration = manifest["calibration"]
-    assert manifest["fusion_weights"]["dense"] == calibration["dense_weight"]
-    assert calibration["samples"] > 0 and set(calibration["top5_by_weight"]) >= {"0.0", "0.5"}
+    assert manifest["fusion_weights"] == calibration["weights"] and calibration["split"] == "calibration"
+    assert calibration["samples"] > 0 and set(calibration["top5_by_dense"]) >= {"0.0", "0.5"}
+    # The learned ranker was trained for the live version, and the calibration split chose the default.
+    assert manifest["default_method"] in ("ranker", "fusion")
+    assert manifest["ranker"]["queries"] > 0 and set(manifest["ranker_calibration"]) == {"ranker", "fusion"}
+    assert (paths.version_dir(manifest["version"]) / "ranker" / "model.txt").exists()
     with InstanceStore(paths.database).connect(read_only=True) as con:
         sis = con.execute("SELECT count(*) FROM script_includes").fetchone()[0]
         docs = con.execute("SELECT count(DISTINCT sys_id) FROM documents").fetchone()[0]
@@ -58,6 +62,7 @@ def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sam
     vectors = _metadata(result, "vector_index")
     assert vectors["embedded"] == 0
     assert _metadata(result, "adapted_embedder")["training/reused"] is True  # nothing changed: no training
+    assert _metadata(result, "learned_ranker")["reused"] is True
     adapted = _metadata(result, "adapted_index")
     assert adapted["embedded"] == 0 and adapted["version"] == before
     published = _metadata(result, "published_index")

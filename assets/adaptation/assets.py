@@ -14,7 +14,7 @@ from deepcodeseek.training.adapt import (
 from deepcodeseek_pipeline.assets.adaptation.resources import AdaptationResource
 from deepcodeseek_pipeline.assets.index.resources import EmbedderResource
 from deepcodeseek_pipeline.gpu import GPU_POOL, gpu_op_tags
-from deepcodeseek_pipeline.metadata import md_table
+from deepcodeseek_pipeline.metadata import calibration_metadata
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
@@ -74,7 +74,5 @@ def adapted_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedd
     return MaterializeResult(metadata={
         "version": summary.version, "base_version": summary.base_version, "model": summary.model,
         "embedded": summary.embedded, "reused_embeddings": summary.reused, "seconds": summary.seconds,
-        "dense_weight": summary.calibration.dense_weight,
-        "calibration": md_table([{"dense weight": w, "top@5": v}
-                                 for w, v in summary.calibration.top5_by_weight.items()]),
+        **calibration_metadata(summary.calibration),
     })

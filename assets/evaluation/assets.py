@@ -25,6 +25,10 @@ def benchmark_samples(context: AssetExecutionContext, home: DeepCodeSeekHome, ll
     return MaterializeResult(metadata={
         "mined": summary.mined,
         "duplicates_removed": summary.duplicates_removed,
+        "prefix_leaks_dropped": summary.prefix_leaks,
+        "suffixes_cut": summary.suffix_cut,
+        "grouped_scripts": summary.grouped_scripts,
+        "held_out_scripts": summary.held_out_scripts,
         "namespaces": summary.namespaces,
         "clear_intent": summary.clear_intent,
         "judge": summary.judge,

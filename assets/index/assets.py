@@ -1,12 +1,16 @@
 """Index: embeddings (GPU-pinned) and BM25 into a content-addressed version, staged, then published once."""
 
+import json
+
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from deepcodeseek.index.build import build_bm25_index, build_vector_index
-from deepcodeseek.index.release import publish_build, stage_index
+from deepcodeseek.index.release import publish_build
 from deepcodeseek.training.adapt import read_adapted_model
+from deepcodeseek.training.calibration import stage_calibrated_index
 from deepcodeseek_pipeline.assets.index.resources import EmbedderResource
 from deepcodeseek_pipeline.gpu import GPU_POOL, gpu_op_tags
+from deepcodeseek_pipeline.metadata import calibration_metadata
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
@@ -41,16 +45,21 @@ def bm25_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder:
                                        "usage_contexts": built["usage_contexts"]})
 
 
-@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[vector_index, bm25_index], kinds={"lancedb"})
+@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[vector_index, bm25_index, "benchmark_samples"],
+       kinds={"lancedb"})
 def base_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource) -> MaterializeResult:
-    """The base embedder's version, checked complete and staged: measurable by name, not yet live."""
+    """The base embedder's version, checked complete, its fusion calibrated on the calibration split, and staged:
+    measurable by name, not yet live."""
     name = context.partition_key
-    manifest = stage_index(home.store(name), home.paths(name), embedder.model)
+    manifest, calibration = stage_calibrated_index(home.store(name), home.paths(name), embedder.model,
+                                                   progress=context.log.info)
     return MaterializeResult(metadata={"version": manifest["version"], "documents": manifest["documents"],
-                                       "model": manifest["model"], "dimension": manifest["dimension"]})
+                                       "model": manifest["model"], "dimension": manifest["dimension"],
+                                       **calibration_metadata(calibration)})
 
 
-@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[base_index, "adapted_index"], kinds={"lancedb"})
+@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[base_index, "adapted_index", "learned_ranker"],
+       kinds={"lancedb"})
 def published_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource) -> MaterializeResult:
     """The build's one switch of readers: to the adapted version when it was staged for these documents, else the base.
 
@@ -62,8 +71,9 @@ def published_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embe
     return MaterializeResult(metadata={
         "version": manifest["version"],
         "chosen": manifest["chosen"],
+        "default_method": manifest.get("default_method", "fusion"),
         "documents": manifest["documents"],
         "model": manifest["model"],
-        "dense_weight": manifest.get("fusion_weights", {}).get("dense", 0.0),
+        "fusion_weights": json.dumps(manifest.get("fusion_weights", {}), sort_keys=True),
         "pointer": MetadataValue.path(str(paths.current_pointer)),
     })

@@ -19,7 +19,7 @@ from deepcodeseek.evaluation.benchmark import Sample
 
 FIELDS = ("id", "code_before", "code_middle", "code_after", "target_namespace", "target_method",
           "scope", "table", "source")
-DEFAULT_JUDGE = "heuristic-v1"
+DEFAULT_JUDGE = "heuristic-v2"
 FIM_SUFFIX = ":fim"
 PREFIX_SUFFIX = ":prefix"
 

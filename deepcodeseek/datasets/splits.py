@@ -1,4 +1,4 @@
-"""Deterministic train/dev/test splits that never leak a script or an API across splits.
+"""Deterministic train/calibration/dev/test splits that never leak a script or an API across splits.
 
 Samples mined from one script share variables, helpers and style: if some went to
 train and others to test, a model would be scored on code it has half seen. Splitting
@@ -6,6 +6,9 @@ by source keeps each script whole; splitting by target namespace goes further an
 whether a model generalises to APIs it never saw. Each group's split comes from a
 stable hash of ``(seed, group)`` rather than a shuffle, so adding samples later never
 moves an existing group (yesterday's test set stays test).
+
+Calibration chooses every setting (weights, epochs, on/off); dev reports; test is
+read once for a release's final figure.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from deepcodeseek.evaluation.benchmark import Sample
 
-SPLITS = ("train", "dev", "test")
-DEFAULT_FRACTIONS = (0.7, 0.15, 0.15)
+SPLITS = ("train", "calibration", "dev", "test")
+# Calibration is carved out of what was train, so dev and test keep the groups they always had.
+DEFAULT_FRACTIONS = (0.55, 0.15, 0.15, 0.15)
+HELD_OUT_SPLITS = ("calibration", "dev", "test")  # their scripts never reach training, votes or priors
 MINED_PREFIX = "mined:"
 
 #: One split name for every sample, a mapping sample id -> split name, or none.
@@ -96,20 +101,3 @@ def label_for(labels: SplitLabels, sample_id: str) -> str | None:
     if labels is None or isinstance(labels, str):
         return labels
     return labels.get(sample_id)
-
-
-def held_out_sources(samples: Iterable[Sample]) -> frozenset[str]:
-    """Caller sys_ids of evaluation samples, to leave out of votes and usage statistics.
-
-    Usage counts and usage-example documents built from the very scripts a benchmark
-    is cut from would hand the retriever the answer. Only mined samples name a caller:
-    ``mined:<sys_id>``, or, without a source, the sys_id that starts a mined id
-    (``<sys_id>:<line>:<namespace>``); hand-written samples name none.
-    """
-    out: set[str] = set()
-    for sample in samples:
-        if sample.source.startswith(MINED_PREFIX):
-            out.add(sample.source[len(MINED_PREFIX):])
-        elif not sample.source and sample.id.count(":") >= 2:
-            out.add(sample.id.split(":", 1)[0])
-    return frozenset(out)

@@ -15,7 +15,7 @@ from deepcodeseek.evaluation.mining import judge_clear_intent
 from deepcodeseek.llm.client import LLMError, UsageTotals
 from deepcodeseek.text import last_lines
 
-HEURISTIC_JUDGE = "heuristic-v1"
+HEURISTIC_JUDGE = "heuristic-v2"
 PROMPT_VERSION = "intent-v1"
 SYSTEM = ("You review code-completion benchmark samples for ServiceNow server and client JavaScript. "
           "Answer with one word: yes or no.")
@@ -38,8 +38,7 @@ def judge_samples(samples: list[Sample], client=None) -> tuple[list[Sample], str
         try:
             result = client.complete(SYSTEM, _prompt(sample), prompt_version=PROMPT_VERSION, max_tokens=5)
         except LLMError:
-            lines = sample.code_middle or ""
-            judged.append(replace(sample, clear_intent=judge_clear_intent(sample.code_before, lines)))
+            judged.append(replace(sample, clear_intent=judge_clear_intent(sample.code_before)))
             continue
         usage.add(result.usage)
         answer = result.text.strip().lower()

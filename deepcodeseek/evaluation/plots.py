@@ -44,6 +44,29 @@ def latency_vs_accuracy(scores: list[MethodScores]) -> bytes:
     return _png(fig)
 
 
+def feature_importance(importances: dict[str, float], title: str, limit: int = 20) -> bytes:
+    """Horizontal bars of a learned ranker's features by total gain: what it relies on."""
+    top = list(importances.items())[:limit][::-1]
+    fig, ax = plt.subplots(figsize=(6, max(3, 0.28 * len(top))), dpi=100)
+    ax.barh([k for k, _ in top], [v for _, v in top], color="#4c72b0")
+    ax.set_xlabel("total gain")
+    ax.set_title(title)
+    return _png(fig)
+
+
+def training_curves(curves: dict[str, list[float]], ylabel: str, title: str, xlabel: str = "step") -> bytes:
+    """One line per curve (loss, reward, NDCG) against the training step or round."""
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    for name, values in curves.items():
+        ax.plot(range(1, len(values) + 1), values, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _png(fig)
+
+
 def _png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.tight_layout()

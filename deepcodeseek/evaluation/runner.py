@@ -15,18 +15,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from deepcodeseek.documents import VARIANTS, load_documents
+from deepcodeseek.datasets.holdout import HoldOut
 from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
-from deepcodeseek.evaluation.benchmark_build import EVALUATION_SPLIT, read_split, split_path
+from deepcodeseek.evaluation.benchmark_build import EVALUATION_SPLIT, read_holdout_of, read_split, split_path
+from deepcodeseek.evaluation.leaks import prefix_names_target, without_suffix_leak
 from deepcodeseek.evaluation.report import evaluate
 from deepcodeseek.index.bm25 import BM25Index, ChunkedBM25Index
 from deepcodeseek.index.build import embed_with_cache
 from deepcodeseek.paths import InstancePaths, instance_paths
-from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
+from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, FUSION_WEIGHTS, METHODS, Retriever
 from deepcodeseek.sources.registry import InstanceConfig
 from deepcodeseek.sources.sample_instance import sample_benchmark_path
 from deepcodeseek.store.duckdb_store import InstanceStore
 
-EVAL_FORMAT = "6"
+EVAL_FORMAT = "7"
 
 
 @dataclass
@@ -40,6 +42,7 @@ class EvaluationOutcome:
     key: str = ""
     reused: bool = False
     path: str = ""
+    default_method: str = DEFAULT_METHOD
     previous: dict[str, float] = field(default_factory=dict)  # metrics of the previous index version
     note: str = ""
 
@@ -48,36 +51,78 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, l
                       progress: Callable[[str], None] | None = None) -> EvaluationOutcome:
     """Every method on the instance's benchmark, with the model loaded as the serving path loads it."""
     samples, skipped, name = _benchmark_for(config, store, home)
+    samples, leaks, leak_skips = guard_leaks(samples)
+    skipped = skipped + leak_skips
     paths = instance_paths(config.name, home)
     if not samples:
         return EvaluationOutcome(name, note="no benchmark samples for this instance")
+    holdout = read_holdout_of(paths)
     retriever = Retriever(config.name, home, llm=llm)
-    key = _key(retriever.version, samples, with_llm=llm is not None, weights=retriever.fusion_weights)
+    key = _key(retriever.version, samples, with_llm=llm is not None, weights=retriever.fusion_weights,
+               holdout=holdout, manifest={k: v for k, v in retriever.manifest.items() if k != "published_at"})
     stored = _load(paths)
     if stored and stored.key == key:
         stored.reused = True
         return stored
-    report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports, progress=progress)
-    report.form_ablation = document_form_ablation(retriever, store, samples, progress)
-    report.adaptation, report.adaptation_note = adaptation_comparison(retriever, report, samples)
+    split = EVALUATION_SPLIT + " split" if not (config.benchmark or config.source == "sample") else "benchmark"
+    report = evaluate(retriever, samples, skipped=skipped, plots_dir=paths.reports, progress=progress,
+                      holdout=holdout, split=split, with_candidates=True)
+    report.leaks = leaks
+    report.form_ablation = document_form_ablation(retriever, store, samples, progress, holdout)
+    report.adaptation, report.adaptation_note = adaptation_comparison(retriever, report, samples, holdout)
+    report.no_usage, report.no_usage_note = no_usage_evaluation(retriever, samples)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
     markdown = report.markdown() + _comparison(report.metrics(), previous)
     outcome = EvaluationOutcome(
         benchmark=name, samples=report.n, skipped=report.skipped, markdown=markdown,
         metrics=report.metrics(), version=retriever.version, key=key, previous=previous,
-        path=str(paths.reports / "evaluation.md"),
+        path=str(paths.reports / "evaluation.md"), default_method=retriever.default_method,
     )
     _save(paths, outcome, config.name, report.markdown(inline_images=False) + _comparison(report.metrics(), previous))
     return outcome
 
 
+def guard_leaks(samples: list[Sample]) -> tuple[list[Sample], dict[str, int], list[str]]:
+    """Any benchmark, mined or not: suffixes cut before they name the target, prefixes that name it skipped."""
+    kept, skipped, cut = [], [], 0
+    for sample in samples:
+        if prefix_names_target(sample):
+            skipped.append(f"sample {sample.id}: the code before the cursor names its target {sample.target_namespace}")
+            continue
+        sample, was_cut = without_suffix_leak(sample)
+        cut += was_cut
+        kept.append(sample)
+    return kept, {"suffix_cut": cut, "prefix_named": len(skipped)}, skipped
+
+
+NO_USAGE_METHODS = ("fusion", "hybrid", "dense", "bm25")
+
+
+def no_usage_evaluation(retriever: Retriever, samples: list[Sample]) -> tuple[list, str]:
+    """The same samples against the instance as if it had no usage-bearing script at all (a brand-new app).
+
+    Such an instance has no call site to vote, to count in a prior, to tune the embedder
+    on or to mine calibration samples from: the base version, untuned weights, no usage.
+    """
+    base_version = retriever.manifest.get("adapted_from", {}).get("version") or retriever.version
+    try:
+        cold = Retriever(retriever.paths.instance, str(retriever.paths.home), version=base_version, use_usage=False)
+    except FileNotFoundError as exc:
+        return [], f"base version no longer on disk ({exc})"
+    cold.fusion_weights = dict(FUSION_WEIGHTS)
+    scores = evaluate(cold, samples, methods=NO_USAGE_METHODS).scores
+    return scores, (f"base version {base_version}, untuned {cold.model_name}, no votes or usage prior, "
+                    "uncalibrated weights: only documents and the graph can answer")
+
+
 CHUNKED = "code (chunked)"
-FORM_METHODS = ("bm25", "dense", DEFAULT_METHOD)
+FORM_METHODS = ("bm25", "dense", "fusion")  # the signals a document form changes, and their fusion
 
 
 def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: list[Sample],
-                           progress: Callable[[str], None] | None = None) -> list[dict]:
+                           progress: Callable[[str], None] | None = None,
+                           holdout: HoldOut | None = None) -> list[dict]:
     """BM25, dense and the default method with each document form in place of the JSDoc.
 
     Forms: JSDoc, raw code, raw code in 30-line chunks (a namespace scores as its best
@@ -100,7 +145,7 @@ def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: 
             _use_form(retriever, store, texts, chunked=form == CHUNKED)
             row = {"document form": form}
             for method in FORM_METHODS:
-                scores = evaluate(retriever, samples, methods=(method,)).scores[0]
+                scores = evaluate(retriever, samples, methods=(method,), holdout=holdout).scores[0]
                 row[f"{method} top@5"], row[f"{method} top@40"] = round(scores.top_k(5), 3), round(scores.top_k(40), 3)
             rows.append(row)
             if progress:
@@ -126,7 +171,8 @@ def _use_form(retriever: Retriever, store: InstanceStore, texts: list[str], chun
 ADAPTATION_METHODS = ("dense", "hybrid", "fusion")  # the methods whose ranking the embedder changes
 
 
-def adaptation_comparison(retriever: Retriever, report, samples: list[Sample]) -> tuple[list[dict], str]:
+def adaptation_comparison(retriever: Retriever, report, samples: list[Sample],
+                          holdout: HoldOut | None = None) -> tuple[list[dict], str]:
     """The dense methods on the base version (untuned embedder) next to the adapted version, same samples."""
     adapted_from = retriever.manifest.get("adapted_from")
     if not adapted_from:
@@ -136,7 +182,7 @@ def adaptation_comparison(retriever: Retriever, report, samples: list[Sample]) -
     except FileNotFoundError as exc:
         return [], f"base version no longer on disk ({exc})"
     methods = [m for m in ADAPTATION_METHODS if m in {s.method for s in report.scores}]
-    untuned = {s.method: s for s in evaluate(base, samples, methods=tuple(methods)).scores}
+    untuned = {s.method: s for s in evaluate(base, samples, methods=tuple(methods), holdout=holdout).scores}
     tuned = {s.method: s for s in report.scores}
     rows = []
     for method in methods:
@@ -145,9 +191,9 @@ def adaptation_comparison(retriever: Retriever, report, samples: list[Sample]) -
                          "top@5": round(scores.top_k(5), 3), "top@40": round(scores.top_k(40), 3),
                          "mrr@40": round(scores.mrr(), 3)})
     calibration = retriever.manifest.get("calibration", {})
-    return rows, (f"{retriever.model_name} against the base version {adapted_from['version']}; dense weight in "
-                  f"`fusion` {retriever.fusion_weights['dense']} (dev top@5 by weight: "
-                  f"{calibration.get('top5_by_weight', 'not calibrated')})")
+    return rows, (f"{retriever.model_name} against the base version {adapted_from['version']}; fusion weights "
+                  f"{retriever.fusion_weights} chosen on {calibration.get('samples', 0)} calibration samples "
+                  f"(best calibration top@5 by dense weight: {calibration.get('top5_by_dense', 'not calibrated')})")
 
 
 def _comparison(metrics: dict[str, float], previous: dict[str, float]) -> str:
@@ -171,8 +217,11 @@ def _benchmark_for(config: InstanceConfig, store: InstanceStore, home: str) -> t
             f"{EVALUATION_SPLIT} split mined from the instance's call sites ({split_path(paths, EVALUATION_SPLIT)})")
 
 
-def _key(version: str, samples: list[Sample], with_llm: bool, weights: dict[str, float]) -> str:
+def _key(version: str, samples: list[Sample], with_llm: bool, weights: dict[str, float], holdout: HoldOut,
+         manifest: dict | None = None) -> str:
     h = hashlib.sha256(f"{EVAL_FORMAT}|{version}|{METHODS}|{with_llm}|{sorted(weights.items())}".encode())
+    h.update(json.dumps(manifest or {}, sort_keys=True, default=str).encode())  # ranker, default method
+    h.update(json.dumps(holdout.as_json(), sort_keys=True).encode())
     for s in samples:
         h.update(json.dumps(asdict(s), sort_keys=True).encode())
     return h.hexdigest()

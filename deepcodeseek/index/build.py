@@ -26,6 +26,7 @@ from deepcodeseek.index.embedder import Embedder, local_model_path
 from deepcodeseek.index.publish import index_version, write_vector_table
 from deepcodeseek.index.static_encoder import StaticEncoder, distill, static_encoder_dir
 from deepcodeseek.paths import InstancePaths
+from deepcodeseek.ranking.graph import GRAPH_FILE, doc_graph_rows, graph_digest, write_doc_graph
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.store.sql_files import load_sql
 
@@ -69,10 +70,11 @@ def embed_with_cache(store: InstanceStore, embedder: Embedder, docs: list[dict],
 
 
 def current_version(store: InstanceStore, model: str, variant: str = DEFAULT_VARIANT) -> tuple[str, list[dict], list[UsageContext]]:
-    """The version the instance's current documents and usage contexts make, with both."""
+    """The version the instance's current documents, usage contexts and graph facts make, with the first two."""
     docs = load_documents(store, variant)
     contexts = load_usage_contexts(store)
-    return index_version(docs, model, variant, contexts_digest(contexts)), docs, contexts
+    digest = contexts_digest(contexts) + graph_digest(doc_graph_rows(store))
+    return index_version(docs, model, variant, digest), docs, contexts
 
 
 def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Embedder,
@@ -120,6 +122,7 @@ def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
     folder = paths.version_dir(version)
     _write_once(folder / "bm25", lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
     _write_once(folder / CONTEXTS_FILE, lambda tmp: write_contexts(contexts, tmp))
+    _write_once(folder / GRAPH_FILE, lambda tmp: write_doc_graph(doc_graph_rows(store), tmp))
     if contexts:
         _write_once(folder / "contexts_bm25", lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
     return {"version": version, "documents": len(docs), "usage_contexts": len(contexts), "path": str(folder)}

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from deepcodeseek.paths import InstancePaths
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: graph facts (extends, tables) are part of a version
 KEEP_VERSIONS = 3
 DOC_COLUMNS = ("sys_id", "namespace", "api_name", "scope", "access", "active", "client_callable",
                "kind", "methods", "usage_count", "pagerank", "text")

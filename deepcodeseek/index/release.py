@@ -57,21 +57,33 @@ def stage_index(store: InstanceStore, paths: InstancePaths, model: str, variant:
     return publish(paths, version, manifest, switch=False)
 
 
-def publish_build(store: InstanceStore, paths: InstancePaths, base_model: str, tuned_model: str | None = None,
-                  variant: str = DEFAULT_VARIANT) -> dict:
-    """Switch readers to this build's version: the adapted one when it was staged for these documents, else the base.
-
-    Returns the live manifest plus ``"chosen"``: ``adapted`` or ``base``.
-    """
-    base_version, docs, _ = current_version(store, base_model, variant)
-    chosen = "base"
+def build_version(store: InstanceStore, paths: InstancePaths, base_model: str, tuned_model: str | None = None,
+                  variant: str = DEFAULT_VARIANT) -> tuple[dict, str]:
+    """The staged version this build will publish, and which it is (``adapted`` or ``base``):
+    the adapted one when it was staged for the current documents, else the base."""
+    base_version = current_version(store, base_model, variant)[0]
     manifest = _staged(paths, base_version)
     if tuned_model:
         tuned_version = current_version(store, tuned_model, variant)[0]
         adapted = _staged(paths, tuned_version, required=False)
         if adapted and adapted.get("adapted_from", {}).get("version") == base_version:
-            manifest, chosen = adapted, "adapted"
-    check_complete(paths, manifest["version"], len(docs))
+            return adapted, "adapted"
+    return manifest, "base"
+
+
+def restage(paths: InstancePaths, manifest: dict, extra: dict) -> dict:
+    """Add settings chosen later (the learned ranker, the default method) to a staged version's manifest."""
+    return publish(paths, manifest["version"], {**manifest, **extra}, switch=False)
+
+
+def publish_build(store: InstanceStore, paths: InstancePaths, base_model: str, tuned_model: str | None = None,
+                  variant: str = DEFAULT_VARIANT) -> dict:
+    """Switch readers to this build's version (see :func:`build_version`), once it is complete.
+
+    Returns the live manifest plus ``"chosen"``: ``adapted`` or ``base``.
+    """
+    manifest, chosen = build_version(store, paths, base_model, tuned_model, variant)
+    check_complete(paths, manifest["version"], manifest["documents"])
     switch_current(paths, manifest["version"])
     return {**manifest, "chosen": chosen}
 

@@ -7,13 +7,15 @@ are pruned by the scope/access rule before ranking; every result says which sign
 ranked it.
 
 Methods:
-- ``fusion`` (default): BM25 over JSDoc documents, usage-neighbour votes and a usage
-  prior, summed after max-normalisation; on an adapted index (embedded with the
-  instance's fine-tuned model) the dense similarity joins the sum. An untuned model
-  lowers the sum's accuracy, so it never joins.
+- ``fusion`` (default): BM25 over JSDoc documents, usage-neighbour votes, a usage
+  prior, semantic votes and the dense similarity, each normalised, in a weighted sum
+  whose weights are calibrated per version on the instance's calibration split
+  (``training.calibration``; a weight of zero leaves a signal, and its cost, out).
 - ``fusion_lexical``: the same without any neural network on the query path (~1 ms).
 - ``fusion_semantic``: ``fusion_lexical`` plus semantic votes through a static encoder
-  distilled from the embedder.
+  distilled from the embedder, at a fixed weight, for comparison.
+- ``ranker``: the instance's learned ranker (LightGBM LambdaRank) over candidates from
+  every signal (``deepcodeseek.ranking``), when the version has one.
 - ``hybrid``: reciprocal rank fusion of dense (embedder) and BM25 ranks.
 - ``dense``, ``bm25``, ``votes``: single signals, for ablations and baselines.
 """
@@ -35,18 +37,26 @@ from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
 from deepcodeseek.retrieval.llm_forms import MethodUnavailable, describe_intent, hypothetical_completion
 from deepcodeseek.retrieval.query import QUERY_LINES_BEFORE, Query
-from deepcodeseek.retrieval.signals import VOTE_NEIGHBOURS, floored, max_normalised, neighbour_votes, rrf, top_k
+from deepcodeseek.retrieval.signals import (
+    FUSION_SIGNALS,
+    VOTE_NEIGHBOURS,
+    floored,
+    fuse,
+    max_normalised,
+    neighbour_votes,
+    rrf,
+    top_k,
+)
 from deepcodeseek.text import code_tokens, split_identifier
 
 QUANTIZED_CPU_QUERIES = True  # serving on a CPU: int8 query encoder (half the latency; README for its cost)
-METHODS = ("fusion", "fusion_lexical", "fusion_semantic", "hybrid", "dense", "bm25", "votes")
+METHODS = ("ranker", "fusion", "fusion_lexical", "fusion_semantic", "hybrid", "dense", "bm25", "votes")
 LLM_METHODS = ("intent", "hyde")  # query forms written by the LLM resource; unavailable without one
-DEFAULT_METHOD = "fusion"
-FUSION_WEIGHTS = {"bm25": 1.0, "votes": 0.7, "prior": 0.3, "semantic_votes": 0.0, "dense": 0.8}
-# The dense weight applies to adapted indexes only; chosen on the corpus dev split (README).
-# Semantic votes lifted top-5 on the corpus dev split but not on its test split, and cost
-# top-1 on both: the default leaves them out; ``fusion_semantic`` keeps them for comparison.
-SEMANTIC_WEIGHT = 0.5  # chosen on the sample benchmark and the corpus dev split (README)
+DEFAULT_METHOD = "fusion"  # when a version names none: its calibration chooses (``default_method``)
+# Weights of a version that was never calibrated (no calibration samples): lexical
+# signals only, so no neural model runs unless calibration showed that it helps.
+FUSION_WEIGHTS = {"bm25": 1.0, "votes": 0.7, "prior": 0.3, "semantic_votes": 0.0, "dense": 0.0}
+SEMANTIC_WEIGHT = 0.5  # ``fusion_semantic`` only: the default's weight is calibrated
 
 
 class UnknownMethod(ValueError):
@@ -74,8 +84,12 @@ class Retriever:
     """An instance's published index, kept loaded for fast queries."""
 
     def __init__(self, instance: str, home: str | None = None, embedder: Embedder | None = None, llm=None,
-                 version: str | None = None):
-        """``version`` pins a published version (the base of an adapted one, for comparison); default CURRENT."""
+                 version: str | None = None, use_usage: bool = True):
+        """``version`` pins a published version (the base of an adapted one, for comparison); default CURRENT.
+
+        ``use_usage=False`` answers as an instance with no usage-bearing scripts would (a
+        brand-new app): no neighbour votes, no usage prior; only documents and the graph.
+        """
         self.paths: InstancePaths = instance_paths(instance, home)
         self.manifest = version_manifest(self.paths, version) if version else current_manifest(self.paths)
         folder = self.paths.version_dir(self.manifest["version"])
@@ -89,14 +103,18 @@ class Retriever:
         for d in self.docs:
             d["methods"] = json.loads(d["methods"])
             d["method_words"] = {m: set(split_identifier(m)) for m in d["methods"]}
+        self.doc_scopes = np.array([d["scope"] or "" for d in self.docs], dtype=object)
+        self.is_platform = np.array([d["kind"] == "platform" for d in self.docs], dtype=bool)
         self.bm25 = BM25Index.load(folder / "bm25")
         by_sys_id = {d["sys_id"]: i for i, d in enumerate(self.docs)}
-        all_contexts = read_contexts(folder / CONTEXTS_FILE)
+        all_contexts = read_contexts(folder / CONTEXTS_FILE) if use_usage else []
         keep = np.array([c.target_sys_id in by_sys_id for c in all_contexts], dtype=bool)
         contexts = [c for c, k in zip(all_contexts, keep) if k]
         self.context_targets = np.array([by_sys_id[c.target_sys_id] for c in contexts], dtype=np.int64)
         self.context_callers = np.array([c.caller_sys_id for c in contexts], dtype=object)
+        self.context_texts = [c.text for c in contexts]
         self.contexts_bm25 = BM25Index.load(folder / "contexts_bm25") if contexts else None
+        self.use_usage = use_usage
         self._static_folder, self._context_keep = folder / "static", keep
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
@@ -107,7 +125,10 @@ class Retriever:
         self.vote_neighbours = VOTE_NEIGHBOURS
         self.usage_counts = np.bincount(self.context_targets, minlength=len(self.docs)).astype(np.float64)
         self._admitted_by_scope: dict[str | None, np.ndarray] = {}
-        self._scorers = {"fusion": self._fusion, "fusion_lexical": self._fusion_lexical,
+        self.default_method = self.manifest.get("default_method", DEFAULT_METHOD)  # chosen on calibration
+        self._ranking = None  # candidates, features and the learned ranker, loaded on first use
+        self._version_folder = folder
+        self._scorers = {"ranker": self._ranked, "fusion": self._fusion, "fusion_lexical": self._fusion_lexical,
                          "fusion_semantic": self._fusion_semantic,
                          "hybrid": self._hybrid, "dense": self._dense,
                          "bm25": self._bm25, "votes": self._votes, "intent": self._intent, "hyde": self._hyde}
@@ -129,18 +150,35 @@ class Retriever:
                                                          quantized_queries=QUANTIZED_CPU_QUERIES)
         return self._embedder
 
-    def warm_up(self, method: str = DEFAULT_METHOD) -> None:
+    @property
+    def ranking(self):
+        """The learned ranking stage of this version (graph facts, ranker), loaded once."""
+        if self._ranking is None:
+            from deepcodeseek.ranking.stage import RankingStage
+
+            self._ranking = RankingStage(self, self._version_folder)
+        return self._ranking
+
+    def available_methods(self) -> tuple[str, ...]:
+        """The offline methods this version can answer with (``ranker`` only where one was trained)."""
+        from deepcodeseek.ranking.stage import RANKER_DIR
+
+        has_ranker = (self._version_folder / RANKER_DIR / "model.txt").exists()
+        return tuple(m for m in METHODS if m != "ranker" or has_ranker)
+
+    def warm_up(self, method: str | None = None) -> None:
         """Load what ``method`` needs and run one query, so the first real query is not the slow one."""
         self.retrieve("var gr = new GlideRecord('incident');", k=1, method=method)
 
     def retrieve(self, code_before: str, code_after: str | None = None, scope: str | None = None,
-                 k: int = 10, method: str = DEFAULT_METHOD,
+                 k: int = 10, method: str | None = None,
                  exclude_callers: frozenset[str] = frozenset()) -> list[Result]:
         """Rank the namespaces that code in ``scope`` may call next.
 
         ``exclude_callers`` hides the usage contexts of those scripts from the votes;
         evaluation uses it so a sample never votes for itself.
         """
+        method = method or self.default_method
         if method not in self._scorers:
             raise UnknownMethod(f"unknown method {method!r} (known: {', '.join(self._scorers)})")
         started = time.perf_counter()
@@ -162,6 +200,8 @@ class Retriever:
         return self._static
 
     def _load_static(self, folder, keep: np.ndarray):
+        if not self.use_usage:
+            return None, None  # semantic votes are usage votes: none without usage
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             encoder = StaticEncoder(self.paths.home / meta["encoder"])
@@ -246,37 +286,55 @@ class Retriever:
         fused["intent_dense"] = sims
         return fused
 
+    def _ranked(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        return self.ranking.scores(query, exclude)
+
     def _fusion_lexical(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         return self._fusion(query, exclude, {**self.fusion_weights, "dense": 0.0})
 
     def _fusion_semantic(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         return self._fusion(query, exclude, {**self.fusion_weights, "dense": 0.0, "semantic_votes": SEMANTIC_WEIGHT})
 
+    def fusion_components(self, query: Query, exclude: frozenset[str] = frozenset(),
+                          names: tuple[str, ...] = FUSION_SIGNALS) -> dict[str, np.ndarray]:
+        """Each fusion signal normalised for summing, plus the raw signals for explanations.
+
+        Only the signals named are computed (dense runs the query model, semantic votes
+        the static encoder): calibration asks for all of them once per sample and tries
+        every weighting on the same vectors, the serving path only for its nonzero weights.
+        """
+        lexical = self._bm25(query)["bm25"]
+        votes = self._votes(query, exclude, semantic="semantic_votes" in names)
+        parts = {"bm25": max_normalised(lexical), "votes": max_normalised(votes["votes"]),
+                 "prior": self._prior(exclude)}
+        raw = {"bm25": lexical, "votes": votes["votes"], "voters": votes["voters"]}
+        if "semantic_votes" in votes:
+            parts["semantic_votes"] = max_normalised(votes["semantic_votes"])
+            raw["semantic_votes"] = votes["semantic_votes"]
+        if "dense" in names:
+            dense = self._dense(query)["dense"]
+            parts["dense"], raw["dense"] = floored(dense), dense
+        return {"parts": parts, "raw": raw}
+
     def _fusion(self, query: Query, exclude: frozenset[str] = frozenset(),
                 weights: dict[str, float] | None = None) -> dict[str, np.ndarray]:
         w = weights or self.fusion_weights
-        lexical = self._bm25(query)["bm25"]
-        votes = self._votes(query, exclude, semantic=w.get("semantic_votes", 0) > 0)
-        score = (w["bm25"] * max_normalised(lexical) + w["votes"] * max_normalised(votes["votes"])
-                 + w["prior"] * self._prior(exclude))
-        signals = {"bm25": lexical, "votes": votes["votes"], "voters": votes["voters"]}
-        if "semantic_votes" in votes:
-            score = score + w["semantic_votes"] * max_normalised(votes["semantic_votes"])
-            signals["semantic_votes"] = votes["semantic_votes"]
-        if self.adapted and w.get("dense", 0) > 0:
-            dense = self._dense(query)["dense"]
-            score = score + w["dense"] * floored(dense)
-            signals["dense"] = dense
-        return {"score": score, **signals}
+        names = tuple(n for n in FUSION_SIGNALS if w.get(n, 0) > 0 or n in ("bm25", "votes", "prior"))
+        components = self.fusion_components(query, exclude, names)
+        return {"score": fuse(components["parts"], w), **components["raw"]}
 
     def _prior(self, exclude: frozenset[str]) -> np.ndarray:
         """Graph prior: how often the instance calls each namespace (held-out scripts not counted)."""
+        return max_normalised(np.log1p(self.usage_after(exclude)))
+
+    def usage_after(self, exclude: frozenset[str] = frozenset()) -> np.ndarray:
+        """Call sites per document that remain once ``exclude``'s scripts are set aside (what votes can use)."""
         counts = self.usage_counts
-        if exclude:
+        if exclude and len(self.context_callers):
             held_out = np.isin(self.context_callers, list(exclude))
             if held_out.any():
                 counts = counts - np.bincount(self.context_targets[held_out], minlength=len(self.docs))
-        return max_normalised(np.log1p(counts))
+        return counts
 
     # -- results ---------------------------------------------------------------------
 

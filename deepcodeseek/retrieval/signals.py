@@ -12,6 +12,23 @@ import numpy as np
 
 RRF_K = 60
 VOTE_NEIGHBOURS = 20
+FUSION_SIGNALS = ("bm25", "votes", "prior", "semantic_votes", "dense")
+
+
+def fuse(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """The weighted sum of normalised signals: the one place the fusion is computed.
+
+    Works on one query (vectors) or many (rows): calibration scores every weighting of
+    the same signals with it, so what it chooses is exactly what serving computes.
+    """
+    total = None
+    for name, values in parts.items():
+        weight = weights.get(name, 0.0)
+        if weight:
+            total = weight * values if total is None else total + weight * values
+    if total is None:
+        return np.zeros_like(next(iter(parts.values())), dtype=np.float64)
+    return total
 
 
 def rrf(scores: np.ndarray, has_signal: np.ndarray | None = None) -> np.ndarray:

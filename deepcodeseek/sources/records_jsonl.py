@@ -26,10 +26,16 @@ class SourceNotFound(FileNotFoundError):
 
 
 def records_files(path: Path) -> list[Path]:
-    """The records files at ``path``: the file itself, or every JSONL file below a folder."""
+    """The records files at ``path``: the file itself, every JSONL file below a folder, or
+    the files a glob pattern matches (``corpus/[!j]*.jsonl.gz``: several repositories as one instance)."""
     path = Path(path)
     if path.is_file():
         return [path]
+    if any(ch in path.name for ch in "*?["):
+        files = sorted(p for p in path.parent.glob(path.name) if p.is_file())
+        if not files:
+            raise SourceNotFound(f"no records files match {path}")
+        return files
     if not path.is_dir():
         raise SourceNotFound(f"records path {path} does not exist")
     files = sorted(p for p in path.rglob("*") if p.name.endswith((".jsonl", ".jsonl.gz")))

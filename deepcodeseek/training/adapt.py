@@ -18,15 +18,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from deepcodeseek.documents import load_documents
-from deepcodeseek.evaluation.benchmark_build import datasets_dir, read_split
+from deepcodeseek.evaluation.benchmark_build import datasets_dir, read_holdout_of
 from deepcodeseek.index.build import build_bm25_index, build_vector_index, current_version
 from deepcodeseek.index.contexts import load_usage_contexts
 from deepcodeseek.index.embedder import MODELS_DIR, SentenceTransformerEmbedder, local_model_path
-from deepcodeseek.index.release import stage_index
 from deepcodeseek.paths import InstancePaths
-from deepcodeseek.retrieval.retriever import Retriever
 from deepcodeseek.store.duckdb_store import InstanceStore
-from deepcodeseek.training.calibration import Calibration, calibrate_dense_weight
+from deepcodeseek.training.calibration import Calibration, stage_calibrated_index
 from deepcodeseek.training.contrastive import FineTuneConfig, FineTuneSummary, fine_tune
 from deepcodeseek.training.examples import (
     PER_TARGET,
@@ -34,12 +32,10 @@ from deepcodeseek.training.examples import (
     examples_digest,
     from_triplets,
     from_usage_contexts,
-    held_out_callers,
 )
 
 TRIPLETS_FILE = "triplets.parquet"
 ADAPTED_MODEL_FILE = "adapted_model.json"  # in the instance folder: the tuned model the next index step embeds with
-HELD_OUT_SPLITS = ("dev", "test")
 
 
 @dataclass
@@ -61,8 +57,8 @@ class AdaptationSummary:
 
 def gather_examples(store: InstanceStore, paths: InstancePaths,
                     per_target: int = PER_TARGET) -> tuple[list[ContrastiveExample], int]:
-    """The instance's training examples and how many scripts were held out for evaluation."""
-    held_out = held_out_callers([s for split in HELD_OUT_SPLITS for s in read_split(paths, split)])
+    """The instance's training examples and how many scripts were held out (calibration, dev, test groups)."""
+    held_out = read_holdout_of(paths).held_out()
     triplets_path = datasets_dir(paths) / TRIPLETS_FILE
     triplets = pq.read_table(triplets_path) if triplets_path.exists() else None
     documents = load_documents(store)
@@ -112,7 +108,7 @@ class AdaptedIndexSummary:
 def stage_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_model: str, base_model: str,
                         device: str = "auto", progress: Callable[[str], None] | None = None) -> AdaptedIndexSummary:
     """Embed the documents with the tuned model into a version of their own and stage it, with the
-    dense signal's fusion weight calibrated on the calibration split.
+    fusion calibrated on the calibration split.
 
     Readers are not moved: the build's publish step switches them once, to this version
     when it was staged for the current documents. The base version stays on disk (the
@@ -122,15 +118,8 @@ def stage_adapted_index(store: InstanceStore, paths: InstancePaths, tuned_model:
     vectors = build_vector_index(store, paths, tuned, progress=progress)
     build_bm25_index(store, paths, tuned.name)
     base_version = current_version(store, base_model)[0]
-    adapted_from = {"model": base_model, "version": base_version}
-    stage_index(store, paths, tuned.name, adapted_from=adapted_from)  # measurable by name, not live
-    # Calibrated as served: the Retriever loads the tuned model with the serving path's query encoder.
-    calibration = calibrate_dense_weight(Retriever(paths.instance, str(paths.home), version=vectors.version),
-                                         read_split(paths, "dev"))
-    if progress:
-        progress(f"dense weight {calibration.dense_weight} (dev top@5 by weight: {calibration.top5_by_weight})")
-    stage_index(store, paths, tuned.name, adapted_from=adapted_from,
-                extra={"fusion_weights": {"dense": calibration.dense_weight}, "calibration": asdict(calibration)})
+    _, calibration = stage_calibrated_index(store, paths, tuned.name, {"model": base_model, "version": base_version},
+                                            progress)
     return AdaptedIndexSummary(version=vectors.version, base_version=base_version, model=tuned.name,
                                embedded=vectors.embedded, reused=vectors.reused, seconds=round(vectors.seconds, 1),
                                calibration=calibration)

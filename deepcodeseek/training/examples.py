@@ -6,22 +6,22 @@ Two sources, both mapping a code context to the document of the namespace it cal
   target so that ``gs`` and ``GlideRecord`` do not drown the rest, each with a BM25
   hard negative: a document that shares words with the context but was not called.
 
-Scripts that dev or test samples were mined from are held out entirely, so a tuned
-model is never scored on code it was trained on.
+Scripts of calibration, dev or test groups (``datasets.holdout``: a sample's script
+and its near-duplicates) are held out entirely, so a tuned model is never scored, nor
+calibrated, on code it was trained on.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from deepcodeseek.datasets.triplets import named_in
-from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.index.bm25 import BM25Index
 from deepcodeseek.index.contexts import UsageContext
 
@@ -37,11 +37,7 @@ class ContrastiveExample:
     negative: str | None = None
     negative_target: str | None = None
     origin: str = "usage"  # usage | triplet
-
-
-def held_out_callers(samples: Iterable[Sample]) -> set[str]:
-    """The caller sys_ids of evaluation samples (``source`` is ``mined:<sys_id>``)."""
-    return {s.source.split(":", 1)[1] for s in samples if s.source.startswith("mined:")}
+    caller: str | None = None  # the script the query came from (usage examples): what the held-out rule checks
 
 
 def from_triplets(table: pa.Table | None) -> list[ContrastiveExample]:
@@ -60,7 +56,7 @@ def from_triplets(table: pa.Table | None) -> list[ContrastiveExample]:
     return out
 
 
-def from_usage_contexts(contexts: Sequence[UsageContext], documents: Sequence[Mapping], held_out: set[str],
+def from_usage_contexts(contexts: Sequence[UsageContext], documents: Sequence[Mapping], held_out: Set[str],
                         per_target: int = PER_TARGET, seed: int = 0) -> list[ContrastiveExample]:
     """Call-site contexts (not held out, at most ``per_target`` per namespace) with a BM25 hard negative."""
     by_sys_id = {d["sys_id"]: i for i, d in enumerate(documents)}
@@ -84,7 +80,7 @@ def from_usage_contexts(contexts: Sequence[UsageContext], documents: Sequence[Ma
         out.append(ContrastiveExample(
             context.text, documents[target]["text"], namespaces[target],
             documents[negative]["text"] if negative is not None else None,
-            namespaces[negative] if negative is not None else None))
+            namespaces[negative] if negative is not None else None, caller=context.caller_sys_id))
     return out
 
 

@@ -46,6 +46,7 @@ def test_bootstrap_interval_brackets_the_mean():
 
 
 def test_heuristic_clear_intent():
-    assert judge_clear_intent("var a;\n// notify the assignee\n", "new X().notify();")
-    assert judge_clear_intent("var a;", "var overdueCases = new X().find();")
-    assert not judge_clear_intent("var a;", "x = new X();")
+    assert judge_clear_intent("var a;\n// notify the assignee\n")
+    assert judge_clear_intent("notifyAssignee: function(task) {\n    var a = task.assigned_to;")
+    assert not judge_clear_intent("var a;\nx = 1;")
+    assert not judge_clear_intent("run: function() {\n    var a = 1;")  # a one-word name says little

@@ -8,7 +8,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.index.contexts import UsageContext
 from deepcodeseek.index.embedder import local_model_path
 from deepcodeseek.training.contrastive import TRAINING_FILE, FineTuneConfig, fine_tune, unique_target_batches
@@ -17,7 +16,6 @@ from deepcodeseek.training.examples import (
     examples_digest,
     from_triplets,
     from_usage_contexts,
-    held_out_callers,
 )
 
 DOCS = [
@@ -25,11 +23,6 @@ DOCS = [
     {"sys_id": "b", "namespace": "ApprovalHelper", "text": "ApprovalHelper: approve or reject change approvals"},
     {"sys_id": "c", "namespace": "MailSender", "text": "MailSender: send an email notification to users"},
 ]
-
-
-def test_held_out_callers_come_from_mined_sources():
-    samples = [Sample("1", "x", "A", source="mined:s1"), Sample("2", "x", "A", source="bundled")]
-    assert held_out_callers(samples) == {"s1"}
 
 
 def test_usage_examples_skip_held_out_scripts_and_cap_each_target():

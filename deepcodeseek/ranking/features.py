@@ -1,0 +1,143 @@
+"""Candidates from every signal, and the features that describe each (query, candidate) pair.
+
+The first stage unions the best documents of every signal (BM25, votes, tuned dense,
+semantic votes, the graph neighbours of the APIs the code already names, same-scope
+Script Includes, the instance's most used APIs), cut to about a hundred by the best
+rank each reached in any source, so that no one signal decides what the ranker may see.
+Nothing downstream can recover a target the candidates miss; the report shows their recall.
+
+One function computes both what training learns from and what serving scores, so the
+two can never drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from deepcodeseek.kg.access import admission_rule
+from deepcodeseek.ranking.graph import DocGraph, tables_in
+from deepcodeseek.retrieval.query import Query
+from deepcodeseek.text import code_tokens, split_identifier
+
+MAX_CANDIDATES = 100
+SOURCE_DEPTH = {"bm25": 30, "votes": 30, "dense": 30, "semantic_votes": 15, "fusion": 40,
+                "ppr": 15, "co_usage": 15, "scope": 10, "prior": 10}
+SIGNALS = ("bm25", "votes", "prior", "semantic_votes", "dense", "fusion", "ppr", "co_usage")
+FEATURES = (
+    *(f"{s}_value" for s in SIGNALS), *(f"{s}_rank" for s in SIGNALS),
+    "bm25_raw", "dense_raw", "votes_raw", "voters", "usage_after",
+    "same_scope", "target_global", "rule_public", "rule_same_scope", "access_public", "is_platform",
+    "mentioned", "parent_mentioned", "child_mentioned", "sibling_mentioned",
+    "table_overlap", "doc_tables", "query_tables",
+    "method_overlap", "name_overlap", "name_words",
+    "q_mentioned", "q_max_bm25", "q_voters", "q_tokens", "q_has_usage", "candidate_sources",
+)
+
+
+@dataclass
+class RankingInputs:
+    candidates: np.ndarray  # document indices, best first by their best source rank
+    features: np.ndarray  # (candidates, len(FEATURES)) float32
+    fusion: np.ndarray  # the fusion score of every document (orders what is not a candidate)
+    raw: dict[str, np.ndarray]  # raw signals of every document, for explanations
+
+
+def _ranks(values: np.ndarray, admitted: np.ndarray) -> np.ndarray:
+    """1-based rank of every document by ``values`` among admitted ones (ties by document order)."""
+    keyed = np.where(admitted, values, -np.inf)
+    order = np.argsort(-keyed, kind="stable")
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = np.arange(1, len(values) + 1)
+    return ranks
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top > 0 else np.zeros_like(values, dtype=np.float64)
+
+
+def ranking_inputs(retriever, query: Query, exclude: frozenset[str], graph: DocGraph, weights: dict[str, float],
+                   with_dense: bool, admitted: np.ndarray) -> RankingInputs:
+    """Candidates and their features for one query, ``exclude``'s scripts set aside as votes and prior do."""
+    from deepcodeseek.retrieval.signals import fuse
+
+    names = ("bm25", "votes", "prior") + (("semantic_votes",) if retriever._static_signals()[0] is not None else ()) \
+        + (("dense",) if with_dense else ())
+    components = retriever.fusion_components(query, exclude, names)
+    parts, raw = dict(components["parts"]), dict(components["raw"])
+    parts["fusion"] = fuse(parts, weights)
+    mask = graph.caller_mask(exclude)
+    code = query.code_before
+    mentioned = graph.mentioned(code)
+    parts["ppr"] = _normalised(graph.personalised_pagerank(mentioned, mask))
+    parts["co_usage"] = _normalised(np.log1p(graph.co_usage(mentioned, mask)))
+    usage = retriever.usage_after(exclude)
+    n = len(retriever.docs)
+    ranks = {s: _ranks(parts[s], admitted) if s in parts else np.full(n, float(n)) for s in SIGNALS}
+    in_scope = admitted & (retriever.doc_scopes == (query.scope or "")) & ~retriever.is_platform
+    source_ranks = {s: ranks[s] for s in SIGNALS if s in parts}
+    source_ranks["scope"] = _ranks(usage + 1e-3 * parts["bm25"], in_scope)  # the scope's most used, then BM25
+    best = np.full(n, np.inf)
+    sources = np.zeros(n)
+    for source, depth in SOURCE_DEPTH.items():
+        rank = source_ranks.get(source)
+        if rank is None:
+            continue
+        hit = admitted & (rank <= depth) & (in_scope if source == "scope" else parts[source] > 0)
+        sources += hit
+        best = np.where(hit, np.minimum(best, rank), best)
+    pool = np.flatnonzero(np.isfinite(best))
+    candidates = pool[np.lexsort((-parts["fusion"][pool], best[pool]))][:MAX_CANDIDATES]
+    features = _features(retriever, query, graph, candidates, parts, raw, ranks, usage, mentioned, sources)
+    return RankingInputs(candidates, features, parts["fusion"], raw)
+
+
+def _features(retriever, query: Query, graph: DocGraph, candidates: np.ndarray, parts: dict, raw: dict,
+              ranks: dict, usage: np.ndarray, mentioned: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    docs = retriever.docs
+    context_words = set(code_tokens(query.text(lines_before=20)))
+    query_tables = {t.lower() for t in tables_in(query.code_before)}
+    mentioned_set = set(mentioned.tolist())
+    parents = graph.parent
+    mentioned_parents = {int(parents[m]) for m in mentioned if parents[m] >= 0}
+    voters = raw.get("voters", np.zeros(len(docs)))
+    columns: dict[str, np.ndarray] = {}
+    for s in SIGNALS:
+        columns[f"{s}_value"] = parts[s][candidates] if s in parts else np.zeros(len(candidates))
+        columns[f"{s}_rank"] = np.log1p(ranks[s][candidates])
+    columns["bm25_raw"] = raw["bm25"][candidates]
+    columns["dense_raw"] = raw["dense"][candidates] if "dense" in raw else np.zeros(len(candidates))
+    columns["votes_raw"] = raw["votes"][candidates]
+    columns["voters"] = voters[candidates]
+    columns["usage_after"] = np.log1p(usage[candidates])
+    scope = query.scope
+    rules = [admission_rule(scope, docs[i]["scope"], docs[i]["access"], docs[i]["active"]) for i in candidates]
+    columns["same_scope"] = np.array([docs[i]["scope"] == scope for i in candidates], dtype=float)
+    columns["target_global"] = np.array([docs[i]["scope"] == "global" for i in candidates], dtype=float)
+    columns["rule_public"] = np.array([r == "public" for r in rules], dtype=float)
+    columns["rule_same_scope"] = np.array([r == "same scope" for r in rules], dtype=float)
+    columns["access_public"] = np.array([(docs[i]["access"] or "public") == "public" for i in candidates], dtype=float)
+    columns["is_platform"] = retriever.is_platform[candidates].astype(float)
+    columns["mentioned"] = np.array([i in mentioned_set for i in candidates], dtype=float)
+    columns["parent_mentioned"] = np.array([parents[i] in mentioned_set for i in candidates], dtype=float)
+    columns["child_mentioned"] = np.array([int(i) in mentioned_parents for i in candidates], dtype=float)
+    columns["sibling_mentioned"] = np.array([parents[i] >= 0 and int(parents[i]) in mentioned_parents
+                                             for i in candidates], dtype=float)
+    columns["table_overlap"] = np.array([len(graph.tables[i] & query_tables) for i in candidates], dtype=float)
+    columns["doc_tables"] = np.array([len(graph.tables[i]) for i in candidates], dtype=float)
+    columns["query_tables"] = np.full(len(candidates), float(len(query_tables)))
+    columns["method_overlap"] = np.array([max((len(w & context_words) for w in docs[i]["method_words"].values()),
+                                              default=0) for i in candidates], dtype=float)
+    name_words = [set(split_identifier(docs[i]["namespace"])) for i in candidates]
+    columns["name_overlap"] = np.array([len(w & context_words) for w in name_words], dtype=float)
+    columns["name_words"] = np.array([len(w) for w in name_words], dtype=float)
+    columns["q_mentioned"] = np.full(len(candidates), float(len(mentioned)))
+    columns["q_max_bm25"] = np.full(len(candidates), float(raw["bm25"].max()) if len(raw["bm25"]) else 0.0)
+    columns["q_voters"] = np.full(len(candidates), float(voters.sum()))
+    columns["q_tokens"] = np.full(len(candidates), float(len(context_words)))
+    columns["q_has_usage"] = np.full(len(candidates), float(usage.sum() > 0))
+    columns["candidate_sources"] = sources[candidates]
+    return np.column_stack([columns[f] for f in FEATURES]).astype(np.float32) if len(candidates) \
+        else np.zeros((0, len(FEATURES)), dtype=np.float32)

@@ -1,0 +1,130 @@
+"""A per-instance LambdaRank model (LightGBM) over the candidates' features.
+
+Trained on the instance's own call sites, grouped by query, one relevant candidate per
+group. The number of boosting rounds is chosen by early stopping on a validation part
+of the *training* scripts, so the calibration split stays free to decide whether the
+ranker beats the fusion at all. Saved beside the index version it was trained for,
+content-addressed by that version, the training queries and the settings.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from deepcodeseek.ranking.features import FEATURES
+
+MODEL_FILE = "model.txt"
+META_FILE = "ranker.json"
+FEATURE_SET = "features-v1"  # bump when a feature's meaning changes: stored rankers then retrain
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    max_rounds: int = 400
+    learning_rate: float = 0.05
+    num_leaves: int = 15
+    min_data_in_leaf: int = 20
+    feature_fraction: float = 0.9
+    early_stopping_rounds: int = 40
+    validation_share: float = 0.2  # of the training scripts, for early stopping only
+    seed: int = 0
+
+
+@dataclass
+class RankerSummary:
+    key: str
+    queries: int
+    validation_queries: int
+    rows: int
+    best_iteration: int
+    seconds: float
+    recall_at_candidates: float  # share of training queries whose target made the candidates
+    curve: dict[str, list[float]] = field(default_factory=dict)  # ndcg@5 per round: train, validation
+    importances: dict[str, float] = field(default_factory=dict)  # total gain per feature
+    reused: bool = False
+    config: dict = field(default_factory=dict)
+
+
+class LearnedRanker:
+    """A trained booster; scores a query's candidate rows (higher ranks first)."""
+
+    def __init__(self, booster, summary: RankerSummary):
+        self.booster = booster
+        self.summary = summary
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        if not len(features):
+            return np.zeros(0)
+        return self.booster.predict(features, num_iteration=self.summary.best_iteration or None, num_threads=1)
+
+    def save(self, folder: Path) -> None:
+        """Written beside ``folder`` and renamed into place: a reader never sees half a model."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+        self.booster.save_model(str(tmp / MODEL_FILE))
+        (tmp / META_FILE).write_text(json.dumps(asdict(self.summary), indent=2), encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> "LearnedRanker":
+        import lightgbm as lgb
+
+        folder = Path(folder)
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        return cls(lgb.Booster(model_file=str(folder / MODEL_FILE)), RankerSummary(**meta))
+
+
+def stored_key(folder: Path) -> str | None:
+    try:
+        return json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))["key"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return None
+
+
+def fit_ranker(train: list[tuple[np.ndarray, np.ndarray]], valid: list[tuple[np.ndarray, np.ndarray]],
+               config: RankerConfig, key: str, recall: float, seconds_so_far: float = 0.0) -> LearnedRanker:
+    """LambdaRank on query groups ``(features, relevance)``; rounds by early stopping on ``valid``."""
+    import time
+
+    import lightgbm as lgb
+
+    started = time.perf_counter()
+    params = {"objective": "lambdarank", "metric": "ndcg", "ndcg_eval_at": [5], "learning_rate": config.learning_rate,
+              "num_leaves": config.num_leaves, "min_data_in_leaf": config.min_data_in_leaf,
+              "feature_fraction": config.feature_fraction, "seed": config.seed, "deterministic": True,
+              "num_threads": 2, "verbosity": -1}
+    train_set = _dataset(lgb, train)
+    curve: dict[str, dict] = {}
+    callbacks = [lgb.record_evaluation(curve)]
+    valid_sets, names = [train_set], ["train"]
+    if valid:
+        valid_sets.append(_dataset(lgb, valid, reference=train_set))
+        names.append("validation")
+        callbacks.append(lgb.early_stopping(config.early_stopping_rounds, verbose=False))
+    booster = lgb.train(params, train_set, num_boost_round=config.max_rounds, valid_sets=valid_sets,
+                        valid_names=names, callbacks=callbacks)
+    gains = booster.feature_importance(importance_type="gain")
+    summary = RankerSummary(
+        key=key, queries=len(train), validation_queries=len(valid), rows=sum(len(x) for x, _ in train),
+        best_iteration=int(booster.best_iteration or booster.current_iteration()),
+        seconds=round(seconds_so_far + time.perf_counter() - started, 1), recall_at_candidates=round(recall, 4),
+        curve={name: [round(v, 4) for v in values["ndcg@5"]] for name, values in curve.items()},
+        importances={f: round(float(g), 2) for f, g in sorted(zip(FEATURES, gains), key=lambda x: -x[1])},
+        config=asdict(config))
+    return LearnedRanker(booster, summary)
+
+
+def _dataset(lgb, groups: list[tuple[np.ndarray, np.ndarray]], reference=None):
+    features = np.concatenate([x for x, _ in groups]) if groups else np.zeros((0, len(FEATURES)), dtype=np.float32)
+    labels = np.concatenate([y for _, y in groups]) if groups else np.zeros(0)
+    return lgb.Dataset(features, label=labels, group=[len(x) for x, _ in groups], feature_name=list(FEATURES),
+                       reference=reference, free_raw_data=False)

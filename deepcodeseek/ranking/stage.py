@@ -1,0 +1,49 @@
+"""The learned ranking stage of a loaded index version: candidates, features, the instance's ranker.
+
+A :class:`RankingStage` belongs to one :class:`~deepcodeseek.retrieval.retriever.Retriever`
+and reads the version's graph sidecar and (when one was trained) its ranker folder.
+Training and serving both go through :meth:`RankingStage.inputs`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from deepcodeseek.ranking.features import RankingInputs, ranking_inputs
+from deepcodeseek.ranking.graph import DocGraph
+from deepcodeseek.ranking.ranker import LearnedRanker
+from deepcodeseek.retrieval.query import Query
+
+RANKER_DIR = "ranker"
+NOT_A_CANDIDATE = -1e6  # documents outside the candidates rank below every candidate, in fusion order
+
+
+class RankingStage:
+    def __init__(self, retriever, folder: Path):
+        self.retriever = retriever
+        self.graph = DocGraph.load(folder, retriever.docs, retriever.context_callers, retriever.context_targets)
+        self.folder = Path(folder) / RANKER_DIR
+        self.ranker = LearnedRanker.load(self.folder) if (self.folder / "model.txt").exists() else None
+
+    @property
+    def with_dense(self) -> bool:
+        """The dense feature costs a query-model call: only where the model is tuned, or calibration used it."""
+        return self.retriever.adapted or self.retriever.fusion_weights.get("dense", 0) > 0
+
+    def inputs(self, query: Query, exclude: frozenset[str] = frozenset()) -> RankingInputs:
+        return ranking_inputs(self.retriever, query, exclude, self.graph, self.retriever.fusion_weights,
+                              self.with_dense, self.retriever._admitted(query.scope))
+
+    def scores(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        """Every document's score: the ranker's for candidates, fusion order below them for the rest."""
+        if self.ranker is None:
+            from deepcodeseek.retrieval.llm_forms import MethodUnavailable
+
+            raise MethodUnavailable(f"index version {self.retriever.version} has no learned ranker "
+                                    "(too few call sites to learn from, or not trained yet)")
+        inputs = self.inputs(query, exclude)
+        score = NOT_A_CANDIDATE + inputs.fusion
+        score[inputs.candidates] = self.ranker.score(inputs.features)
+        return {"score": score, **inputs.raw, "fusion": inputs.fusion}

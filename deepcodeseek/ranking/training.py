@@ -1,0 +1,139 @@
+"""Train an index version's ranker on the instance's call sites, and decide on calibration whether it serves.
+
+Training queries are the leak-free first calls of every script that is not held out
+(``benchmark_build.ranker_queries_path``), each scored with its own script group set
+aside from votes, prior and the usage graph, exactly as an evaluation sample is. A
+fifth of the training scripts (by a stable hash) only stops the boosting early. Then
+the calibration split, never seen in training, compares the ranker with the fusion it
+would replace; the winner becomes the version's default method.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from deepcodeseek.datasets.holdout import HoldOut, exclusions_for, script_of
+from deepcodeseek.datasets.splits import group_position
+from deepcodeseek.evaluation.benchmark import Sample
+from deepcodeseek.ranking.features import FEATURES
+from deepcodeseek.ranking.ranker import FEATURE_SET, LearnedRanker, RankerConfig, fit_ranker, stored_key
+from deepcodeseek.ranking.stage import RankingStage
+from deepcodeseek.retrieval.query import Query
+
+MIN_TRAINING_QUERIES = 30  # fewer positives than this cannot teach LambdaRank anything it can trust
+
+
+@dataclass
+class RankerOutcome:
+    ranker: LearnedRanker | None
+    default_method: str
+    calibration: dict  # method -> {top@5, mrr@40} on the calibration split
+    note: str = ""
+
+
+def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: RankerConfig, with_dense: bool) -> str:
+    h = hashlib.sha256(f"{version}|{FEATURE_SET}|{FEATURES}|{json.dumps(asdict(config), sort_keys=True)}|"
+                       f"{with_dense}".encode())
+    h.update(json.dumps(holdout.as_json(), sort_keys=True).encode())
+    for s in samples:
+        h.update(f"{s.id}|{s.target_namespace}|{len(s.code_before)}|{len(s.code_after)}\x01".encode())
+    return h.hexdigest()
+
+
+def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
+                    progress: Callable[[str], None] | None = None) -> tuple[list, list, float]:
+    """``(features, relevance)`` per query whose target made the candidates: training and validation
+    groups, and the share of queries whose target did (the candidates' recall)."""
+    docs = stage.retriever.docs
+    by_namespace: dict[str, set[int]] = {}
+    for i, d in enumerate(docs):
+        by_namespace.setdefault(d["namespace"], set()).add(i)
+    train, valid, found = [], [], 0
+    started = time.perf_counter()
+    for n, sample in enumerate(samples, start=1):
+        query = Query(sample.code_before, sample.code_after or None, sample.scope)
+        inputs = stage.inputs(query, exclusions_for(sample, holdout))
+        targets = by_namespace.get(sample.target_namespace, set())
+        relevance = np.array([1.0 if int(i) in targets else 0.0 for i in inputs.candidates])
+        if relevance.any():
+            found += 1
+            script = script_of(sample) or sample.id
+            (valid if group_position(f"ranker-validation:{script}") < RankerConfig.validation_share else train).append(
+                (inputs.features, relevance))
+        if progress and n % 200 == 0:
+            progress(f"ranker features: {n}/{len(samples)} queries ({n / (time.perf_counter() - started):.0f}/s)")
+    return train, valid, found / max(1, len(samples))
+
+
+def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
+                       config: RankerConfig = RankerConfig(),
+                       progress: Callable[[str], None] | None = None) -> LearnedRanker | None:
+    """Train (or reuse) the version's ranker; None when there are too few training queries."""
+    key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense)
+    if stored_key(stage.folder) == key:
+        stage.ranker = LearnedRanker.load(stage.folder)
+        stage.ranker.summary.reused = True
+        return stage.ranker
+    started = time.perf_counter()
+    train, valid, recall = training_groups(stage, samples, holdout, progress)
+    if len(train) < MIN_TRAINING_QUERIES:
+        return None
+    ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)
+    ranker.save(stage.folder)
+    stage.ranker = ranker
+    if progress:
+        progress(f"ranker: {len(train)} training queries, {len(valid)} validation, best round "
+                 f"{ranker.summary.best_iteration}, candidates' recall {recall:.3f}")
+    return ranker
+
+
+def decide_default(retriever, samples: list[Sample], holdout: HoldOut) -> tuple[str, dict]:
+    """The ranker serves by default only when it beats the fusion on the calibration split (top@5, then MRR)."""
+    from deepcodeseek.evaluation.report import evaluate
+
+    if not samples:
+        return "fusion", {}
+    scores = {s.method: s for s in evaluate(retriever, samples, methods=("ranker", "fusion"), holdout=holdout).scores}
+    figures = {m: {"top@1": round(s.top_k(1), 4), "top@5": round(s.top_k(5), 4), "mrr@40": round(s.mrr(), 4)}
+               for m, s in scores.items() if m in ("ranker", "fusion")}
+    key = lambda m: (figures[m]["top@5"], figures[m]["mrr@40"])  # noqa: E731
+    return ("ranker" if key("ranker") > key("fusion") else "fusion"), figures
+
+
+def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
+                         config: RankerConfig = RankerConfig(), enabled: bool = True,
+                         progress: Callable[[str], None] | None = None) -> RankerOutcome:
+    """Train the ranker of the version this build publishes, choose its default method, and restage it."""
+    from deepcodeseek.evaluation.benchmark import read_benchmark
+    from deepcodeseek.evaluation.benchmark_build import (
+        CALIBRATION_SPLIT,
+        ranker_queries_path,
+        read_holdout_of,
+        read_split,
+    )
+    from deepcodeseek.index.release import build_version, restage
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    manifest, _ = build_version(store, paths, base_model, tuned_model)
+    retriever = Retriever(paths.instance, str(paths.home), version=manifest["version"])
+    known = {d["namespace"] for d in retriever.docs}
+    holdout = read_holdout_of(paths)
+    path = ranker_queries_path(paths)
+    samples = read_benchmark(path, known).samples if enabled and path.exists() else []
+    ranker = train_stage_ranker(retriever.ranking, samples, holdout, config, progress) if samples else None
+    if ranker is None:
+        note = "disabled" if not enabled else f"{len(samples)} training queries: too few to learn a ranker"
+        restage(paths, manifest, {"default_method": "fusion", "ranker": None})
+        return RankerOutcome(None, "fusion", {}, note)
+    default, figures = decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout)
+    summary = {k: v for k, v in asdict(ranker.summary).items() if k not in ("curve", "importances", "config")}
+    restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
+    if progress:
+        progress(f"default method {default} (calibration: {figures})")
+    return RankerOutcome(ranker, default, figures)
