@@ -2,7 +2,9 @@
 
 The query path (``retrieve``) imports only the library: no Dagster, so it starts fast.
 ``index`` and ``demo`` import the Dagster project lazily to materialise assets.
-Known bad input ends with one line on stderr and a non-zero exit, never a traceback.
+Known errors (the project's :class:`~deepcodeseek.errors.DeepCodeSeekError` hierarchy, and
+:class:`CLIError`) end with one line on stderr and exit 2; anything else is a bug and keeps
+its traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from deepcodeseek.errors import DeepCodeSeekError
 from deepcodeseek.paths import home_dir
 
 EXIT_BAD_INPUT = 2
@@ -28,26 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CLIError as exc:
-        print(f"deepcodeseek: error: {exc}", file=sys.stderr)
+    except (CLIError, DeepCodeSeekError) as exc:
+        print(f"deepcodeseek: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("deepcodeseek: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - known library errors become one line
-        if _is_user_error(exc):
-            print(f"deepcodeseek: error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
 
 
-def _is_user_error(exc: Exception) -> bool:
-    from deepcodeseek.index.publish import IndexNotPublished
-    from deepcodeseek.sources.registry import UnknownInstance
-
-    return isinstance(exc, (IndexNotPublished, UnknownInstance, ValueError, OSError))
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,8 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--url", default="", help="instance URL (table-api)")
     a.add_argument("--path", default="", help="export folder or zip, update-set XML, or records folder")
     a.add_argument("--platform", default="", help="@servicenow/glide tarball or folder: index platform APIs too")
-    a.add_argument("--schedule", default=None, help="reindex cron in UTC (default: nightly 02:00)")
+    a.add_argument("--schedule", default=None, help="reindex cron in UTC: five fields or @daily, @hourly, ... (default: nightly 02:00)")
     a.add_argument("--benchmark", default="", help="benchmark JSONL for the evaluation report")
+    a.add_argument("--auth-env-prefix", default=None,
+                   help="table-api credentials from PREFIX_USER, PREFIX_PASSWORD (+ PREFIX_CLIENT_ID, "
+                        "PREFIX_CLIENT_SECRET for OAuth); default SERVICENOW")
     a.set_defaults(func=cmd_instance_add)
     ls = isub.add_parser("list", help="list registered instances")
     ls.set_defaults(func=cmd_instance_list)
@@ -111,7 +109,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_instance_add(args: argparse.Namespace) -> int:
-    from deepcodeseek.sources.registry import DEFAULT_SCHEDULE, InstanceConfig, InstanceRegistry
+    import re
+
+    from deepcodeseek.sources.instance_config import DEFAULT_AUTH_PREFIX, DEFAULT_SCHEDULE, InstanceConfig
+    from deepcodeseek.sources.registry import InstanceRegistry
 
     def resolved(path: str) -> str:
         if not path:
@@ -121,12 +122,15 @@ def cmd_instance_add(args: argparse.Namespace) -> int:
             raise CLIError(f"{path} does not exist")
         return str(full)
 
+    prefix = args.auth_env_prefix or DEFAULT_AUTH_PREFIX
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", prefix):
+        raise CLIError(f"--auth-env-prefix {prefix!r}: use an environment variable prefix such as ACME_PROD")
     config = InstanceConfig(
         name=args.name, source=args.source, url=args.url.rstrip("/"), path=resolved(args.path),
         platform=resolved(args.platform), schedule=args.schedule or DEFAULT_SCHEDULE,
-        benchmark=resolved(args.benchmark),
+        benchmark=resolved(args.benchmark), auth_env_prefix=prefix,
     )
-    InstanceRegistry(args.home).add(config)
+    InstanceRegistry(args.home).add(config)  # checks the schedule: a bad cron is refused here
     print(f"registered instance {config.name} ({config.source}); build it with "
           f"'deepcodeseek index --instance {config.name}'", file=sys.stderr)
     return 0
@@ -143,7 +147,8 @@ def cmd_instance_list(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+    from deepcodeseek.sources.instance_config import InstanceConfig
+    from deepcodeseek.sources.registry import InstanceRegistry
 
     registry = InstanceRegistry(args.home)
     if args.records:
@@ -281,7 +286,10 @@ def cmd_mine(args: argparse.Namespace) -> int:
     store, paths = _indexed_store(args)
     summary = build_benchmark(store, paths, split_by=args.split_by)
     if args.out:
-        shutil.copyfile(summary.path, args.out)
+        try:
+            shutil.copyfile(summary.path, args.out)
+        except OSError as exc:
+            raise CLIError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
     print(json.dumps({"mined": summary.mined, "duplicates_removed": summary.duplicates_removed,
                       "by_split": summary.by_split, "by_kind": summary.by_kind, "clear_intent": summary.clear_intent,
                       "namespaces": summary.namespaces, "file": args.out or summary.path}))
@@ -295,7 +303,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     store, _ = _indexed_store(args)
     records = records_from_store(store)
     out = Path(args.out) / f"{args.instance}.jsonl.gz"
-    count = write_records_jsonl(records, out)
+    try:
+        count = write_records_jsonl(records, out)
+    except OSError as exc:
+        raise CLIError(f"cannot write {out}: {exc.strerror or exc}") from exc
     print(f"wrote {count} records to {out}", file=sys.stderr)
     return 0
 

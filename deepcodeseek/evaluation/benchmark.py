@@ -13,8 +13,7 @@ from pathlib import Path
 REQUIRED = ("id", "code_before", "target_namespace")
 
 
-class BenchmarkError(ValueError):
-    """The benchmark file as a whole cannot be used."""
+from deepcodeseek.errors import BenchmarkError  # noqa: E402 - the project error, re-exported here
 
 
 @dataclass(frozen=True)

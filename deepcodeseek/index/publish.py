@@ -20,16 +20,13 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 
+from deepcodeseek.errors import IndexNotPublished
 from deepcodeseek.paths import InstancePaths
 
 FORMAT_VERSION = "1"
 KEEP_VERSIONS = 3
 DOC_COLUMNS = ("sys_id", "namespace", "api_name", "scope", "access", "active", "client_callable",
                "kind", "methods", "usage_count", "pagerank", "text")
-
-
-class IndexNotPublished(FileNotFoundError):
-    """The instance has no published index yet."""
 
 
 def index_version(docs: list[dict], model: str, variant: str, contexts_digest: str = "") -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from deepcodeseek.errors import BadInput
 from deepcodeseek.jsdoc.model import MethodDoc, NamespaceDoc, ParamDoc
 from deepcodeseek.parsing import MethodInfo, ScriptIncludeInfo, analyze_script_include
 from deepcodeseek.text import split_identifier
@@ -20,7 +21,7 @@ _PARAM_TAG = re.compile(r"@param\s+(?:\{([^}]*)\}\s*)?\[?([\w$.]+)\]?\s*-?\s*(.*
 _RETURN_TAG = re.compile(r"@returns?\s+(?:\{([^}]*)\}\s*)?(.*)")
 
 
-class StaticAnalysisError(ValueError):
+class StaticAnalysisError(BadInput):
     """A script the parser could not make sense of at all."""
 
 

@@ -19,8 +19,7 @@ HYDE_SYSTEM = ("You complete partial ServiceNow JavaScript. Reply with only the 
                "likely follow the cursor, no explanation, no code fences.")
 
 
-class MethodUnavailable(ValueError):
-    """A retrieval method that needs something this deployment does not have."""
+from deepcodeseek.errors import MethodUnavailable  # noqa: E402 - the project error, re-exported here
 
 
 def _context(code_before: str, code_after: str | None) -> str:

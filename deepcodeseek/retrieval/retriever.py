@@ -49,8 +49,7 @@ FUSION_WEIGHTS = {"bm25": 1.0, "votes": 0.7, "prior": 0.3, "semantic_votes": 0.0
 SEMANTIC_WEIGHT = 0.5  # chosen on the sample benchmark and the corpus dev split (README)
 
 
-class UnknownMethod(ValueError):
-    pass
+from deepcodeseek.errors import UnknownMethod  # noqa: E402 - the project error, re-exported here
 
 
 @dataclass

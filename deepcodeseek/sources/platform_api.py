@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deepcodeseek.errors import BadInput
 from deepcodeseek.jsdoc.model import MethodDoc, NamespaceDoc, ParamDoc
 from deepcodeseek.sources.records import SourceError
 from deepcodeseek.sources.records_jsonl import SourceNotFound
@@ -99,7 +100,7 @@ def _manifest(data: bytes | None, origin: str) -> dict:
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{origin}: package.json is not valid JSON: {exc}") from exc
+        raise BadInput(f"{origin}: package.json is not valid JSON: {exc}") from exc
     return manifest if isinstance(manifest, dict) else {}
 
 
@@ -115,7 +116,7 @@ def _read_tarball(path: Path) -> _Package:
     except SourceNotFound:
         raise
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise ValueError(f"{path}: not a readable npm tarball: {exc}") from exc
+        raise BadInput(f"{path}: not a readable npm tarball: {exc}") from exc
 
 
 def _read_archive(archive: tarfile.TarFile, path: Path) -> _Package:

@@ -31,6 +31,8 @@ from typing import Any, NamedTuple, NoReturn
 
 import httpx
 
+from deepcodeseek.errors import AuthenticationError, BadInput, InstanceAsleep, MissingCredentials, TableAPIError
+
 log = logging.getLogger(__name__)
 
 TABLE_PATH = "/api/now/table/"
@@ -53,28 +55,6 @@ class Cursor(NamedTuple):
 
     sys_updated_on: str
     sys_id: str
-
-
-class TableAPIError(RuntimeError):
-    """A Table API request that failed for good; the message names instance, table and status."""
-
-    def __init__(self, message: str, *, instance: str, table: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.instance = instance
-        self.table = table
-        self.status = status
-
-
-class AuthenticationError(TableAPIError):
-    """Credentials were refused (bad user/password, client id/secret, or an unusable token)."""
-
-
-class InstanceAsleep(TableAPIError):
-    """The instance answered with an HTML page instead of JSON: a hibernating developer instance."""
-
-
-class MissingCredentials(ValueError):
-    """``auth_from_env`` found no usable set of ServiceNow credentials."""
 
 
 # ----------------------------------------------------------------------------------------- auth
@@ -156,7 +136,7 @@ class OAuthPasswordGrant:
                                    "password": self._password})
         access = payload.get("access_token")
         if not isinstance(access, str) or not access:
-            raise ValueError("OAuth token response has no access_token")
+            raise AuthenticationError("OAuth token response has no access_token", instance="")
         try:
             lifetime = float(payload.get("expires_in") or 1800)
         except (TypeError, ValueError):
@@ -173,25 +153,46 @@ class OAuthPasswordGrant:
 Auth = BasicAuth | OAuthPasswordGrant
 
 
-def auth_from_env(env: Mapping[str, str] | None = None) -> Auth:
-    """Credentials from the environment: basic auth, or OAuth when a client id and secret are set.
+DEFAULT_AUTH_PREFIX = "SERVICENOW"
+CREDENTIAL_NAMES = ("USER", "PASSWORD", "CLIENT_ID", "CLIENT_SECRET")
 
-    Reading them here (and nowhere else) keeps secrets out of config files and command lines.
+
+def auth_from_credentials(user: str | None, password: str | None, client_id: str | None = None,
+                          client_secret: str | None = None, *, prefix: str = DEFAULT_AUTH_PREFIX,
+                          owner: str = "") -> Auth:
+    """Basic auth, or OAuth when a client id and secret are given too.
+
+    ``prefix`` is the variable prefix the values were configured under (``ACME_PROD`` for
+    ``ACME_PROD_USER``, ...): what is missing is named by its real variable name, so the
+    message says what to set. ``owner`` (an instance name) starts the message.
     """
-    env = os.environ if env is None else env
-    missing = [name for name in ("SERVICENOW_USER", "SERVICENOW_PASSWORD") if not env.get(name)]
+    who = f"instance {owner}: " if owner else ""
+    names = {key: f"{prefix}_{key}" for key in CREDENTIAL_NAMES}
+    missing = [names[key] for key, value in (("USER", user), ("PASSWORD", password)) if not value]
     if missing:
         raise MissingCredentials(
-            f"ServiceNow credentials: {' and '.join(missing)} not set (basic auth needs SERVICENOW_USER and "
-            "SERVICENOW_PASSWORD; OAuth also needs SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET)")
-    client_id, client_secret = env.get("SERVICENOW_CLIENT_ID"), env.get("SERVICENOW_CLIENT_SECRET")
+            f"{who}ServiceNow credentials: {' and '.join(missing)} not set (basic auth needs {names['USER']} and "
+            f"{names['PASSWORD']}; OAuth also needs {names['CLIENT_ID']} and {names['CLIENT_SECRET']})")
+    assert user is not None and password is not None
     if client_id or client_secret:
         if not client_id or not client_secret:
-            absent = "SERVICENOW_CLIENT_ID" if not client_id else "SERVICENOW_CLIENT_SECRET"
-            raise MissingCredentials(f"ServiceNow OAuth credentials: {absent} not set "
-                                     "(OAuth needs both SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET)")
-        return OAuthPasswordGrant(client_id, client_secret, env["SERVICENOW_USER"], env["SERVICENOW_PASSWORD"])
-    return BasicAuth(env["SERVICENOW_USER"], env["SERVICENOW_PASSWORD"])
+            absent = names["CLIENT_ID"] if not client_id else names["CLIENT_SECRET"]
+            raise MissingCredentials(f"{who}ServiceNow OAuth credentials: {absent} not set "
+                                     f"(OAuth needs both {names['CLIENT_ID']} and {names['CLIENT_SECRET']})")
+        return OAuthPasswordGrant(client_id, client_secret, user, password)
+    return BasicAuth(user, password)
+
+
+def auth_from_env(env: Mapping[str, str] | None = None, *, prefix: str = DEFAULT_AUTH_PREFIX,
+                  owner: str = "") -> Auth:
+    """Credentials from ``<prefix>_USER``, ``_PASSWORD`` (+ ``_CLIENT_ID``, ``_CLIENT_SECRET`` for OAuth).
+
+    For the standalone path (a script or the library used without Dagster); the Dagster
+    code location passes credentials it read at launch through ``EnvVar`` instead.
+    """
+    env = os.environ if env is None else env
+    values = [env.get(f"{prefix}_{key}") or None for key in CREDENTIAL_NAMES]
+    return auth_from_credentials(*values, prefix=prefix, owner=owner)
 
 
 # --------------------------------------------------------------------------------------- queries
@@ -199,7 +200,7 @@ def auth_from_env(env: Mapping[str, str] | None = None) -> Auth:
 
 def _check_value(value: str) -> str:
     if "^" in value:  # would split the encoded query; sys_ids and timestamps never contain it
-        raise ValueError(f"keyset value {value!r} contains '^'")
+        raise BadInput(f"keyset value {value!r} contains '^'")
     return value
 
 
@@ -215,7 +216,7 @@ def keyset_query(after: Sequence[str] | None, keys: Sequence[str] = KEYSET) -> s
     if after is None:
         return order
     if len(after) != len(keys):
-        raise ValueError(f"cursor {tuple(after)!r} does not match keyset {tuple(keys)!r}")
+        raise BadInput(f"cursor {tuple(after)!r} does not match keyset {tuple(keys)!r}")
     branches = []
     for i, key in enumerate(keys):
         equal = [f"{keys[j]}={_check_value(after[j])}" for j in range(i)]
@@ -305,11 +306,11 @@ class TableAPIClient:
         rng: random.Random | None = None,
     ):
         if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+            raise BadInput("page_size must be at least 1")
         if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+            raise BadInput("max_retries must be >= 0")
         if rate_limit_per_s is not None and rate_limit_per_s <= 0:
-            raise ValueError("rate_limit_per_s must be positive (or None for no limit)")
+            raise BadInput("rate_limit_per_s must be positive (or None for no limit)")
         self.base_url = str(base_url).rstrip("/")
         self.instance = _instance_label(self.base_url)
         self.auth = auth

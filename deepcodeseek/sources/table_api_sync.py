@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deepcodeseek.errors import BadInput
 from deepcodeseek.sources.records import (
     SCRIPT_INCLUDE_TABLE,
     Application,
@@ -138,9 +139,9 @@ class SyncState:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"sync state {path} is unreadable ({exc}); delete it to sync from scratch") from exc
+            raise BadInput(f"sync state {path} is unreadable ({exc}); delete it to sync from scratch") from exc
         if data.get("version") != STATE_VERSION:
-            raise ValueError(f"sync state {path} has version {data.get('version')!r}, expected {STATE_VERSION}")
+            raise BadInput(f"sync state {path} has version {data.get('version')!r}, expected {STATE_VERSION}")
         return cls(
             cursors={t: Cursor(*c) for t, c in data.get("cursors", {}).items()},
             known={t: dict(v) for t, v in data.get("known", {}).items()},
@@ -338,7 +339,7 @@ def _specs(tables: Sequence[TableSpec | str]) -> list[TableSpec]:
     for table in tables:
         if isinstance(table, str):
             if table not in TABLE_SPECS:
-                raise ValueError(f"no TableSpec for table {table!r}; pass a TableSpec with its fields")
+                raise BadInput(f"no TableSpec for table {table!r}; pass a TableSpec with its fields")
             table = TABLE_SPECS[table]
         specs.append(table)
     # Metadata first: code rows resolve their scope through it.

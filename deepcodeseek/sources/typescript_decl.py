@@ -20,13 +20,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from deepcodeseek.errors import BadInput
+
 __all__ = [
     "Declaration", "DeclarationFile", "DeclarationSyntaxError", "ImportBinding", "JsDoc",
     "Param", "Property", "Signature", "TypeBody", "parse_declarations", "parse_jsdoc",
 ]
 
 
-class DeclarationSyntaxError(ValueError):
+class DeclarationSyntaxError(BadInput):
     """Text outside the supported declaration subset; names the line and column."""
 
     def __init__(self, message: str, line: int, column: int):
