@@ -10,10 +10,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deepcodeseek.errors import BenchmarkError
+
 REQUIRED = ("id", "code_before", "target_namespace")
-
-
-from deepcodeseek.errors import BenchmarkError  # noqa: E402 - the project error, re-exported here
 
 
 @dataclass(frozen=True)

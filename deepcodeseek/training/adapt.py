@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from deepcodeseek.documents import load_documents
+from deepcodeseek import atomic
 from deepcodeseek.evaluation.benchmark_build import datasets_dir, read_split
 from deepcodeseek.index.build import build_bm25_index, build_vector_index, current_version
 from deepcodeseek.index.contexts import load_usage_contexts
@@ -151,7 +151,4 @@ def read_adapted_model(paths: InstancePaths) -> str | None:
 
 
 def _write_json_atomically(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic.write_json(path, payload, indent=2)
