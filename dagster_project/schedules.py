@@ -31,7 +31,7 @@ def reindex_schedule(context: ScheduleEvaluationContext, home: DeepCodeSeekHome)
         if config.name not in partitions:
             continue
         try:
-            if due_in_hour(config.schedule, tick):
+            if due_in_hour(config.check_schedule(), tick):
                 due.append(config.name)
         except InvalidSchedule as exc:
             context.log.warning(f"{exc}; not scheduled")

@@ -179,10 +179,16 @@ def _materialize(instance: str, home: str | None) -> int:
         print(f"  {mat.asset_key.to_user_string():<22} {json.dumps(shown)[:160]}", file=sys.stderr)
     failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     for event in failed:
-        error = event.step_failure_data.error
-        print(f"  FAILED {event.step_key}: {error.message.strip().splitlines()[-1] if error else ''}", file=sys.stderr)
+        print(f"  FAILED {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
     print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return EXIT_FAILED if failed or not result.success else 0
+
+
+def _root_cause(error) -> str:
+    """The innermost message of a Dagster step error: the library's own, not Dagster's wrapper."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[-1] if error and error.message.strip() else ""
 
 
 def _query_llm(instance: str, home: str | None):
