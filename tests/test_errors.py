@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
     ("deepcodeseek.sources.table_api.AuthenticationError", RuntimeError),
     ("deepcodeseek.sources.table_api.InstanceAsleep", RuntimeError),
     ("deepcodeseek.sources.records.RecordError", ValueError),
-    ("deepcodeseek.sources.typescript_decl.DeclarationSyntaxError", ValueError),
+    ("deepcodeseek.parsing.typescript.DeclarationSyntaxError", ValueError),
     ("deepcodeseek.paths.InvalidInstanceName", ValueError),
     ("deepcodeseek.index.publish.IndexNotPublished", FileNotFoundError),
     ("deepcodeseek.index.release.IncompleteIndex", RuntimeError),
