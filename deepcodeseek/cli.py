@@ -109,8 +109,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_instance_add(args: argparse.Namespace) -> int:
-    import re
-
     from deepcodeseek.sources.instance_config import DEFAULT_AUTH_PREFIX, DEFAULT_SCHEDULE, InstanceConfig
     from deepcodeseek.sources.registry import InstanceRegistry
 
@@ -122,13 +120,10 @@ def cmd_instance_add(args: argparse.Namespace) -> int:
             raise CLIError(f"{path} does not exist")
         return str(full)
 
-    prefix = args.auth_env_prefix or DEFAULT_AUTH_PREFIX
-    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", prefix):
-        raise CLIError(f"--auth-env-prefix {prefix!r}: use an environment variable prefix such as ACME_PROD")
     config = InstanceConfig(
         name=args.name, source=args.source, url=args.url.rstrip("/"), path=resolved(args.path),
         platform=resolved(args.platform), schedule=args.schedule or DEFAULT_SCHEDULE,
-        benchmark=resolved(args.benchmark), auth_env_prefix=prefix,
+        benchmark=resolved(args.benchmark), auth_env_prefix=args.auth_env_prefix or DEFAULT_AUTH_PREFIX,
     )
     InstanceRegistry(args.home).add(config)  # checks the schedule: a bad cron is refused here
     print(f"registered instance {config.name} ({config.source}); build it with "

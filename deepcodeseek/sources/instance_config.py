@@ -6,6 +6,7 @@ stores these entries both import it, and neither imports the other.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from deepcodeseek.cron import check_cron
@@ -17,6 +18,7 @@ __all__ = ["DEFAULT_AUTH_PREFIX", "DEFAULT_SCHEDULE", "SOURCE_KINDS", "InstanceC
 SOURCE_KINDS = ("sample", "records", "export", "update-set", "table-api")
 DEFAULT_SCHEDULE = "0 2 * * *"
 DEFAULT_AUTH_PREFIX = "SERVICENOW"
+_ENV_PREFIX = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class InstanceConfig:
             raise BadInput(f"instance {self.name}: the table-api source needs --url https://<instance>.service-now.com")
         if self.source in ("records", "export", "update-set") and not self.path:
             raise BadInput(f"instance {self.name}: the {self.source} source needs --path")
+        if not _ENV_PREFIX.fullmatch(self.auth_env_prefix):
+            raise BadInput(f"instance {self.name}: auth_env_prefix {self.auth_env_prefix!r} is not an environment "
+                           "variable prefix (upper-case letters, digits and '_', such as ACME_PROD)")
 
     @property
     def uses_table_api(self) -> bool:
