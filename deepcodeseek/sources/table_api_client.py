@@ -423,8 +423,9 @@ class TableAPIClient:
                  authorize: bool = True, expect_result: bool = True) -> tuple[dict[str, Any], httpx.Headers]:
         """Send one logical request, retrying what is transient; return the JSON body and headers.
 
-        The loop is bounded: at most ``max_retries`` retries plus one extra attempt after a
-        token refresh.
+        The loop is bounded: at most ``max_retries`` retries of errors, retries of HTML answers
+        until ``max_asleep_wait_s`` of waiting is spent, and one extra attempt after a token
+        refresh.
         """
         outermost = self._depth == 0  # a token fetch inside a request must not count its time twice
         self._depth += 1
