@@ -31,7 +31,8 @@ TIMINGS: dict[str, float] = {}
 def _run(args: list[str], *, cwd: Path, env: dict | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
     started = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    step = (Path(args[0]).name + " " + " ".join(a for a in args[1:4] if not a.startswith("/")))[:40]
+    step = (Path(args[0]).name + " " + " ".join(a for a in args[1:4] if not a.startswith("/")))[:30]
+    step += f" {Path(args[-1]).name[:30]}" if len(args) > 4 else ""
     TIMINGS[step] = round(time.perf_counter() - started, 1)
     print(f"[wheel test] {step}: {TIMINGS[step]} s", flush=True)
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
