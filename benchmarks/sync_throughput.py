@@ -6,8 +6,9 @@ Usage:
 
 Three runs, each timed end to end (HTTP, normalising, journal, state and records file):
   clean     full sync from an empty state, no faults
-  faulty    full sync from an empty state, a share of table requests failing with 429 / 500 /
-            dropped connections / answers slower than the client timeout
+  faulty    full sync from an empty state, a share of table requests failing with the fake's
+            mix of transient faults (429 with Retry-After, 500, dropped and cut connections,
+            HTML pages), plus answers slower than the client timeout
   no-change incremental sync on the clean run's state, nothing changed on the instance
 The ratios to the clean run say what faults and a no-op sync cost. The fake runs in this
 process (a thread), so its JSON encoding competes for the same interpreter: absolute rows/s
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.fake_servicenow
 
 from deepcodeseek.sources.table_api import BasicAuth, SyncResult, TableAPIClient, sync_instance  # noqa: E402
-from tests.fake_servicenow import FakeServiceNow, make_instance  # noqa: E402
+from tests.fake_servicenow import MIXED_FAULTS, FakeServiceNow, make_instance  # noqa: E402
 
 # A mix shaped like a mid-size instance: Script Includes and business rules dominate.
 MIX = {
@@ -45,7 +46,10 @@ def counts_for(total: int) -> dict[str, int]:
 def run(name: str, fake: FakeServiceNow, state_dir: Path, args: argparse.Namespace) -> SyncResult:
     client = TableAPIClient(fake.url, BasicAuth("admin", "admin-pw"), page_size=args.page_size,
                             timeout=args.timeout, backoff_base=args.backoff_base, backoff_cap=args.backoff_cap,
-                            rate_limit_per_s=args.rate_limit or None)
+                            rate_limit_per_s=args.rate_limit or None,
+                            # an HTML page is a proxy's hiccup here, not a sleeping instance: the
+                            # same short backoff as other faults, so the figure is not waits alone
+                            asleep_backoff_base_s=args.backoff_base, asleep_backoff_cap_s=args.backoff_cap)
     try:
         result = sync_instance(client, state_dir / "state.json", state_dir / "records.jsonl.gz")
     finally:
@@ -78,12 +82,12 @@ def main() -> None:
           f" metadata rows, {size_mib:.1f} MiB of script (built in {time.perf_counter() - started:.1f}s)")
     print(f"client: page size {args.page_size}, timeout {args.timeout}s, backoff {args.backoff_base}s..{args.backoff_cap}s "
           f"(full jitter), rate limit {args.rate_limit or 'none'}; faulty run: {args.fault_rate:.0%} of table "
-          f"requests fail (429 Retry-After 0.05s / 500 / dropped / slow {args.timeout + 0.5}s)")
+          f"requests fail ({' / '.join(MIXED_FAULTS)}, 429 with Retry-After 0.05s; slow {args.timeout + 0.5}s)")
     print(f"{'run':<10} {'fetched':>8} {'rows/s':>10} {'requests':>9} {'retries':>8} {'seconds':>9} {'held':>8} {'changed':>8}")
     with FakeServiceNow(tables, seed=args.seed) as fake, tempfile.TemporaryDirectory() as tmp:
         clean_dir, faulty_dir = Path(tmp, "clean"), Path(tmp, "faulty")
         clean = run("clean", fake, clean_dir, args)
-        fake.faults.set_rate(args.fault_rate, ("429", "500", "drop", "slow"))
+        fake.faults.set_rate(args.fault_rate, (*MIXED_FAULTS, "slow"))
         fake.faults.retry_after = 0.05
         fake.faults.slow_seconds = args.timeout + 0.5
         faulty = run("faulty", fake, faulty_dir, args)

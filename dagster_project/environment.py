@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from enum import Enum
 
+from deepcodeseek.errors import BadInput
+
 
 class Environment(str, Enum):
     LOCAL = "local"
@@ -17,4 +19,4 @@ def get_environment() -> Environment:
     try:
         return Environment(raw.lower())
     except ValueError as exc:
-        raise ValueError(f"DEEPCODESEEK_ENV={raw!r}: expected one of local, ci, prod") from exc
+        raise BadInput(f"DEEPCODESEEK_ENV={raw!r}: expected one of local, ci, prod") from exc

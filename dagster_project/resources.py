@@ -1,7 +1,7 @@
 """Resources: the state folder every domain shares, and each domain's resources per environment.
 
-Clients are created when a step runs, never at import; secrets come from the
-environment at run time and are never part of run config.
+Clients are created when a step runs, never at import; secrets are read at launch
+(``EnvVar`` or ``{"env": NAME}`` run config), so run config names variables, never values.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 
 from deepcodeseek.paths import InstancePaths, home_dir, instance_paths
-from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+from deepcodeseek.sources.instance_config import InstanceConfig
+from deepcodeseek.sources.registry import InstanceRegistry
 from deepcodeseek.store.duckdb_store import InstanceStore
 from deepcodeseek_pipeline.environment import Environment
 
@@ -41,5 +42,7 @@ def resources_for(env: Environment, home: str = "") -> dict:
     from deepcodeseek_pipeline.assets.enrichment.resources import resources_for as enrichment
     from deepcodeseek_pipeline.assets.index.resources import resources_for as index
     from deepcodeseek_pipeline.assets.ranking.resources import resources_for as ranking
+    from deepcodeseek_pipeline.assets.sources.resources import resources_for as sources
 
-    return {"home": DeepCodeSeekHome(home=home), **enrichment(env), **index(env), **adaptation(env), **ranking(env)}
+    return {"home": DeepCodeSeekHome(home=home), **sources(env), **enrichment(env), **index(env),
+            **adaptation(env), **ranking(env)}

@@ -2,7 +2,9 @@
 
 The query path (``retrieve``) imports only the library: no Dagster, so it starts fast.
 ``index`` and ``demo`` import the Dagster project lazily to materialise assets.
-Known bad input ends with one line on stderr and a non-zero exit, never a traceback.
+Known errors (the project's :class:`~deepcodeseek.errors.DeepCodeSeekError` hierarchy, and
+:class:`CLIError`) end with one line on stderr and exit 2; anything else is a bug and keeps
+its traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from deepcodeseek.errors import DeepCodeSeekError
 from deepcodeseek.paths import home_dir
 
 EXIT_BAD_INPUT = 2
@@ -28,26 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CLIError as exc:
-        print(f"deepcodeseek: error: {exc}", file=sys.stderr)
+    except (CLIError, DeepCodeSeekError) as exc:
+        print(f"deepcodeseek: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("deepcodeseek: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - known library errors become one line
-        if _is_user_error(exc):
-            print(f"deepcodeseek: error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
 
 
-def _is_user_error(exc: Exception) -> bool:
-    from deepcodeseek.index.publish import IndexNotPublished
-    from deepcodeseek.sources.registry import UnknownInstance
-
-    return isinstance(exc, (IndexNotPublished, UnknownInstance, ValueError, OSError))
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,8 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--url", default="", help="instance URL (table-api)")
     a.add_argument("--path", default="", help="export folder or zip, update-set XML, or records folder")
     a.add_argument("--platform", default="", help="@servicenow/glide tarball or folder: index platform APIs too")
-    a.add_argument("--schedule", default=None, help="reindex cron in UTC (default: nightly 02:00)")
+    a.add_argument("--schedule", default=None, help="reindex cron in UTC: five fields or @daily, @hourly, ... (default: nightly 02:00)")
     a.add_argument("--benchmark", default="", help="benchmark JSONL for the evaluation report")
+    a.add_argument("--auth-env-prefix", default=None,
+                   help="table-api credentials from PREFIX_USER, PREFIX_PASSWORD (+ PREFIX_CLIENT_ID, "
+                        "PREFIX_CLIENT_SECRET for OAuth); default SERVICENOW")
     a.set_defaults(func=cmd_instance_add)
     ls = isub.add_parser("list", help="list registered instances")
     ls.set_defaults(func=cmd_instance_list)
@@ -120,7 +118,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_instance_add(args: argparse.Namespace) -> int:
-    from deepcodeseek.sources.registry import DEFAULT_SCHEDULE, InstanceConfig, InstanceRegistry
+    from deepcodeseek.sources.instance_config import DEFAULT_AUTH_PREFIX, DEFAULT_SCHEDULE, InstanceConfig
+    from deepcodeseek.sources.registry import InstanceRegistry
 
     def resolved(path: str) -> str:
         if not path:
@@ -135,9 +134,9 @@ def cmd_instance_add(args: argparse.Namespace) -> int:
     config = InstanceConfig(
         name=args.name, source=args.source, url=args.url.rstrip("/"), path=resolved(args.path),
         platform=resolved(args.platform), schedule=args.schedule or DEFAULT_SCHEDULE,
-        benchmark=resolved(args.benchmark),
+        benchmark=resolved(args.benchmark), auth_env_prefix=args.auth_env_prefix or DEFAULT_AUTH_PREFIX,
     )
-    InstanceRegistry(args.home).add(config)
+    InstanceRegistry(args.home).add(config)  # checks the schedule: a bad cron is refused here
     print(f"registered instance {config.name} ({config.source}); build it with "
           f"'deepcodeseek index --instance {config.name}'", file=sys.stderr)
     return 0
@@ -154,7 +153,8 @@ def cmd_instance_list(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+    from deepcodeseek.sources.instance_config import InstanceConfig
+    from deepcodeseek.sources.registry import InstanceRegistry
 
     registry = InstanceRegistry(args.home)
     if args.records:
@@ -185,10 +185,16 @@ def _materialize(instance: str, home: str | None) -> int:
         print(f"  {mat.asset_key.to_user_string():<22} {json.dumps(shown)[:160]}", file=sys.stderr)
     failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     for event in failed:
-        error = event.step_failure_data.error
-        print(f"  FAILED {event.step_key}: {error.message.strip().splitlines()[-1] if error else ''}", file=sys.stderr)
+        print(f"  FAILED {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
     print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return EXIT_FAILED if failed or not result.success else 0
+
+
+def _root_cause(error) -> str:
+    """The innermost message of a Dagster step error: the library's own, not Dagster's wrapper."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[-1] if error and error.message.strip() else ""
 
 
 def _query_llm(instance: str, home: str | None):
@@ -301,7 +307,10 @@ def cmd_mine(args: argparse.Namespace) -> int:
     store, paths = _indexed_store(args)
     summary = build_benchmark(store, paths, split_by=args.split_by)
     if args.out:
-        shutil.copyfile(summary.path, args.out)
+        try:
+            shutil.copyfile(summary.path, args.out)
+        except OSError as exc:
+            raise CLIError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
     print(json.dumps({"mined": summary.mined, "duplicates_removed": summary.duplicates_removed,
                       "prefix_leaks_dropped": summary.prefix_leaks, "suffixes_cut": summary.suffix_cut,
                       "grouped_scripts": summary.grouped_scripts, "held_out_scripts": summary.held_out_scripts,
@@ -317,7 +326,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     store, _ = _indexed_store(args)
     records = records_from_store(store)
     out = Path(args.out) / f"{args.instance}.jsonl.gz"
-    count = write_records_jsonl(records, out)
+    try:
+        count = write_records_jsonl(records, out)
+    except OSError as exc:
+        raise CLIError(f"cannot write {out}: {exc.strerror or exc}") from exc
     print(f"wrote {count} records to {out}", file=sys.stderr)
     return 0
 

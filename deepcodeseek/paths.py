@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from deepcodeseek.errors import InvalidInstanceName
+
+__all__ = ["DEFAULT_HOME", "HOME_ENV", "InstancePaths", "InvalidInstanceName", "home_dir", "instance_paths",
+           "validate_instance_name"]
+
 HOME_ENV = "DEEPCODESEEK_HOME"
 DEFAULT_HOME = ".deepcodeseek"
 _INSTANCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-
-
-class InvalidInstanceName(ValueError):
-    """An instance name that cannot be a partition key or a folder name."""
 
 
 def home_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

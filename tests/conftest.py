@@ -13,6 +13,25 @@ os.environ.setdefault("DEEPCODESEEK_ENV", "ci")  # offline resources: no LLM, CP
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+SLOW_REASON = ("slow (minutes): run with --runslow, or in CI (the CI environment variable set); "
+               "it builds the wheel, installs it in a fresh venv and runs the demo from there")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run tests marked slow (they run anyway when the CI environment variable is set)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run with ``--runslow`` or when ``CI`` is set, and are skipped with a reason otherwise."""
+    if config.getoption("--runslow") or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason=SLOW_REASON)
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, skipping the test with a clear reason when it is absent."""
     path = SHARED.joinpath(*parts)

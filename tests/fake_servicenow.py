@@ -3,7 +3,9 @@
 It listens on 127.0.0.1 (an ephemeral port) in a background thread so the client is tested
 through its real transport: sockets, timeouts, dropped connections and all. Faults are
 switchable by probability (seeded, so runs repeat) or by countdown, and the data can be
-mutated between syncs.
+mutated between syncs. ``Faults.set_rate(0.05)`` gives the mix a flaky instance shows:
+429 with Retry-After, 500, dropped connections (no answer, or an answer cut off half-way)
+and HTML pages where JSON belongs (a proxy, maintenance, an instance waking up).
 
 Encoded-query semantics implemented (the subset the client sends, plus a few operators):
 ``^`` ANDs conditions, ``^OR`` ORs a condition with the previous one, ``^NQ`` starts a new
@@ -33,7 +35,9 @@ TABLE_PREFIX = "/api/now/table/"
 TOKEN_PATH = "/oauth_token.do"
 STAMP = "%Y-%m-%d %H:%M:%S"
 REFERENCE_FIELDS = {"sys_scope": "sys_scope", "sys_package": "sys_package"}
-FAULT_KINDS = ("429", "500", "503", "drop", "slow", "html", "401", "403", "404")
+FAULT_KINDS = ("429", "500", "503", "drop", "cut", "slow", "html", "401", "403", "404")
+# The transient faults of a flaky instance, in equal shares by default.
+MIXED_FAULTS = ("429", "500", "drop", "cut", "html")
 HIBERNATION_PAGE = (
     "<!DOCTYPE html><html><head><title>Instance Hibernating</title></head><body>"
     "<h1>Your instance is hibernating</h1><p>Sign in to the developer portal to wake your instance.</p>"
@@ -135,9 +139,12 @@ class Faults:
     on_token_endpoint: bool = False  # faults for /oauth_token.do too
     _scheduled: list[list[Any]] = field(default_factory=list)  # [skip, kind, times]
 
-    def set_rate(self, rate: float, kinds: Iterable[str] = ("429", "500", "drop", "slow")) -> None:
-        """Spread ``rate`` evenly over ``kinds`` (a 5% mix: ``set_rate(0.05)``)."""
+    def set_rate(self, rate: float, kinds: Iterable[str] = MIXED_FAULTS) -> None:
+        """Spread ``rate`` evenly over ``kinds`` (a 5% mix of every transient kind: ``set_rate(0.05)``)."""
         kinds = list(kinds)
+        unknown = set(kinds) - set(FAULT_KINDS)
+        if unknown or not kinds or not 0 <= rate <= 1:
+            raise ValueError(f"set_rate({rate}, {kinds}): rate in [0, 1] and kinds from {FAULT_KINDS}")
         self.probabilities = {k: rate / len(kinds) for k in kinds}
 
     def schedule(self, kind: str, *, after: int = 0, times: int = 1) -> None:
@@ -374,6 +381,17 @@ class FakeServiceNow:
         if fault == "drop":
             self._log(method, path, params, None, fault)
             h.close_connection = True  # no answer at all: the socket just closes
+            return True
+        if fault == "cut":  # the headers and half the body, then the connection drops
+            self._log(method, path, params, None, fault)
+            body = json.dumps({"result": [{"sys_id": "x" * 32}] * 20}).encode("utf-8")
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json;charset=UTF-8")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body[: len(body) // 2])
+            h.wfile.flush()
+            h.close_connection = True
             return True
         if fault == "slow":
             time.sleep(self.faults.slow_seconds)

@@ -116,5 +116,12 @@ def test_instance_add_validates_sources(tmp_path):
     (tmp_path / "app").mkdir()
     done = run_cli("instance", "add", "repo", "--source", "export", "--path", str(tmp_path / "app"), home=home)
     assert done.returncode == 0
+    done = run_cli("instance", "add", "repo", "--source", "export", "--path", str(tmp_path / "app"),
+                   "--schedule", "0 2 31 * * *", home=home)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "has 6 fields" in done.stderr
+    done = run_cli("instance", "add", "repo", "--source", "export", "--path", str(tmp_path / "app"),
+                   "--schedule", "@daily", home=home)
+    assert done.returncode == 0
     listed = [json.loads(line) for line in run_cli("instance", "list", home=home).stdout.splitlines()]
     assert {c["name"]: c["source"] for c in listed} == {"repo": "export", "sample": "sample"}
+    assert next(c for c in listed if c["name"] == "repo")["schedule"] == "@daily"

@@ -36,7 +36,7 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     # The learned ranker was trained for the live version, and the calibration split chose the default.
     assert manifest["default_method"] in ("ranker", "fusion")
     assert manifest["ranker"]["queries"] > 0 and set(manifest["ranker_calibration"]) == {"ranker", "fusion"}
-    assert (paths.version_dir(manifest["version"]) / "ranker" / "model.txt").exists()
+    assert (paths.version_dir(manifest["version"]) / manifest["ranker"]["folder"] / "model.txt").exists()
     with InstanceStore(paths.database).connect(read_only=True) as con:
         sis = con.execute("SELECT count(*) FROM script_includes").fetchone()[0]
         docs = con.execute("SELECT count(DISTINCT sys_id) FROM documents").fetchone()[0]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
-from dagster import DagsterInstance, build_schedule_context, build_sensor_context, instance_for_test
+from dagster import DagsterInstance, SkipReason, build_schedule_context, build_sensor_context, instance_for_test
 
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 from deepcodeseek_pipeline.schedules import due_in_hour, reindex_schedule
@@ -24,7 +25,7 @@ def test_sensor_adds_partitions_and_requests_a_build_for_each_new_instance(tmp_p
     assert not again.run_requests and not again.dynamic_partitions_requests
 
 
-def test_cron_matching():
+def test_cron_matching():  # croniter semantics, day-of-month OR day-of-week: see tests/library/test_cron_and_registry.py
     at_two = datetime(2026, 11, 26, 2, tzinfo=timezone.utc)  # a Thursday
     assert due_in_hour("0 2 * * *", at_two) and not due_in_hour("0 3 * * *", at_two)
     assert due_in_hour("*/15 */2 * * 4", at_two) and not due_in_hour("0 2 * * 1-3", at_two)
@@ -47,3 +48,25 @@ def test_schedule_requests_only_due_instances(tmp_path):
 
         assert due_at(2) == ["hourly", "nightly", "sample"]
         assert due_at(10) == ["hourly"]
+
+
+def test_a_bad_cron_in_the_registry_skips_that_instance_only(tmp_path):
+    registry = InstanceRegistry(tmp_path)
+    registry.add(InstanceConfig(name="nightly", source="records", path=str(tmp_path)))
+    registry.add(InstanceConfig(name="daily", source="records", path=str(tmp_path), schedule="@daily"))
+    entries = json.loads(registry.path.read_text())  # hand-edited after `instance add` validated it
+    entries.append({**entries[0], "name": "broken", "schedule": "0 2 31 2 * *"})
+    registry.path.write_text(json.dumps(entries))
+    resources = {"home": DeepCodeSeekHome(home=str(tmp_path))}
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("servicenow_instances", ["nightly", "daily", "broken", "sample"])
+
+        def tick(hour: int):
+            when = datetime(2026, 11, 26, hour, tzinfo=timezone.utc)
+            return reindex_schedule(build_schedule_context(instance=instance, resources=resources,
+                                                           scheduled_execution_time=when))
+
+        assert sorted(r.partition_key for r in tick(2)) == ["nightly", "sample"]
+        assert sorted(r.partition_key for r in tick(0)) == ["daily"]
+        skip = tick(5)
+        assert isinstance(skip, SkipReason) and "skipped instance broken: schedule '0 2 31 2 * *'" in skip.skip_message

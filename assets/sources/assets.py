@@ -7,6 +7,7 @@ from deepcodeseek.sources.platform_api import read_platform_api
 from deepcodeseek.sources.platform_load import load_platform_classes
 from deepcodeseek.sources.registry import read_source
 from deepcodeseek_pipeline.metadata import md_list, md_table
+from deepcodeseek_pipeline.assets.sources.resources import ServiceNowCredentials
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
@@ -14,16 +15,19 @@ GROUP = "sources"
 
 
 @asset(partitions_def=servicenow_instances, group_name=GROUP, kinds={"duckdb", "python"})
-def source_records(context: AssetExecutionContext, home: DeepCodeSeekHome) -> MaterializeResult:
+def source_records(context: AssetExecutionContext, home: DeepCodeSeekHome,
+                   servicenow: ServiceNowCredentials) -> MaterializeResult:
     """Script Includes, usage-bearing scripts and applications of the instance, in DuckDB.
 
     Unreadable records are named in the metadata and skipped; the step fails only when
     more than the instance's configured share of records fail (default a fifth), which
-    points at a broken source, not bad rows.
+    points at a broken source, not bad rows. A Table API instance syncs with the
+    credentials the run read at launch (``servicenow``); other sources need none.
     """
     instance = context.partition_key
     config = home.instance(instance)
-    result = read_source(config, home.root(), progress=context.log.info)
+    auth = servicenow.auth_for(config) if config.uses_table_api else None
+    result = read_source(config, home.root(), progress=context.log.info, auth=auth)
     total = len(result.records) + len(result.errors)
     if total and len(result.errors) / total > config.max_error_share:
         raise RuntimeError(f"instance {instance}: {len(result.errors)} of {total} records unreadable, "

@@ -24,7 +24,6 @@ by everything else through :func:`read_holdout`; no other module decides.
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcodeseek import atomic
 from deepcodeseek.datasets.near_duplicates import DEFAULT_THRESHOLD, _band_buckets, minhash_signatures
 from deepcodeseek.datasets.splits import DEFAULT_FRACTIONS, HELD_OUT_SPLITS, MINED_PREFIX, split_of
 from deepcodeseek.evaluation.benchmark import Sample
@@ -170,12 +170,7 @@ def assign_splits(samples: Iterable[Sample], groups: dict[str, str],
 
 
 def write_holdout(holdout: HoldOut, folder: Path) -> Path:
-    path = Path(folder) / HOLDOUT_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(holdout.as_json(), sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic.write_json(Path(folder) / HOLDOUT_FILE, holdout.as_json(), sort_keys=True)
 
 
 def read_holdout(folder: Path) -> HoldOut:

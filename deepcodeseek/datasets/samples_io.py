@@ -9,11 +9,11 @@ text editor: the sample itself first, then how it was labelled (``kind``,
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from deepcodeseek import atomic
 from deepcodeseek.datasets.splits import SplitLabels, label_for
 from deepcodeseek.evaluation.benchmark import Sample
 
@@ -48,14 +48,12 @@ def write_samples_jsonl(samples: Iterable[Sample], path: Path | str, *, judge: s
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     count = 0
-    with tmp.open("w", encoding="utf-8") as out:
+    with atomic.open_atomic(path, "w") as out:
         for sample in samples:
             record = sample_record(sample, judge=judge, split=label_for(split, sample.id))
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
-    os.replace(tmp, path)
     return count
 
 

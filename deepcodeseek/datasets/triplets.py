@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from deepcodeseek import atomic
 from deepcodeseek.datasets.splits import SplitLabels, label_for
 from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.text import last_lines
@@ -199,9 +199,7 @@ def write_dataset(table: pa.Table, path: Path | str, provenance: Mapping) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     metadata = dict(table.schema.metadata or {})
     metadata[PROVENANCE_KEY] = json.dumps(_provenance(table, provenance), sort_keys=True, default=str).encode()
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table.replace_schema_metadata(metadata), tmp)
-    os.replace(tmp, path)
+    atomic.write_with(path, lambda tmp: pq.write_table(table.replace_schema_metadata(metadata), tmp))
     return path
 
 

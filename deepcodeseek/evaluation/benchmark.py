@@ -10,11 +10,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deepcodeseek.errors import BenchmarkError
+
 REQUIRED = ("id", "code_before", "target_namespace")
-
-
-class BenchmarkError(ValueError):
-    """The benchmark file as a whole cannot be used."""
 
 
 @dataclass(frozen=True)

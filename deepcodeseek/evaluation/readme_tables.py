@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from deepcodeseek import atomic
 from deepcodeseek.evaluation.runner import EvaluationOutcome, read_evaluation
 from deepcodeseek.paths import instance_paths
 
@@ -83,7 +84,5 @@ def update_readme(readme: Path, instances: list[str], home: str | None = None) -
             continue
         block = section_for(name, home)
         text = pattern.sub(lambda match: f"{match.group(1)}{block}\n{match.group(2)}", text)
-    tmp = Path(readme).with_name(f".{Path(readme).name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(readme)
+    atomic.write_text(readme, text)
     return missing

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from deepcodeseek.documents import DEFAULT_VARIANT, load_documents
+from deepcodeseek import atomic
 from deepcodeseek.index.bm25 import BM25Index
 from deepcodeseek.index.contexts import (
     CONTEXTS_FILE,
@@ -83,7 +81,7 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
     version, docs, contexts = current_version(store, embedder.name, variant)
     vectors, embedded = embed_with_cache(store, embedder, docs, progress)
     rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
-    _write_once(paths.version_dir(version) / STATIC_DIR,
+    atomic.write_once(paths.version_dir(version) / STATIC_DIR,
                 lambda tmp: write_static_signals(paths, embedder, docs, contexts, tmp))
     seconds = time.perf_counter() - started
     return VectorIndexSummary(
@@ -120,28 +118,9 @@ def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
     """BM25 over the documents, and over the usage contexts that feed neighbour votes."""
     version, docs, contexts = current_version(store, model, variant)
     folder = paths.version_dir(version)
-    _write_once(folder / "bm25", lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
-    _write_once(folder / CONTEXTS_FILE, lambda tmp: write_contexts(contexts, tmp))
-    _write_once(folder / GRAPH_FILE, lambda tmp: write_doc_graph(doc_graph_rows(store), tmp))
+    atomic.write_once(folder / "bm25", lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
+    atomic.write_once(folder / CONTEXTS_FILE, lambda tmp: write_contexts(contexts, tmp))
+    atomic.write_once(folder / GRAPH_FILE, lambda tmp: write_doc_graph(doc_graph_rows(store), tmp))
     if contexts:
-        _write_once(folder / "contexts_bm25", lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
+        atomic.write_once(folder / "contexts_bm25", lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
     return {"version": version, "documents": len(docs), "usage_contexts": len(contexts), "path": str(folder)}
-
-
-def _write_once(target: Path, write: Callable[[Path], None]) -> None:
-    """Write a version's file or folder beside it, then rename it into place.
-
-    Versions are content-addressed, so a part that exists is complete and may be in use
-    by readers: it is left alone. A crash leaves only a temporary name behind.
-    """
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.")) / target.name
-    write(tmp)
-    try:
-        os.rename(tmp, target)
-    except OSError:
-        if not target.exists():  # lost a race with an identical writer: fine; anything else is not
-            raise
-    shutil.rmtree(tmp.parent, ignore_errors=True)

@@ -16,6 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
+from deepcodeseek.errors import ModelNotAvailable
+
 MODELS_DIR = "models"  # under the state folder: distilled and fine-tuned models
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 QUERY_MAX_TOKENS = 64  # the last ~5 lines: fusion top-5 within a point of 128 tokens on the corpus, 40% faster
@@ -30,10 +32,6 @@ class Embedder(Protocol):
     def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
-
-
-class ModelNotAvailable(RuntimeError):
-    """The model's package is not installed, so there are no local weights."""
 
 
 def resolve_device(requested: str = "auto") -> str:

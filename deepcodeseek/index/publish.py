@@ -10,26 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import lancedb
 import numpy as np
 import pyarrow as pa
 
+from deepcodeseek import atomic
+from deepcodeseek.errors import IndexNotPublished
 from deepcodeseek.paths import InstancePaths
 
 FORMAT_VERSION = "2"  # 2: graph facts (extends, tables) are part of a version
 KEEP_VERSIONS = 3
 DOC_COLUMNS = ("sys_id", "namespace", "api_name", "scope", "access", "active", "client_callable",
                "kind", "methods", "usage_count", "pagerank", "text")
-
-
-class IndexNotPublished(FileNotFoundError):
-    """The instance has no published index yet."""
 
 
 def index_version(docs: list[dict], model: str, variant: str, contexts_digest: str = "") -> str:
@@ -87,7 +82,7 @@ def publish(paths: InstancePaths, version: str, manifest: dict, switch: bool = T
     folder = paths.version_dir(version)
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {**manifest, "version": version, "table": table_name(version), "published_at": time.time()}
-    _atomic_write_json(folder / "manifest.json", manifest)
+    atomic.write_json(folder / "manifest.json", manifest, indent=2, sort_keys=True)
     if switch:
         switch_current(paths, version)
     return manifest
@@ -97,7 +92,7 @@ def switch_current(paths: InstancePaths, version: str) -> None:
     """Move readers to a staged version in one rename, then prune versions nobody should need."""
     if not (paths.version_dir(version) / "manifest.json").exists():
         raise IndexNotPublished(f"instance {paths.instance!r}: version {version} has no manifest to switch to")
-    _atomic_write_json(paths.current_pointer, {"version": version})
+    atomic.write_json(paths.current_pointer, {"version": version}, indent=2, sort_keys=True)
     _prune_old_versions(paths, keep=version)
 
 
@@ -119,16 +114,6 @@ def version_manifest(paths: InstancePaths, version: str) -> dict:
     except FileNotFoundError as exc:
         raise IndexNotPublished(f"instance {paths.instance!r}: version {version} was never published "
                                 f"or has been pruned") from exc
-
-
-def _atomic_write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _prune_old_versions(paths: InstancePaths, keep: str) -> None:

@@ -10,14 +10,11 @@ makes, with the ranking settings calibrated for it. Each is checked complete and
 from __future__ import annotations
 
 from deepcodeseek.documents import DEFAULT_VARIANT
+from deepcodeseek.errors import IncompleteIndex
 from deepcodeseek.index.build import current_version
 from deepcodeseek.index.publish import IndexNotPublished, open_vector_table, publish, switch_current, version_manifest
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.store.duckdb_store import InstanceStore
-
-
-class IncompleteIndex(RuntimeError):
-    """A version is missing a part or rows; it is never published."""
 
 
 def check_complete(paths: InstancePaths, version: str, documents: int) -> dict:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from deepcodeseek import atomic
 
 VECTORS_FILE = "token_vectors.npy"
 META_FILE = "static_encoder.json"
@@ -52,16 +53,12 @@ def distill(teacher_path: str, out_dir: Path, teacher_name: str, device: str = "
             hidden = transformer(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
             vectors[start: start + len(ids)] = hidden.mean(dim=1).cpu().numpy()
     vectors -= vectors.mean(axis=0, keepdims=True)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    tmp = atomic.temp_dir_beside(out_dir)
     np.save(tmp / VECTORS_FILE, vectors.astype(np.float16))
     shutil.copyfile(Path(teacher_path) / TOKENIZER_FILE, tmp / TOKENIZER_FILE)
     (tmp / META_FILE).write_text(json.dumps({"teacher": teacher_name, "dimension": int(vectors.shape[1]),
                                              "vocabulary": size, "seconds": round(time.perf_counter() - started, 1)}))
-    try:
-        tmp.rename(out_dir)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)  # another build distilled the same teacher first
+    atomic.rename_into_place(tmp, out_dir)  # False when another build distilled the same teacher first
     return out_dir
 
 

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from deepcodeseek.errors import BadInput
 from deepcodeseek.jsdoc.model import NamespaceDoc
 from deepcodeseek.jsdoc.prompt import PROMPT_VERSION, SYSTEM_PROMPT, build_prompt
 from deepcodeseek.llm.client import LLMClient, LLMUsage
@@ -22,7 +23,7 @@ DEFAULT_MAX_TOKENS = 4096
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
 
-class JSDocParseError(ValueError):
+class JSDocParseError(BadInput):
     """The model's reply for a namespace is not a usable JSDoc document."""
 
     def __init__(self, namespace: str, reason: str):

@@ -1,7 +1,8 @@
 """JSDoc from static analysis: the offline backend, used when no LLM is reachable.
 
 It reads what a careful reader would: the class comment, each method's name,
-parameters, doc comment (with its @param / @returns tags), return expressions and the
+parameters, doc comment (its tags read by :func:`deepcodeseek.jsdoc.tags.parse_jsdoc`, the
+one JSDoc parser, which the platform declarations use too), return expressions and the
 platform APIs it calls, and writes them into the same :class:`NamespaceDoc` the LLM
 backend produces. Descriptions are assembled from those facts so that an embedder
 trained on natural language has words to match, not only identifiers.
@@ -11,16 +12,16 @@ from __future__ import annotations
 
 import re
 
+from deepcodeseek.errors import BadInput
 from deepcodeseek.jsdoc.model import MethodDoc, NamespaceDoc, ParamDoc
+from deepcodeseek.jsdoc.tags import parse_jsdoc
 from deepcodeseek.parsing import MethodInfo, ScriptIncludeInfo, analyze_script_include
 from deepcodeseek.text import split_identifier
 
 BACKEND = "static"
-_PARAM_TAG = re.compile(r"@param\s+(?:\{([^}]*)\}\s*)?\[?([\w$.]+)\]?\s*-?\s*(.*)")
-_RETURN_TAG = re.compile(r"@returns?\s+(?:\{([^}]*)\}\s*)?(.*)")
 
 
-class StaticAnalysisError(ValueError):
+class StaticAnalysisError(BadInput):
     """A script the parser could not make sense of at all."""
 
 
@@ -51,12 +52,12 @@ def _class_description(namespace: str, info: ScriptIncludeInfo, description: str
 
 
 def _method_doc(m: MethodInfo) -> MethodDoc:
-    text_lines, params, returns_type, returns_desc = _parse_tags(m.doc_comment)
-    documented = {p.name: p for p in params}
-    ordered = [documented.get(name, ParamDoc(name=name)) for name in m.params]
-    description = " ".join(text_lines).strip()
-    if not description:
-        description = _describe_from_code(m)
+    tags = parse_jsdoc(m.doc_comment)
+    ordered = [ParamDoc(name, *tags.params.get(name, ("", ""))) for name in m.params]
+    description = " ".join(tags.description.splitlines()).strip() or _describe_from_code(m)
+    if tags.deprecated:
+        description += f" Deprecated: {tags.deprecated_note}" if tags.deprecated_note else " Deprecated."
+    returns_type, returns_desc = tags.returns_type, tags.returns_description
     if not returns_desc and m.returns:
         returns_desc = "; ".join(m.returns[:2])
     return MethodDoc(
@@ -72,19 +73,6 @@ def _describe_from_code(m: MethodInfo) -> str:
     if apis:
         facts.append("Uses " + ", ".join(apis) + ".")
     return " ".join(facts)
-
-
-def _parse_tags(comment: str) -> tuple[list[str], list[ParamDoc], str, str]:
-    text, params, returns_type, returns_desc = [], [], "", ""
-    for line in _clean_comment(comment).splitlines():
-        line = line.strip()
-        if m := _PARAM_TAG.match(line):
-            params.append(ParamDoc(name=m.group(2), type=(m.group(1) or "").strip(), description=m.group(3).strip()))
-        elif m := _RETURN_TAG.match(line):
-            returns_type, returns_desc = (m.group(1) or "").strip(), m.group(2).strip()
-        elif line and not line.startswith("@"):
-            text.append(line)
-    return text, params, returns_type, returns_desc
 
 
 def _clean_comment(comment: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import anthropic
 
+from deepcodeseek.errors import DeepCodeSeekError
 from deepcodeseek.llm.cache import LLMCache
 from deepcodeseek.llm.pricing import cost_usd, price_for
 
@@ -34,7 +35,7 @@ DEFAULT_MODEL = "claude-haiku-4-5"
 _MAX_ERROR_CHARS = 300
 
 
-class LLMError(RuntimeError):
+class LLMError(DeepCodeSeekError, RuntimeError):
     """An LLM call failed (HTTP error, overload, network, auth) after the SDK's retries.
 
     The message is one line and never contains the API key. Callers that can do without

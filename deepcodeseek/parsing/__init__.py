@@ -1,4 +1,5 @@
-"""Parsing ServiceNow JavaScript: Script Include shapes, call sites and lexical tokens.
+"""Parsing ServiceNow JavaScript: Script Include shapes, call sites and lexical tokens; and, in
+:mod:`deepcodeseek.parsing.typescript`, the platform's TypeScript declarations.
 
 Pure library code on tree-sitter; it never imports Dagster.
 """

@@ -10,13 +10,12 @@ content-addressed by that version, the training queries and the settings.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from deepcodeseek import atomic
 from deepcodeseek.ranking.features import FEATURES
 
 MODEL_FILE = "model.txt"
@@ -64,15 +63,17 @@ class LearnedRanker:
         return self.booster.predict(features, num_iteration=self.summary.best_iteration or None, num_threads=1)
 
     def save(self, folder: Path) -> None:
-        """Written beside ``folder`` and renamed into place: a reader never sees half a model."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-        self.booster.save_model(str(tmp / MODEL_FILE))
-        (tmp / META_FILE).write_text(json.dumps(asdict(self.summary), indent=2), encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
+        """Written beside ``folder`` and renamed into place: a reader never sees half a model.
+
+        Folders are content-addressed (named by the training key), so one that exists
+        already holds this very model and is left alone.
+        """
+        def write(tmp: Path) -> None:
+            tmp.mkdir(parents=True, exist_ok=True)
+            self.booster.save_model(str(tmp / MODEL_FILE))
+            (tmp / META_FILE).write_text(json.dumps(asdict(self.summary), indent=2), encoding="utf-8")
+
+        atomic.write_once(folder, write)
 
     @classmethod
     def load(cls, folder: Path) -> "LearnedRanker":
@@ -83,11 +84,8 @@ class LearnedRanker:
         return cls(lgb.Booster(model_file=str(folder / MODEL_FILE)), RankerSummary(**meta))
 
 
-def stored_key(folder: Path) -> str | None:
-    try:
-        return json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))["key"]
-    except (FileNotFoundError, KeyError, json.JSONDecodeError):
-        return None
+def saved_in(folder: Path) -> bool:
+    return (Path(folder) / MODEL_FILE).exists() and (Path(folder) / META_FILE).exists()
 
 
 def fit_ranker(train: list[tuple[np.ndarray, np.ndarray]], valid: list[tuple[np.ndarray, np.ndarray]],

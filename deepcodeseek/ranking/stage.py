@@ -13,19 +13,29 @@ import numpy as np
 
 from deepcodeseek.ranking.features import RankingInputs, ranking_inputs
 from deepcodeseek.ranking.graph import DocGraph
-from deepcodeseek.ranking.ranker import LearnedRanker
+from deepcodeseek.ranking.ranker import LearnedRanker, saved_in
 from deepcodeseek.retrieval.query import Query
 
-RANKER_DIR = "ranker"
+RANKER_DIR = "ranker"  # ranker-<training key> inside the version folder
 NOT_A_CANDIDATE = -1e6  # documents outside the candidates rank below every candidate, in fusion order
+
+
+def ranker_folder(manifest: dict, version_folder: Path) -> Path | None:
+    """The folder of the ranker a version's manifest names, when it is on disk."""
+    name = (manifest.get("ranker") or {}).get("folder")
+    folder = Path(version_folder) / name if name else None
+    return folder if folder is not None and saved_in(folder) else None
 
 
 class RankingStage:
     def __init__(self, retriever, folder: Path):
         self.retriever = retriever
         self.graph = DocGraph.load(folder, retriever.docs, retriever.context_callers, retriever.context_targets)
-        self.folder = Path(folder) / RANKER_DIR
-        self.ranker = LearnedRanker.load(self.folder) if (self.folder / "model.txt").exists() else None
+        self.version_folder = Path(folder)
+        self.ranker = None
+        named = ranker_folder(retriever.manifest, self.version_folder)
+        if named is not None:
+            self.ranker = LearnedRanker.load(named)
 
     @property
     def with_dense(self) -> bool:

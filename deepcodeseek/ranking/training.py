@@ -22,8 +22,8 @@ from deepcodeseek.datasets.holdout import HoldOut, exclusions_for, script_of
 from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.ranking.features import FEATURES
-from deepcodeseek.ranking.ranker import FEATURE_SET, LearnedRanker, RankerConfig, fit_ranker, stored_key
-from deepcodeseek.ranking.stage import RankingStage
+from deepcodeseek.ranking.ranker import FEATURE_SET, LearnedRanker, RankerConfig, fit_ranker, saved_in
+from deepcodeseek.ranking.stage import RANKER_DIR, RankingStage
 from deepcodeseek.retrieval.query import Query
 
 MIN_TRAINING_QUERIES = 30  # fewer positives than this cannot teach LambdaRank anything it can trust
@@ -74,10 +74,14 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
 def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
                        config: RankerConfig = RankerConfig(),
                        progress: Callable[[str], None] | None = None) -> LearnedRanker | None:
-    """Train (or reuse) the version's ranker; None when there are too few training queries."""
+    """Train (or reuse) the version's ranker; None when there are too few training queries.
+
+    The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
+    """
     key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense)
-    if stored_key(stage.folder) == key:
-        stage.ranker = LearnedRanker.load(stage.folder)
+    folder = stage.version_folder / f"{RANKER_DIR}-{key[:16]}"
+    if saved_in(folder):
+        stage.ranker = LearnedRanker.load(folder)
         stage.ranker.summary.reused = True
         return stage.ranker
     started = time.perf_counter()
@@ -85,7 +89,7 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     if len(train) < MIN_TRAINING_QUERIES:
         return None
     ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)
-    ranker.save(stage.folder)
+    ranker.save(folder)
     stage.ranker = ranker
     if progress:
         progress(f"ranker: {len(train)} training queries, {len(valid)} validation, best round "
@@ -133,6 +137,7 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
         return RankerOutcome(None, "fusion", {}, note)
     default, figures = decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout)
     summary = {k: v for k, v in asdict(ranker.summary).items() if k not in ("curve", "importances", "config")}
+    summary["folder"] = f"{RANKER_DIR}-{ranker.summary.key[:16]}"
     restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
     if progress:
         progress(f"default method {default} (calibration: {figures})")

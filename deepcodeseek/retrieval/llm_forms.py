@@ -7,6 +7,7 @@ they are unavailable and say so, never faked.
 
 from __future__ import annotations
 
+from deepcodeseek.errors import MethodUnavailable  # noqa: F401 - re-exported: callers import it from here
 from deepcodeseek.text import last_lines
 
 INTENT_VERSION = "query-intent-v1"
@@ -17,10 +18,6 @@ INTENT_SYSTEM = ("You read partial ServiceNow JavaScript and say, in one or two 
                  "developer is about to do next. Do not write code and do not guess API names.")
 HYDE_SYSTEM = ("You complete partial ServiceNow JavaScript. Reply with only the next 1-3 lines of code that most "
                "likely follow the cursor, no explanation, no code fences.")
-
-
-class MethodUnavailable(ValueError):
-    """A retrieval method that needs something this deployment does not have."""
 
 
 def _context(code_before: str, code_after: str | None) -> str:

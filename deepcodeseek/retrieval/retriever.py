@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from deepcodeseek.errors import UnknownMethod
 from deepcodeseek.index.bm25 import BM25Index, max_per_owner
 from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
 from deepcodeseek.index.embedder import Embedder, SentenceTransformerEmbedder
@@ -57,10 +58,6 @@ DEFAULT_METHOD = "fusion"  # when a version names none: its calibration chooses 
 # signals only, so no neural model runs unless calibration showed that it helps.
 FUSION_WEIGHTS = {"bm25": 1.0, "votes": 0.7, "prior": 0.3, "semantic_votes": 0.0, "dense": 0.0}
 SEMANTIC_WEIGHT = 0.5  # ``fusion_semantic`` only: the default's weight is calibrated
-
-
-class UnknownMethod(ValueError):
-    pass
 
 
 @dataclass
@@ -161,9 +158,9 @@ class Retriever:
 
     def available_methods(self) -> tuple[str, ...]:
         """The offline methods this version can answer with (``ranker`` only where one was trained)."""
-        from deepcodeseek.ranking.stage import RANKER_DIR
+        from deepcodeseek.ranking.stage import ranker_folder
 
-        has_ranker = (self._version_folder / RANKER_DIR / "model.txt").exists()
+        has_ranker = ranker_folder(self.manifest, self._version_folder) is not None
         return tuple(m for m in METHODS if m != "ranker" or has_ranker)
 
     def warm_up(self, method: str | None = None) -> None:

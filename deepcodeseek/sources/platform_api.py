@@ -10,7 +10,10 @@ turns every exported class into the same :class:`~deepcodeseek.jsdoc.model.Names
 the JSDoc backends write, so documents, the knowledge graph and the index treat
 platform and instance APIs alike.
 
-A file that cannot be parsed is named in ``errors`` and skipped; the rest are read.
+A file is parsed with tree-sitter-typescript (:mod:`deepcodeseek.parsing.typescript`),
+which tolerates errors: what parses in a damaged file is kept, and each part that does not
+is named in ``errors`` (file, line, what was wrong). Doc comments are read by the one
+JSDoc parser, :func:`deepcodeseek.jsdoc.tags.parse_jsdoc`.
 """
 
 from __future__ import annotations
@@ -23,19 +26,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deepcodeseek.errors import BadInput
 from deepcodeseek.jsdoc.model import MethodDoc, NamespaceDoc, ParamDoc
-from deepcodeseek.sources.records import SourceError
-from deepcodeseek.sources.records_jsonl import SourceNotFound
-from deepcodeseek.sources.typescript_decl import (
+from deepcodeseek.jsdoc.tags import JsDoc, parse_jsdoc
+from deepcodeseek.parsing.typescript import (
     Declaration,
     DeclarationFile,
     DeclarationSyntaxError,
-    JsDoc,
     Signature,
     TypeBody,
     parse_declarations,
-    parse_jsdoc,
 )
+from deepcodeseek.sources.records import SourceError
+from deepcodeseek.sources.records_jsonl import SourceNotFound
 
 __all__ = ["PlatformClass", "PlatformReadResult", "read_platform_api", "GLOBAL_SCOPE", "PACKAGE_NAME"]
 
@@ -99,7 +102,7 @@ def _manifest(data: bytes | None, origin: str) -> dict:
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{origin}: package.json is not valid JSON: {exc}") from exc
+        raise BadInput(f"{origin}: package.json is not valid JSON: {exc}") from exc
     return manifest if isinstance(manifest, dict) else {}
 
 
@@ -115,7 +118,7 @@ def _read_tarball(path: Path) -> _Package:
     except SourceNotFound:
         raise
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise ValueError(f"{path}: not a readable npm tarball: {exc}") from exc
+        raise BadInput(f"{path}: not a readable npm tarball: {exc}") from exc
 
 
 def _read_archive(archive: tarfile.TarFile, path: Path) -> _Package:
@@ -212,8 +215,8 @@ def read_platform_api(path: str | Path) -> PlatformReadResult:
 
     ``path`` is the npm tarball, an extracted package folder, or a ``node_modules``
     folder holding the package. Raises :class:`SourceNotFound` when there is no
-    package there; a declaration file that cannot be parsed is reported in
-    ``errors`` and the others are still read.
+    package there; the parts of a declaration file that do not parse are reported in
+    ``errors`` (one entry per file, at its first problem), and the rest of it is read.
     """
     package = _open_package(Path(path))
     version = str(package.manifest.get("version") or "")
@@ -224,14 +227,13 @@ def read_platform_api(path: str | Path) -> PlatformReadResult:
         result.files += 1
         try:
             text = package.texts[rel].decode("utf-8-sig")
-            parsed[rel] = _ParsedFile(rel, scope, parse_declarations(text))
-        except DeclarationSyntaxError as exc:
-            result.errors.append(SourceError(f"{rel}:{exc.line}", _stem(rel), exc.reason))
         except UnicodeDecodeError as exc:
             result.errors.append(SourceError(rel, _stem(rel), f"not UTF-8 text: {exc}"))
-        except (ValueError, IndexError, KeyError, RecursionError) as exc:
-            # One odd file must not stop the other 1,400 from being read.
-            result.errors.append(SourceError(rel, _stem(rel), f"cannot be parsed: {type(exc).__name__}: {exc}"))
+            continue
+        decls = parse_declarations(text, strict=False)
+        parsed[rel] = _ParsedFile(rel, scope, decls)
+        if decls.problems:
+            result.errors.append(_problems_error(rel, decls.problems))
     builder = _Builder(parsed, backend=f"platform:{name}@{version}")
     by_api: dict[str, PlatformClass] = {}
     for pf in parsed.values():
@@ -240,6 +242,15 @@ def read_platform_api(path: str | Path) -> PlatformReadResult:
             by_api[cls.api_name] = cls if known is None else _merge_duplicates(known, cls)
     result.classes = sorted(by_api.values(), key=lambda c: (c.scope != GLOBAL_SCOPE, c.scope, c.api_name))
     return result
+
+
+def _problems_error(rel: str, problems: list[DeclarationSyntaxError]) -> SourceError:
+    """One entry per damaged file, at its first problem; the others are listed after it."""
+    first, rest = problems[0], problems[1:]
+    message = first.reason
+    if rest:
+        message += f"; {len(rest)} more: " + "; ".join(str(p) for p in rest[:3]) + ("; ..." if len(rest) > 3 else "")
+    return SourceError(f"{rel}:{first.line}", _stem(rel), message + " (what parsed was read)")
 
 
 def _stem(rel: str) -> str:
@@ -278,7 +289,9 @@ class _Builder:
             if decl.kind == "namespace" and decl.name != "global" and visible:
                 yield from self._classes(pf, decl.children, f"{prefix}{decl.name}.", None)
             elif decl.kind == "class" and visible:
-                yield self._from_class(pf, decl, decls, prefix)
+                cls = self._from_class(pf, decl, decls, prefix)
+                if cls.doc.methods or decl.complete:  # a class whose body did not parse is named in errors only
+                    yield cls
             elif decl.kind == "variable" and visible:
                 cls = self._from_variable(pf, decl, decls, prefix)
                 if cls is not None:

@@ -11,10 +11,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from deepcodeseek.errors import BadInput
+
 SCRIPT_INCLUDE_TABLE = "sys_script_include"
 
 
-class RecordError(ValueError):
+class RecordError(BadInput):
     """A record that cannot be used; the message names what is wrong."""
 
 

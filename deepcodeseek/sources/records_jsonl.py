@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from deepcodeseek.errors import SourceNotFound
 from deepcodeseek.sources.records import (
     ReadResult,
     RecordError,
@@ -19,10 +20,6 @@ from deepcodeseek.sources.records import (
     applications_from_records,
     normalise,
 )
-
-
-class SourceNotFound(FileNotFoundError):
-    """The configured source path does not exist or holds no records files."""
 
 
 def records_files(path: Path) -> list[Path]:

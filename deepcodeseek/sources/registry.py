@@ -8,47 +8,28 @@ instance is always registered.
 from __future__ import annotations
 
 import json
+import logging
 import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deepcodeseek.paths import home_dir, instance_paths, validate_instance_name
+from deepcodeseek import atomic
+from deepcodeseek.errors import BadInput, InvalidSchedule, UnknownInstance
+from deepcodeseek.paths import home_dir, instance_paths
+from deepcodeseek.sources.instance_config import DEFAULT_SCHEDULE, SOURCE_KINDS, InstanceConfig
 from deepcodeseek.sources.records import ReadResult
 from deepcodeseek.sources.records_jsonl import read_records_jsonl
 from deepcodeseek.sources.sample_instance import SAMPLE_INSTANCE_NAME, read_sample_instance
 
-SOURCE_KINDS = ("sample", "records", "export", "update-set", "table-api")
-DEFAULT_SCHEDULE = "0 2 * * *"
+if TYPE_CHECKING:  # the Table API client needs httpx; other sources do not import it
+    from deepcodeseek.sources.table_api_client import Auth
 
+__all__ = ["DEFAULT_SCHEDULE", "SAMPLE_INSTANCE", "SOURCE_KINDS", "InstanceConfig", "InstanceRegistry",
+           "UnknownInstance", "read_source"]
 
-class UnknownInstance(KeyError):
-    def __str__(self) -> str:  # KeyError quotes its message; we want a plain line
-        return str(self.args[0])
-
-
-@dataclass(frozen=True)
-class InstanceConfig:
-    name: str
-    source: str  # one of SOURCE_KINDS
-    path: str = ""  # records folder, export folder or zip, update-set file
-    url: str = ""  # instance URL for the Table API
-    schedule: str = DEFAULT_SCHEDULE  # cron, in UTC, for the reindex schedule
-    benchmark: str = ""  # optional benchmark JSONL for the evaluation asset
-    platform: str = ""  # @servicenow/glide tarball or folder: index the platform's APIs too
-    auth_env_prefix: str = "SERVICENOW"  # credentials from <prefix>_USER, _PASSWORD, _CLIENT_ID, _CLIENT_SECRET
-    max_error_share: float = 0.2  # a sync fails when more records than this are unreadable
-
-    def __post_init__(self) -> None:
-        validate_instance_name(self.name)
-        if self.source not in SOURCE_KINDS:
-            raise ValueError(f"instance {self.name}: unknown source kind {self.source!r} (known: {', '.join(SOURCE_KINDS)})")
-        if self.source == "table-api" and not self.url.startswith(("https://", "http://")):
-            raise ValueError(f"instance {self.name}: the table-api source needs --url https://<instance>.service-now.com")
-        if self.source in ("records", "export", "update-set") and not self.path:
-            raise ValueError(f"instance {self.name}: the {self.source} source needs --path")
-
+log = logging.getLogger(__name__)
 
 SAMPLE_INSTANCE = InstanceConfig(name=SAMPLE_INSTANCE_NAME, source="sample")
 
@@ -63,9 +44,27 @@ class InstanceRegistry:
         try:
             entries = json.loads(self.path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"instance registry {self.path} is not valid JSON: {exc}") from exc
+            raise BadInput(f"instance registry {self.path} is not valid JSON: {exc}") from exc
         known = set(InstanceConfig.__dataclass_fields__)
-        return {e["name"]: InstanceConfig(**{k: v for k, v in e.items() if k in known}) for e in entries}
+        configs = {e["name"]: InstanceConfig(**{k: v for k, v in e.items() if k in known}) for e in entries}
+        for problem in self._schedule_problems(configs.values()):
+            log.warning("%s: %s; the instance will not be reindexed on a schedule until it is fixed "
+                        "('deepcodeseek instance add ... --schedule')", self.path, problem)
+        return configs
+
+    @staticmethod
+    def _schedule_problems(configs) -> list[InvalidSchedule]:
+        problems = []
+        for config in configs:
+            try:
+                config.check_schedule()
+            except InvalidSchedule as exc:
+                problems.append(exc)
+        return problems
+
+    def schedule_problems(self) -> list[InvalidSchedule]:
+        """The entries whose cron is invalid (a hand-edited file): named, so each can be skipped."""
+        return self._schedule_problems(self.all())
 
     def all(self) -> list[InstanceConfig]:
         entries = self._load()
@@ -82,21 +81,20 @@ class InstanceRegistry:
         raise UnknownInstance(f"unknown instance {name!r}: register it with 'deepcodeseek index --instance {name} --records PATH'")
 
     def add(self, config: InstanceConfig) -> None:
-        """Add or replace an entry; the file is replaced atomically so readers never see half of it."""
+        """Add or replace an entry, once its schedule is a valid cron; the file is replaced atomically."""
+        config.check_schedule()
         entries = self._load()
         entries[config.name] = config
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".instances.", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump([asdict(c) for c in sorted(entries.values(), key=lambda c: c.name)], fh, indent=2)
-        os.replace(tmp, self.path)
+        atomic.write_json(self.path, [asdict(c) for c in sorted(entries.values(), key=lambda c: c.name)], indent=2)
 
 
 def read_source(config: InstanceConfig, home: str | os.PathLike[str] | None = None,
-                progress: Callable[[str], None] | None = None) -> ReadResult:
+                progress: Callable[[str], None] | None = None, auth: Auth | None = None) -> ReadResult:
     """Read every current record of an instance from its configured source.
 
     Readers are imported on use: the serving path never pays for parsers it does not need.
+    ``auth`` is the Table API's credentials; without it they are read from the environment
+    under the instance's ``auth_env_prefix`` (the standalone path).
     """
     if config.source == "sample":
         return read_sample_instance()
@@ -112,4 +110,4 @@ def read_source(config: InstanceConfig, home: str | os.PathLike[str] | None = No
         return read_update_set(Path(config.path))
     from deepcodeseek.sources.table_api_source import sync_configured_instance
 
-    return sync_configured_instance(config, instance_paths(config.name, home), progress)
+    return sync_configured_instance(config, instance_paths(config.name, home), auth, progress)

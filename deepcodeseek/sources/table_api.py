@@ -6,6 +6,7 @@ sources keep working without it.
 """
 
 from deepcodeseek.sources.table_api_client import (
+    Auth,
     AuthenticationError,
     BasicAuth,
     ClientStats,
@@ -16,6 +17,7 @@ from deepcodeseek.sources.table_api_client import (
     Page,
     TableAPIClient,
     TableAPIError,
+    auth_from_credentials,
     auth_from_env,
     keyset_query,
     parse_retry_after,
@@ -31,8 +33,8 @@ from deepcodeseek.sources.table_api_sync import (
 )
 
 __all__ = [
-    "AuthenticationError", "BasicAuth", "CODE_TABLES", "ClientStats", "Cursor", "InstanceAsleep",
+    "Auth", "AuthenticationError", "BasicAuth", "CODE_TABLES", "ClientStats", "Cursor", "InstanceAsleep",
     "METADATA_TABLES", "MissingCredentials", "OAuthPasswordGrant", "Page", "SyncResult", "SyncState",
-    "TableAPIClient", "TableAPIError", "TableSpec", "USAGE_TABLES", "auth_from_env", "keyset_query",
+    "TableAPIClient", "TableAPIError", "TableSpec", "USAGE_TABLES", "auth_from_credentials", "auth_from_env", "keyset_query",
     "parse_retry_after", "sync_instance",
 ]

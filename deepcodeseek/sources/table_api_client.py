@@ -9,14 +9,18 @@ Why it looks the way it does (see ``shared/notes/servicenow.md``):
   large pages are truncated), so only an *empty* page ends a listing.
 * 429 is not final: it says when to come back (``Retry-After``). 5xx and network trouble are
   retried with exponential backoff and full jitter; other 4xx are final and name the table.
-* A hibernating developer instance answers 200 with an HTML sign-in page; that is reported
-  as :class:`InstanceAsleep` instead of a JSON decoding error.
+* An HTML page where JSON belongs (a proxy's error page, maintenance, a developer instance
+  that is hibernating or waking up) is transient too: it is retried with its own, longer
+  backoff until a configurable total wait (``max_asleep_wait_s``) is spent, with progress
+  saying "instance asleep, waiting". Only then does :class:`InstanceAsleep` end the
+  request; a sync keeps the cursors of the pages it finished, so the next run resumes.
 * Credentials and tokens never reach logs, ``repr`` or exception messages.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email.utils
 import json
 import logging
@@ -31,12 +35,17 @@ from typing import Any, NamedTuple, NoReturn
 
 import httpx
 
+from deepcodeseek.errors import AuthenticationError, BadInput, InstanceAsleep, MissingCredentials, TableAPIError
+
 log = logging.getLogger(__name__)
 
 TABLE_PATH = "/api/now/table/"
 TOKEN_PATH = "/oauth_token.do"
 KEYSET = ("sys_updated_on", "sys_id")
 MAX_RETRY_AFTER_S = 300.0  # a Retry-After beyond this is treated as this: a sync must end
+MAX_ASLEEP_WAIT_S = 300.0  # total wait on HTML answers per request before InstanceAsleep (a wake-up takes minutes)
+ASLEEP_BACKOFF_BASE_S = 5.0  # first wait after an HTML answer; doubles up to the cap
+ASLEEP_BACKOFF_CAP_S = 60.0
 DEFAULT_MAX_PAGES = 100_000  # a hard stop for a listing, far above any real table / page size
 
 # Network trouble worth another try; anything else raised by a transport is a bug or an
@@ -53,28 +62,6 @@ class Cursor(NamedTuple):
 
     sys_updated_on: str
     sys_id: str
-
-
-class TableAPIError(RuntimeError):
-    """A Table API request that failed for good; the message names instance, table and status."""
-
-    def __init__(self, message: str, *, instance: str, table: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.instance = instance
-        self.table = table
-        self.status = status
-
-
-class AuthenticationError(TableAPIError):
-    """Credentials were refused (bad user/password, client id/secret, or an unusable token)."""
-
-
-class InstanceAsleep(TableAPIError):
-    """The instance answered with an HTML page instead of JSON: a hibernating developer instance."""
-
-
-class MissingCredentials(ValueError):
-    """``auth_from_env`` found no usable set of ServiceNow credentials."""
 
 
 # ----------------------------------------------------------------------------------------- auth
@@ -156,7 +143,7 @@ class OAuthPasswordGrant:
                                    "password": self._password})
         access = payload.get("access_token")
         if not isinstance(access, str) or not access:
-            raise ValueError("OAuth token response has no access_token")
+            raise AuthenticationError("OAuth token response has no access_token", instance="")
         try:
             lifetime = float(payload.get("expires_in") or 1800)
         except (TypeError, ValueError):
@@ -173,25 +160,46 @@ class OAuthPasswordGrant:
 Auth = BasicAuth | OAuthPasswordGrant
 
 
-def auth_from_env(env: Mapping[str, str] | None = None) -> Auth:
-    """Credentials from the environment: basic auth, or OAuth when a client id and secret are set.
+DEFAULT_AUTH_PREFIX = "SERVICENOW"
+CREDENTIAL_NAMES = ("USER", "PASSWORD", "CLIENT_ID", "CLIENT_SECRET")
 
-    Reading them here (and nowhere else) keeps secrets out of config files and command lines.
+
+def auth_from_credentials(user: str | None, password: str | None, client_id: str | None = None,
+                          client_secret: str | None = None, *, prefix: str = DEFAULT_AUTH_PREFIX,
+                          owner: str = "") -> Auth:
+    """Basic auth, or OAuth when a client id and secret are given too.
+
+    ``prefix`` is the variable prefix the values were configured under (``ACME_PROD`` for
+    ``ACME_PROD_USER``, ...): what is missing is named by its real variable name, so the
+    message says what to set. ``owner`` (an instance name) starts the message.
     """
-    env = os.environ if env is None else env
-    missing = [name for name in ("SERVICENOW_USER", "SERVICENOW_PASSWORD") if not env.get(name)]
+    who = f"instance {owner}: " if owner else ""
+    names = {key: f"{prefix}_{key}" for key in CREDENTIAL_NAMES}
+    missing = [names[key] for key, value in (("USER", user), ("PASSWORD", password)) if not value]
     if missing:
         raise MissingCredentials(
-            f"ServiceNow credentials: {' and '.join(missing)} not set (basic auth needs SERVICENOW_USER and "
-            "SERVICENOW_PASSWORD; OAuth also needs SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET)")
-    client_id, client_secret = env.get("SERVICENOW_CLIENT_ID"), env.get("SERVICENOW_CLIENT_SECRET")
+            f"{who}ServiceNow credentials: {' and '.join(missing)} not set (basic auth needs {names['USER']} and "
+            f"{names['PASSWORD']}; OAuth also needs {names['CLIENT_ID']} and {names['CLIENT_SECRET']})")
+    assert user is not None and password is not None
     if client_id or client_secret:
         if not client_id or not client_secret:
-            absent = "SERVICENOW_CLIENT_ID" if not client_id else "SERVICENOW_CLIENT_SECRET"
-            raise MissingCredentials(f"ServiceNow OAuth credentials: {absent} not set "
-                                     "(OAuth needs both SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET)")
-        return OAuthPasswordGrant(client_id, client_secret, env["SERVICENOW_USER"], env["SERVICENOW_PASSWORD"])
-    return BasicAuth(env["SERVICENOW_USER"], env["SERVICENOW_PASSWORD"])
+            absent = names["CLIENT_ID"] if not client_id else names["CLIENT_SECRET"]
+            raise MissingCredentials(f"{who}ServiceNow OAuth credentials: {absent} not set "
+                                     f"(OAuth needs both {names['CLIENT_ID']} and {names['CLIENT_SECRET']})")
+        return OAuthPasswordGrant(client_id, client_secret, user, password)
+    return BasicAuth(user, password)
+
+
+def auth_from_env(env: Mapping[str, str] | None = None, *, prefix: str = DEFAULT_AUTH_PREFIX,
+                  owner: str = "") -> Auth:
+    """Credentials from ``<prefix>_USER``, ``_PASSWORD`` (+ ``_CLIENT_ID``, ``_CLIENT_SECRET`` for OAuth).
+
+    For the standalone path (a script or the library used without Dagster); the Dagster
+    code location passes credentials it read at launch through ``EnvVar`` instead.
+    """
+    env = os.environ if env is None else env
+    values = [env.get(f"{prefix}_{key}") or None for key in CREDENTIAL_NAMES]
+    return auth_from_credentials(*values, prefix=prefix, owner=owner)
 
 
 # --------------------------------------------------------------------------------------- queries
@@ -199,7 +207,7 @@ def auth_from_env(env: Mapping[str, str] | None = None) -> Auth:
 
 def _check_value(value: str) -> str:
     if "^" in value:  # would split the encoded query; sys_ids and timestamps never contain it
-        raise ValueError(f"keyset value {value!r} contains '^'")
+        raise BadInput(f"keyset value {value!r} contains '^'")
     return value
 
 
@@ -215,7 +223,7 @@ def keyset_query(after: Sequence[str] | None, keys: Sequence[str] = KEYSET) -> s
     if after is None:
         return order
     if len(after) != len(keys):
-        raise ValueError(f"cursor {tuple(after)!r} does not match keyset {tuple(keys)!r}")
+        raise BadInput(f"cursor {tuple(after)!r} does not match keyset {tuple(keys)!r}")
     branches = []
     for i, key in enumerate(keys):
         equal = [f"{keys[j]}={_check_value(after[j])}" for j in range(i)]
@@ -234,9 +242,11 @@ class ClientStats:
     retries: int = 0
     rows: int = 0
     seconds: float = 0.0
+    asleep_waits: int = 0  # retries after an HTML (non-JSON) answer, counted in retries too
+    asleep_seconds: float = 0.0  # time spent waiting on them
 
     def snapshot(self) -> ClientStats:
-        return ClientStats(self.requests, self.retries, self.rows, self.seconds)
+        return dataclasses.replace(self)
 
 
 @dataclass(frozen=True)
@@ -283,7 +293,9 @@ class TableAPIClient:
     """Synchronous Table API client with retries, a rate limit and keyset paging.
 
     ``sleep`` and ``clock`` are injectable so tests run backoff and rate limits without
-    waiting; ``rng`` makes the jitter reproducible.
+    waiting; ``rng`` makes the jitter reproducible. ``max_asleep_wait_s`` bounds the total
+    wait on HTML answers per request (0: fail on the first one); those waits start at
+    ``asleep_backoff_base_s`` and double up to ``asleep_backoff_cap_s``.
     """
 
     def __init__(
@@ -303,13 +315,18 @@ class TableAPIClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        max_asleep_wait_s: float = MAX_ASLEEP_WAIT_S,
+        asleep_backoff_base_s: float = ASLEEP_BACKOFF_BASE_S,
+        asleep_backoff_cap_s: float = ASLEEP_BACKOFF_CAP_S,
     ):
         if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+            raise BadInput("page_size must be at least 1")
         if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+            raise BadInput("max_retries must be >= 0")
         if rate_limit_per_s is not None and rate_limit_per_s <= 0:
-            raise ValueError("rate_limit_per_s must be positive (or None for no limit)")
+            raise BadInput("rate_limit_per_s must be positive (or None for no limit)")
+        if max_asleep_wait_s < 0 or asleep_backoff_base_s <= 0 or asleep_backoff_cap_s < asleep_backoff_base_s:
+            raise BadInput("max_asleep_wait_s must be >= 0 and 0 < asleep_backoff_base_s <= asleep_backoff_cap_s")
         self.base_url = str(base_url).rstrip("/")
         self.instance = _instance_label(self.base_url)
         self.auth = auth
@@ -320,6 +337,9 @@ class TableAPIClient:
         self.backoff_cap = backoff_cap
         self.rate_limit_per_s = rate_limit_per_s
         self.progress = progress
+        self.max_asleep_wait_s = max_asleep_wait_s
+        self.asleep_backoff_base_s = asleep_backoff_base_s
+        self.asleep_backoff_cap_s = asleep_backoff_cap_s
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -363,6 +383,15 @@ class TableAPIClient:
         """Full jitter: uniform in [0, min(cap, base * 2**retry)] so clients do not retry in step."""
         return self._rng.uniform(0.0, min(self.backoff_cap, self.backoff_base * (2 ** min(retry, 30))))
 
+    def _asleep_delay(self, attempt: int, waited: float) -> float:
+        """The next wait after an HTML answer: doubling from the base to the cap, never past the budget.
+
+        No jitter: the instance wakes when it wakes, and these waits are seconds, not milliseconds.
+        0 means the budget is spent.
+        """
+        step = min(self.asleep_backoff_cap_s, self.asleep_backoff_base_s * (2 ** min(attempt, 30)))
+        return max(0.0, min(step, self.max_asleep_wait_s - waited))
+
     # -- one logical request
 
     def _fetch_token(self, form: dict[str, str]) -> dict[str, Any]:
@@ -394,13 +423,16 @@ class TableAPIClient:
                  authorize: bool = True, expect_result: bool = True) -> tuple[dict[str, Any], httpx.Headers]:
         """Send one logical request, retrying what is transient; return the JSON body and headers.
 
-        The loop is bounded: at most ``max_retries`` retries plus one extra attempt after a
-        token refresh.
+        The loop is bounded: at most ``max_retries`` retries of errors, retries of HTML answers
+        until ``max_asleep_wait_s`` of waiting is spent, and one extra attempt after a token
+        refresh.
         """
         outermost = self._depth == 0  # a token fetch inside a request must not count its time twice
         self._depth += 1
         started = self._clock()
         retries = 0
+        asleep_attempts = 0
+        asleep_waited = 0.0
         auth_retry_used = False
         try:
             while True:
@@ -432,9 +464,17 @@ class TableAPIClient:
                     elif status >= 300:
                         self._raise_final(response, what, table, authorize)
                     else:
-                        body = self._decode(response, what, table, expect_result)
+                        body, shape = self._decode(response, expect_result)
                         if body is not None:
                             return body, response.headers
+                        if shape is not None:  # HTML (or JSON that is not the Table API's): asleep
+                            delay = self._asleep_delay(asleep_attempts, asleep_waited)
+                            if delay <= 0:
+                                self._raise_asleep(response, what, table, shape, asleep_waited)
+                            asleep_attempts += 1
+                            asleep_waited += delay
+                            self._wait_asleep(what, shape, delay, asleep_waited)
+                            continue
                         reason = "undecodable JSON body"
                         delay = self._backoff(retries)
                 if retries >= self.max_retries:
@@ -462,23 +502,39 @@ class TableAPIClient:
         cls = AuthenticationError if status == 401 or (not authorize and status in (400, 401, 403)) else TableAPIError
         raise cls(message, instance=self.instance, table=table, status=status)
 
-    def _decode(self, response: httpx.Response, what: str, table: str | None,
-                expect_result: bool) -> dict[str, Any] | None:
-        """The JSON body, or None when it is damaged (worth a retry); HTML means the instance sleeps."""
+    def _decode(self, response: httpx.Response, expect_result: bool) -> tuple[dict[str, Any] | None, str | None]:
+        """(JSON body, None); (None, None) when the JSON is damaged (worth a retry); or (None,
+        what came instead) when the answer is not Table API JSON at all: an HTML page, or JSON
+        without a ``result``, as from a proxy or an instance that is asleep or waking up."""
         content_type = response.headers.get("Content-Type", "").lower()
         body: Any = None
         if "html" not in content_type and response.content.lstrip()[:1] != b"<":
             try:
                 body = json.loads(response.content)
             except (ValueError, UnicodeDecodeError):
-                return None
+                return None, None
             if isinstance(body, dict) and (not expect_result or "result" in body):
-                return body
-        shape = "an HTML page" if body is None else "JSON without a 'result'"
+                return body, None
+        return None, "an HTML page" if body is None else "JSON without a 'result'"
+
+    def _wait_asleep(self, what: str, shape: str, delay: float, waited: float) -> None:
+        self.stats.retries += 1
+        self.stats.asleep_waits += 1
+        self.stats.asleep_seconds += delay
+        message = (f"{self.instance}: instance asleep, waiting {delay:.0f} s ({waited:.0f} of at most "
+                   f"{self.max_asleep_wait_s:.0f} s): {what} got {shape} instead of JSON")
+        log.warning(message)
+        if self.progress is not None:
+            self.progress(message)
+        self._sleep(delay)
+
+    def _raise_asleep(self, response: httpx.Response, what: str, table: str | None, shape: str,
+                      waited: float) -> NoReturn:
+        after = f" (still so after waiting {waited:.0f} s)" if waited else ""
         raise InstanceAsleep(
             f"{self.instance} answered {what} with {shape} instead of Table API JSON (status "
-            f"{response.status_code}): the instance is probably hibernating. Wake it (sign in to the "
-            "developer portal and open the instance), then retry.",
+            f"{response.status_code}){after}: the instance is probably hibernating. Wake it (sign in to the "
+            "developer portal and open the instance), then retry; a sync resumes where it stopped.",
             instance=self.instance, table=table, status=response.status_code)
 
     # -- listings

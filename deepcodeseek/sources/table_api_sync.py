@@ -26,13 +26,14 @@ import itertools
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deepcodeseek import atomic
+from deepcodeseek.errors import BadInput
 from deepcodeseek.sources.records import (
     SCRIPT_INCLUDE_TABLE,
     Application,
@@ -100,28 +101,6 @@ _CORE_FIELDS = {"sys_id", "sys_updated_on", "name", "api_name", "access", "activ
 # ----------------------------------------------------------------------------------------- state
 
 
-def _atomic_write(path: Path, write: Any, *, suffix: str, binary_gzip: bool = False) -> None:
-    """Write through a temp file in the same folder, fsync, then ``os.replace``: readers see old or new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if binary_gzip:
-                with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=5, mtime=0) as gz:
-                    write(gz)
-            else:
-                write(raw)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 @dataclass
 class SyncState:
     """Where each table's sync stands; persisted as JSON, written atomically."""
@@ -138,9 +117,9 @@ class SyncState:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"sync state {path} is unreadable ({exc}); delete it to sync from scratch") from exc
+            raise BadInput(f"sync state {path} is unreadable ({exc}); delete it to sync from scratch") from exc
         if data.get("version") != STATE_VERSION:
-            raise ValueError(f"sync state {path} has version {data.get('version')!r}, expected {STATE_VERSION}")
+            raise BadInput(f"sync state {path} has version {data.get('version')!r}, expected {STATE_VERSION}")
         return cls(
             cursors={t: Cursor(*c) for t, c in data.get("cursors", {}).items()},
             known={t: dict(v) for t, v in data.get("known", {}).items()},
@@ -150,8 +129,7 @@ class SyncState:
     def save(self, path: Path) -> None:
         payload = {"version": STATE_VERSION, "cursors": {t: list(c) for t, c in self.cursors.items()},
                    "known": self.known, "metadata": self.metadata}
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        _atomic_write(Path(path), lambda fh: fh.write(data), suffix=".json")
+        atomic.write_json(path, payload, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -165,6 +143,7 @@ class SyncResult:
     retries: int
     seconds: float
     skipped: int = 0  # fetched rows with no script (nothing to index), not held
+    asleep_waits: int = 0  # retries after HTML answers (an instance asleep or a proxy page), within retries
     scope_warnings: int = 0  # current records whose sys_scope could not be resolved (held as "global")
 
 
@@ -323,7 +302,9 @@ class _RecordStore:
                 gz.write("".join(json.dumps(_record_json(r), ensure_ascii=False) + "\n" for r in chunk)
                          .encode("utf-8"))
 
-        _atomic_write(self.path, emit, suffix=".jsonl.gz", binary_gzip=True)
+        with atomic.open_atomic(self.path, "wb") as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=5, mtime=0) as gz:
+            emit(gz)
 
     def drop_journal(self) -> None:
         self.close_journal()
@@ -338,7 +319,7 @@ def _specs(tables: Sequence[TableSpec | str]) -> list[TableSpec]:
     for table in tables:
         if isinstance(table, str):
             if table not in TABLE_SPECS:
-                raise ValueError(f"no TableSpec for table {table!r}; pass a TableSpec with its fields")
+                raise BadInput(f"no TableSpec for table {table!r}; pass a TableSpec with its fields")
             table = TABLE_SPECS[table]
         specs.append(table)
     # Metadata first: code rows resolve their scope through it.
@@ -490,4 +471,5 @@ def sync_instance(client: TableAPIClient, state_path: Path, records_path: Path, 
         changed=changed, unchanged=unchanged, deleted=deleted, fetched=fetched,
         requests=after_stats.requests - before.requests, retries=after_stats.retries - before.retries,
         seconds=time.perf_counter() - started, skipped=skipped, scope_warnings=scope_warnings,
+        asleep_waits=after_stats.asleep_waits - before.asleep_waits,
     )

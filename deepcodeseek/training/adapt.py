@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from deepcodeseek import atomic
 from deepcodeseek.documents import load_documents
 from deepcodeseek.evaluation.benchmark_build import datasets_dir, read_holdout_of
 from deepcodeseek.index.build import build_bm25_index, build_vector_index, current_version
@@ -86,7 +86,7 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
     name = tuned_model_name(base.name, paths.instance, examples, config)
     summary = fine_tune(local_model_path(base.name, paths.home), base.name, examples,
                         Path(paths.home) / MODELS_DIR / name, config, device=base.device, progress=progress)
-    _write_json_atomically(paths.root / ADAPTED_MODEL_FILE, {"model": name, "base": base.name})
+    atomic.write_json(paths.root / ADAPTED_MODEL_FILE, {"model": name, "base": base.name}, indent=2)
     return AdaptationSummary(
         model=name, base=base.name, examples=len(examples),
         from_usage=sum(e.origin == "usage" for e in examples),
@@ -137,10 +137,3 @@ def read_adapted_model(paths: InstancePaths) -> str | None:
     except (FileNotFoundError, KeyError, json.JSONDecodeError):
         return None
     return name if (Path(paths.home) / MODELS_DIR / name).is_dir() else None
-
-
-def _write_json_atomically(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    os.replace(tmp, path)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcodeseek import atomic
 from deepcodeseek.training.examples import ContrastiveExample
 
 TRAINING_FILE = "training.json"
@@ -151,14 +150,10 @@ def _batch_loss(model, batch: list[ContrastiveExample], config: FineTuneConfig, 
 
 
 def _save(model, summary: FineTuneSummary, out_dir: Path) -> None:
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    tmp = atomic.temp_dir_beside(out_dir)
     model.save(str(tmp))
     record = asdict(summary)
     record.pop("reused")
     record.pop("path")
     (tmp / TRAINING_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
-    try:
-        tmp.rename(out_dir)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)  # an identical model was saved first
+    atomic.rename_into_place(tmp, out_dir)  # False when an identical model was saved first

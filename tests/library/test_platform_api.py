@@ -14,11 +14,8 @@ import pytest
 
 from deepcodeseek.sources.platform_api import PlatformReadResult, read_platform_api
 from deepcodeseek.sources.records_jsonl import SourceNotFound
-from deepcodeseek.sources.typescript_decl import (
-    DeclarationSyntaxError,
-    parse_declarations,
-    parse_jsdoc,
-)
+from deepcodeseek.jsdoc.tags import parse_jsdoc
+from deepcodeseek.parsing.typescript import DeclarationSyntaxError, parse_declarations
 
 GLIDE_TARBALL = Path(__file__).resolve().parents[2].parent / "shared" / "platform" / "servicenow-glide-27.0.5.tgz"
 
@@ -447,3 +444,43 @@ def test_real_package_documentation_is_carried_over(glide):
     assert described > 0.08, f"{described:.1%} of methods have a description"
     assert sum(1 for p in params if p.type) / len(params) > 0.99
     assert sum(1 for c in result.classes if c.doc.description) >= 20
+
+
+# --------------------------------------------------------------------------- damaged files
+
+DAMAGED = '''/** Half of this class is damaged. */
+export declare class Patchy {
+  /** Works. */
+  first(a: string): number;
+  broken(x: ): void;
+  second(b: number): string;
+  also(: ;
+  last(): void;
+}
+
+export declare class After {
+  fine(): boolean;
+}
+'''
+
+
+def test_a_damaged_file_keeps_what_parses_and_names_what_does_not(tmp_path):
+    decls = parse_declarations(DAMAGED, strict=False)
+    assert [p.line for p in decls.problems] == [5, 7]
+    assert all(p.reason.startswith("unexpected") for p in decls.problems)
+    patchy, after = decls.declarations
+    assert not patchy.complete and after.complete
+    assert {s.name for s in patchy.body.signatures} >= {"first", "second", "last"}
+    assert [s.name for s in after.body.signatures] == ["fine"]
+    with pytest.raises(DeclarationSyntaxError, match="line 5"):
+        parse_declarations(DAMAGED)  # strict (the default): all or nothing
+
+    files = {**_files(), "src/sn_x/Patchy.d.ts": DAMAGED}
+    result = read_platform_api(_tarball(tmp_path / "damaged.tgz", files))
+    (error,) = result.errors
+    assert error.origin == "src/sn_x/Patchy.d.ts:5" and error.record == "Patchy"
+    assert "1 more: line 7" in error.message and "what parsed was read" in error.message
+    methods = _methods(result, "sn_x.Patchy")
+    assert {"first", "second", "last"} <= set(methods) and methods["first"].description == "Works."
+    assert result.get("sn_x.Patchy").doc.description == "Half of this class is damaged."
+    assert "fine" in _methods(result, "sn_x.After")

@@ -7,7 +7,7 @@ import pytest
 
 from deepcodeseek.ranking.features import FEATURES
 from deepcodeseek.ranking.graph import DocGraph, doc_graph_rows, graph_digest, tables_in, write_doc_graph
-from deepcodeseek.ranking.ranker import LearnedRanker, RankerConfig, fit_ranker, stored_key
+from deepcodeseek.ranking.ranker import LearnedRanker, RankerConfig, fit_ranker, saved_in
 
 DOCS = [{"sys_id": s, "namespace": n, "api_name": f"global.{n}"} for s, n in
         [("a", "GlideRecord"), ("b", "IncidentUtils"), ("c", "ApprovalHelper"), ("d", "MailSender"), ("e", "TaskBase")]]
@@ -75,9 +75,9 @@ def test_lambdarank_learns_a_planted_feature_and_round_trips(tmp_path):
     assert top1 >= oracle - 0.1 and top1 > 0.5  # chance is 0.05
     ranker.save(tmp_path / "ranker")
     again = LearnedRanker.load(tmp_path / "ranker")
-    assert stored_key(tmp_path / "ranker") == "k1"
+    assert saved_in(tmp_path / "ranker") and again.summary.key == "k1"
     assert np.allclose(again.score(test[0][0]), ranker.score(test[0][0]))
-    assert stored_key(tmp_path / "nowhere") is None
+    assert not saved_in(tmp_path / "nowhere")
 
 
 @pytest.mark.parametrize("queries", [0, 3])

@@ -31,7 +31,7 @@ from deepcodeseek.sources.table_api import (
     parse_retry_after,
     sync_instance,
 )
-from tests.fake_servicenow import FakeServiceNow, make_instance, make_rows, parse_query
+from tests.fake_servicenow import MIXED_FAULTS, FakeServiceNow, make_instance, make_rows, parse_query, stamp
 
 SI = "sys_script_include"
 SMALL_TABLES = ("sys_scope", "sys_app", "sys_store_app", SI)
@@ -298,17 +298,97 @@ def test_scopes_resolve_through_metadata_and_unknown_ones_warn(fakes, clients, t
 # ---------------------------------------------------------------------------- final answers
 
 
-def test_hibernating_instance_is_named(fakes, clients, tmp_path) -> None:
+def test_hibernating_instance_is_named_after_a_bounded_wait(fakes, clients, tmp_path) -> None:
     fake = fakes(make_instance({SI: 250}, seed=6))
     fake.hibernating = True
+    sleeps, messages = Sleeps(), []
+    client = clients(fake, sleep=sleeps, progress=messages.append, max_asleep_wait_s=100.0,
+                     asleep_backoff_base_s=5.0, asleep_backoff_cap_s=30.0)
     with pytest.raises(InstanceAsleep, match="hibernating") as err:
-        list(clients(fake).iter_table(SI, ["name"]))
-    assert fake.url in str(err.value)
-    fake.hibernating = False
-    fake.faults.schedule("html", after=8)  # asleep on the 3rd page of Script Includes
-    with pytest.raises(InstanceAsleep):
-        sync_instance(clients(fake), tmp_path / "s.json", tmp_path / "r.jsonl.gz", tables=SMALL_TABLES)
-    assert len(SyncState.load(tmp_path / "s.json").known[SI]) == 200  # pages before it are kept
+        list(client.iter_table(SI, ["name"]))
+    assert fake.url in str(err.value) and "after waiting 100 s" in str(err.value)
+    assert sleeps == [5.0, 10.0, 20.0, 30.0, 30.0, 5.0]  # doubling to the cap, the last one trimmed to the budget
+    assert len(fake.requests) == 7 and client.stats.asleep_waits == 6
+    assert sum("instance asleep, waiting" in m for m in messages) == 6
+    with pytest.raises(InstanceAsleep, match="hibernating"):  # a budget of 0: today's behaviour, no wait
+        list(clients(fake, max_asleep_wait_s=0.0).iter_table(SI, ["name"]))
+
+
+def test_html_pages_are_waited_out_and_a_long_sleep_resumes_from_the_cursors(fakes, clients, tmp_path) -> None:
+    fake = fakes(make_instance({SI: 250}, seed=6))
+    paths = (tmp_path / "s.json", tmp_path / "r.jsonl.gz")
+    fake.faults.schedule("html", after=8, times=3)  # a proxy page, three times, on the 3rd page of Script Includes
+    sleeps, messages = Sleeps(), []
+    result = sync_instance(clients(fake, sleep=sleeps, progress=messages.append), *paths, tables=SMALL_TABLES)
+    assert {r.sys_id for r in result.read.records} == fake.sys_ids(SI)
+    assert result.asleep_waits == 3 and sleeps[:3] == [5.0, 10.0, 20.0]
+    assert [m for m in messages if "instance asleep, waiting" in m][0].startswith(f"{fake.url}: instance asleep")
+
+    more = paths[0].parent / "more"
+    fake.faults.schedule("html", after=8, times=1000)  # asleep for good from the 3rd page on
+    with pytest.raises(InstanceAsleep, match="after waiting 300 s"):
+        sync_instance(clients(fake), more / "s.json", more / "r.jsonl.gz", tables=SMALL_TABLES)
+    assert len(SyncState.load(more / "s.json").known[SI]) == 200  # pages before it are kept
+    fake.faults.clear()  # awake again: the next sync resumes from the saved cursor
+    mark = len(fake.requests)
+    resumed = sync_instance(clients(fake), more / "s.json", more / "r.jsonl.gz", tables=SMALL_TABLES)
+    assert resumed.fetched == 50 and {r.sys_id for r in resumed.read.records} == fake.sys_ids(SI)
+    assert len([r for r in fake.requests[mark:] if r.table == SI and not r.is_listing]) == 2
+
+
+def _tied_instance(seed: int) -> dict[str, list[dict[str, Any]]]:
+    """About 8,000 code records whose sys_updated_on is shared in blocks: 1,500 rows of one bulk
+    import (several pages under one timestamp), the rest in groups of 40."""
+    tables = make_instance({SI: 5000, "sys_script": 3000}, seed=seed, script_size=(120, 240))
+    for table in (SI, "sys_script"):
+        for i, row in enumerate(tables[table]):
+            block = 0 if i < 1500 and table == SI else 1 + i // 40
+            row["sys_updated_on"] = stamp("2024-03-01 00:00:00", block * 60)
+    return tables
+
+
+def test_sync_of_8000_tied_records_under_mixed_faults_is_exact(fakes, clients, tmp_path) -> None:
+    """5% of requests fail in every way a flaky instance fails; the sync still ends with exactly
+    the instance's sys_id/hash set, and again after deletes, changes and additions."""
+    fake = fakes(_tied_instance(seed=11), seed=11)
+    tables = (*SMALL_TABLES, "sys_script")
+    code = (SI, "sys_script")
+    assert len({r["sys_updated_on"] for t in code for r in fake.rows(t)}) < 250  # heavy ties
+    fake.faults.set_rate(0.05)  # 429 with Retry-After, 500, dropped and cut connections, HTML pages
+    for i, kind in enumerate(MIXED_FAULTS):  # at least one of each, whatever the draw
+        fake.faults.schedule(kind, after=5 + 7 * i)
+    fake.faults.retry_after = 0.01
+    paths = (tmp_path / "state.json", tmp_path / "records.jsonl.gz")
+    sleeps = Sleeps()
+    client = clients(fake, page_size=100, timeout=2.0, max_retries=8, sleep=sleeps)
+
+    started = time.perf_counter()
+    first = sync_instance(client, *paths, tables=tables)
+    seconds = time.perf_counter() - started
+    assert script_hashes(first.read.records) == instance_hashes(fake, code)
+    assert len(first.read.records) == 8000 and not first.read.errors
+    assert set(MIXED_FAULTS) <= set(fake.faults_fired)
+    assert first.retries >= len(fake.faults_fired) and first.asleep_waits == fake.faults_fired.count("html")
+    assert 0.01 in sleeps  # a Retry-After was honoured
+    assert script_hashes(read_records_jsonl(paths[1]).records) == script_hashes(first.read.records)
+    assert seconds < 60, f"{seconds:.1f} s"  # no real waiting: sleeps are injected
+
+    ids = sorted(fake.sys_ids(SI))
+    tied = [r["sys_id"] for r in fake.rows(SI) if r["sys_updated_on"] == stamp("2024-03-01 00:00:00", 0)]
+    for sys_id in ids[:60] + sorted(fake.sys_ids("sys_script"))[:40]:
+        fake.delete(SI if sys_id in ids else "sys_script", sys_id)
+    now = fake.now()
+    for sys_id in [t for t in tied if t not in ids[:60]][:150]:  # changed rows share the new timestamp too
+        fake.update(SI, sys_id, script=f"var Changed = Class.create(); // {sys_id}", sys_updated_on=now)
+    for i in range(300):
+        fake.insert("sys_script" if i % 3 else SI, {"name": f"Fresh{i}", "script": f"var fresh{i} = {i};",
+                                                     "sys_scope": "global", "sys_updated_on": now})
+    second = sync_instance(client, *paths, tables=tables)
+    assert script_hashes(second.read.records) == instance_hashes(fake, code)
+    assert len(second.deleted) == 100 and second.changed == 150 + 300
+    assert len(second.read.records) == 8000 - 100 + 300
+    state = SyncState.load(paths[0])
+    assert set(state.known[SI]) | set(state.known["sys_script"]) == {r.sys_id for r in second.read.records}
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 400])

@@ -1,0 +1,108 @@
+"""The project as a new user gets it: the wheel built from a clean tree, installed in a fresh venv,
+and ``deepcodeseek demo`` run from outside the checkout.
+
+Slow (minutes: installing the dependencies and building the sample instance), so it runs
+with ``--runslow`` or when ``CI`` is set. Installs reuse pip's cache; torch is installed
+first and pinned, as ``scripts/setup.sh`` does, so no CUDA build is pulled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+TORCH = "torch==2.13.0"  # as scripts/setup.sh
+NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+                                    ".deepcodeseek", ".dagster_home", "*.duckdb", "*.duckdb.wal")
+TIMINGS: dict[str, float] = {}
+
+
+def _run(args: list[str], *, cwd: Path, env: dict | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
+    started = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    step = (Path(args[0]).name + " " + " ".join(a for a in args[1:4] if not a.startswith("/")))[:30]
+    step += f" {Path(args[-1]).name[:30]}" if len(args) > 4 else ""
+    TIMINGS[step] = round(time.perf_counter() - started, 1)
+    print(f"[wheel test] {step}: {TIMINGS[step]} s", flush=True)
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def _packages(folder: Path, name: str) -> set[str]:
+    """Dotted names of ``folder`` and every package below it, installed as ``name``."""
+    return {name + "".join(f".{p}" for p in init.parent.relative_to(folder).parts)
+            for init in folder.rglob("__init__.py") if "__pycache__" not in init.parts}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel, built with ``pip wheel --no-deps .`` from a copy of the source tree (the checkout stays clean)."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", ".", "-w", str(tmp / "dist")], cwd=source)
+    (built,) = (tmp / "dist").glob("deepcodeseek-*.whl")
+    return built
+
+
+def test_the_wheel_holds_every_package_and_data_file_and_nothing_generic(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = {n.rsplit("/", 1)[0].replace("/", ".") for n in names if n.endswith("/__init__.py")}
+    expected = (_packages(ROOT / "deepcodeseek", "deepcodeseek") | _packages(ROOT / "dagster_project", "deepcodeseek_pipeline")
+                | _packages(ROOT / "assets", "deepcodeseek_pipeline.assets") | {"deepcodeseek.sql"})
+    assert expected <= packages, f"missing from the wheel: {sorted(expected - packages)}"
+    for wanted in ("deepcodeseek.training", "deepcodeseek.parsing", "deepcodeseek_pipeline.assets.sources",
+                   "deepcodeseek_pipeline.assets.index", "deepcodeseek_pipeline.assets.adaptation"):
+        assert wanted in packages
+    tops = {n.split("/", 1)[0] for n in names}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"deepcodeseek", "deepcodeseek_pipeline"}
+    sql = {f"deepcodeseek/sql/{p.relative_to(ROOT / 'sql').as_posix()}" for p in (ROOT / "sql").rglob("*.sql")}
+    sample_root = ROOT / "deepcodeseek" / "sample_instance"
+    sample = {f"deepcodeseek/sample_instance/{p.relative_to(sample_root).as_posix()}" for p in sample_root.rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts}
+    assert sql and sql <= names, f"SQL files missing: {sorted(sql - names)[:5]}"
+    assert len(sample) > 100 and sample <= names, f"sample instance files missing: {sorted(sample - names)[:5]}"
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "deepcodeseek = deepcodeseek.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_installed_wheel_runs_the_demo_from_outside_the_checkout(wheel, tmp_path):
+    started = time.perf_counter()
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    python = venv / "bin" / "python"
+    _run([str(python), "-m", "pip", "install", "--quiet", TORCH], cwd=tmp_path)  # first: the CPU build
+    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=tmp_path)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "DEEPCODESEEK_HOME": str(tmp_path / "home"),
+           "DEEPCODESEEK_ENV": "ci", "HF_HUB_OFFLINE": "1", "TMPDIR": os.environ.get("TMPDIR", "/tmp")}
+    where = _run([str(python), "-c", "import json, deepcodeseek, deepcodeseek_pipeline.definitions as d;"
+                  "import importlib.util as u;"
+                  "print(json.dumps([deepcodeseek.__file__, d.__file__, u.find_spec('assets') is None]))"],
+                 cwd=elsewhere, env=env)
+    library, pipeline, no_generic_assets = json.loads(where.stdout)
+    assert str(venv) in library and str(venv) in pipeline and str(ROOT) not in library + pipeline
+    assert no_generic_assets, "a top-level 'assets' package was installed"
+
+    # The demo builds and fine-tunes the sample instance on the CPU: minutes on an idle machine,
+    # far longer on a loaded one, hence the generous limit.
+    demo = _run([str(venv / "bin" / "deepcodeseek"), "demo"], cwd=elsewhere, env=env, timeout=5400)
+    assert "Example retrieval for:" in demo.stdout and "top@5" in demo.stdout.lower().replace(" ", ""), \
+        demo.stdout[-2000:]
+    assert (tmp_path / "home" / "instances" / "sample" / "index" / "CURRENT.json").is_file()
+    assert not any(elsewhere.iterdir()), "the demo wrote into the working directory"
+    TIMINGS["total"] = round(time.perf_counter() - started, 1)
+    print("wheel test timings (s):", json.dumps(TIMINGS))
