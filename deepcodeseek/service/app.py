@@ -148,9 +148,9 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
     if mcp_app is not None:
         app.router.routes.extend(mcp_app.routes)
 
-    app.add_middleware(RequestCounter, metrics=metrics)
     if settings.token:
         app.add_middleware(BearerAuth, token=settings.token, metrics=metrics)
+    app.add_middleware(RequestCounter, metrics=metrics)  # outermost: refusals by the token check count too
 
     def refuse(request: Request, status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
         metrics.errors.labels(_route_label(request.url.path), code).inc()
