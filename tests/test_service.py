@@ -371,3 +371,23 @@ def test_dagster_and_the_service_agree_on_the_live_version(built_sample, tmp_pat
         version = event.materialization.metadata["version"].value
         assert version == built
         wait_for(lambda: client.get("/v1/instances").json()["instances"][0]["version"] == version)
+
+
+def test_a_serving_process_loads_neither_dagster_duckdb_nor_torch(home):
+    """What a query costs to start: the service answers the default method without those stacks."""
+    import subprocess
+    import sys
+
+    code = "\n".join([
+        "import sys",
+        "from starlette.testclient import TestClient",
+        "from deepcodeseek.service.app import create_app",
+        "from deepcodeseek.service.settings import ServiceSettings",
+        f"app = create_app(ServiceSettings([{INSTANCE!r}], home={str(home)!r}))",
+        "with TestClient(app) as c:",
+        "    app.state.pool.wait_ready(120)",
+        "    r = c.post('/v1/retrieve', json={'code_before': 'var gr = new GlideRecord(\"x\");', 'k': 3})",
+        "print(r.status_code, *(m in sys.modules for m in ('dagster', 'duckdb', 'torch', 'sentence_transformers')))",
+    ])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.stdout.split()[-5:] == ["200", "False", "False", "False", "False"], out.stderr[-2000:]

@@ -183,6 +183,7 @@ class InstancePool:
             return False
         version, published_at = manifest["version"], float(manifest.get("published_at") or 0.0)
         if slot.live is not None and slot.live.version == version:
+            slot.last_load_error, slot._failed = None, None  # published again: an older failure is moot
             return False
         if slot._failed and slot._failed[:2] == (version, published_at) and \
                 time.time() - slot._failed[2] < self.retry_seconds:
