@@ -89,15 +89,15 @@ def in_process(home: Path, instance: str, queries: list[dict], method: str, n: i
     paths = instance_paths(instance, home)
     live = load_live_index(paths, current_manifest(paths), EncoderCache())
     times = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
         q = queries[i % len(queries)]
         t = time.perf_counter()
         live.retriever.retrieve(q["code_before"], q["code_after"], q["scope"], k=10, method=method)
         times.append((time.perf_counter() - t) * 1000)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {"clients": "in-process", **percentiles(times), "qps": round(n / wall, 1), "errors": 0, "requests": n,
-            "encoder": live.query_encoder}
+            "encoder": live.query_encoder, "cpu_ms": round(cpu * 1000 / n, 2)}
 
 
 class Server:
@@ -130,6 +130,10 @@ class Server:
             if key in ("VmRSS", "VmHWM"):
                 fields[key] = round(int(value.split()[0]) / 1024, 1)
         return fields
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -246,10 +250,14 @@ def main() -> int:
         server = Server(home, args.instance, args.port)
         try:
             ready = server.wait_ready()
+            ready_cpu = server.cpu_seconds()  # what start-up costs on idle cores, whatever else runs here
             memory_ready = server.memory_mib()
             request(args.port, "POST", "/v1/retrieve", {**queries[0], "method": args.method})
             for clients in (int(c) for c in args.clients.split(",")):
-                rows.append(load(args.port, queries, clients, args.requests, args.method))
+                before = server.cpu_seconds()
+                row = load(args.port, queries, clients, args.requests, args.method)
+                rows.append({**row, "server_cpu_ms": round((server.cpu_seconds() - before) * 1000 / args.requests, 2)})
+            memory_after = server.memory_mib()  # steady state, one version loaded
             swaps: list = []
             if not args.no_swap:
                 first = current_manifest(paths)["version"]
@@ -260,7 +268,7 @@ def main() -> int:
                     row = load(args.port, queries, 4, total, args.method,
                                during=swapper(paths, args.port, first, others[0], swaps, period=1.5))
                     rows.append({**row, "clients": "4 (swap)"})
-            memory_after = server.memory_mib()
+            memory_swap = server.memory_mib()
             _, raw = request(args.port, "GET", "/v1/instances")
         finally:
             server.stop()
@@ -269,11 +277,14 @@ def main() -> int:
 
     print(f"instance {args.instance}, method {args.method}, {len(queries)} queries from {samples.name}, "
           f"{os.cpu_count()} cores")
-    print(f"start to ready: {ready:.2f} s; server RSS at ready {memory_ready}, after the load {memory_after}")
+    print(f"start to ready: {ready:.2f} s wall, {ready_cpu:.2f} s of CPU; server memory (MiB) at ready {memory_ready}, "
+          f"after the load {memory_after}, after the swaps {memory_swap} (two versions are held while one loads)")
     print(f"served: {json.loads(raw)['instances'][0]}")
-    print(f"\n| clients | requests | p50 ms | p95 ms | p99 ms | QPS | errors |\n|---|---|---|---|---|---|---|")
+    print("\n| clients | requests | p50 ms | p95 ms | p99 ms | QPS | errors | server CPU ms/request |\n"
+          "|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['clients']} | {r['requests']} | {r['p50']} | {r['p95']} | {r['p99']} | {r['qps']} | {r['errors']} |")
+        print(f"| {r['clients']} | {r['requests']} | {r['p50']} | {r['p95']} | {r['p99']} | {r['qps']} | {r['errors']} "
+              f"| {r.get('server_cpu_ms', r.get('cpu_ms', ''))} |")
     for r in rows:
         if r.get("error_samples"):
             print(f"errors at {r['clients']} clients: {r['error_samples']}")

@@ -391,3 +391,35 @@ def test_a_serving_process_loads_neither_dagster_duckdb_nor_torch(home):
     ])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.stdout.split()[-5:] == ["200", "False", "False", "False", "False"], out.stderr[-2000:]
+
+
+def test_cli_serve_starts_answers_and_refuses_bad_arguments(home):
+    import subprocess
+    import sys
+
+    from tests.service_support import free_socket
+
+    bad = subprocess.run([sys.executable, "-m", "deepcodeseek.cli", "--home", str(home), "serve", "--instance", "Bad Name"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "invalid instance name" in bad.stderr
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = subprocess.Popen([sys.executable, "-m", "deepcodeseek.cli", "--home", str(home), "serve",
+                             "--instance", INSTANCE, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def ready():
+            try:
+                return httpx.get(f"{url}/readyz", timeout=5).status_code == 200
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+                return False
+
+        wait_for(ready, timeout=120, interval=0.2)
+        r = httpx.post(f"{url}/v1/retrieve", json=QUERY, timeout=30)
+        assert r.status_code == 200 and r.json()["results"]
+    finally:
+        proc.terminate()
+        proc.wait(30)
