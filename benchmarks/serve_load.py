@@ -85,7 +85,9 @@ def percentiles(ms: list[float]) -> dict:
 def in_process(home: Path, instance: str, queries: list[dict], method: str, n: int) -> dict:
     """The same loaded version the service loads (same encoder), queried one at a time."""
     from deepcodeseek.service.instances import EncoderCache, load_live_index
+    from deepcodeseek.service.run import one_thread_per_query
 
+    one_thread_per_query()  # as the service runs its queries
     paths = instance_paths(instance, home)
     live = load_live_index(paths, current_manifest(paths), EncoderCache())
     times = []

@@ -197,6 +197,8 @@ class InstancePool:
         slot.last_load_error, slot._failed = None, None
         log.info("instance %s: serving version %s (was %s), loaded in %.2f s", slot.name, version,
                  previous.version if previous else None, live.load_seconds)
+        del previous  # freed once the requests still holding it finish
+        release_freed_memory()
         if self._on_load:
             self._on_load(slot.name, live, None)
         return True
@@ -237,6 +239,24 @@ class InstancePool:
         while not self.ready and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.ready
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by a replaced version back to the system (the allocators keep it otherwise)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def describe_slot(slot: InstanceSlot) -> dict:

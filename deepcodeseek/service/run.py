@@ -23,6 +23,25 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.propagate = False
 
 
+def few_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's per-thread heaps: with a thread per request and a loader thread, each version
+    swap otherwise leaves freed memory scattered over many arenas that are never handed back."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def one_thread_per_query() -> None:
+    """Numerical libraries run each query on one thread: the service runs queries side by side
+    (one per core), and a threaded BLAS inside each of them only oversubscribes the cores."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def serve_http(settings: ServiceSettings) -> None:
     """Serve until interrupted; instances load in the background (``/readyz`` says when)."""
     import uvicorn
@@ -30,6 +49,8 @@ def serve_http(settings: ServiceSettings) -> None:
     from deepcodeseek.service.app import create_app
 
     configure_logging()
+    few_malloc_arenas()
+    one_thread_per_query()
     app = create_app(settings)
     log.info("serving %s on http://%s:%d (auth %s)", ", ".join(settings.instances), settings.host, settings.port,
              "on" if settings.token else "off")
@@ -45,6 +66,8 @@ def serve_mcp_stdio(instance: str, home: str | None = None, poll_seconds: float 
     from deepcodeseek.service.queries import QueryRunner
 
     configure_logging(logging.WARNING)
+    few_malloc_arenas()
+    one_thread_per_query()
     pool = InstancePool([instance], home, poll_seconds)
     pool.refresh()  # load now: an agent's first call should not wait on a watcher
     slot = pool.slot(instance)
