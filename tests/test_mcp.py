@@ -85,7 +85,8 @@ def test_bounds_and_bad_arguments_are_tool_errors(server):
             many = await client.call_tool("find_apis", {**ARGS, "k": MCP_MAX_K})
             assert len(many.structured_content["results"]) <= MCP_MAX_K
             for bad in ({**ARGS, "k": MCP_MAX_K + 1}, {**ARGS, "k": 0}, {"code_before": "  "},
-                        {**ARGS, "instance": "nope"}, {**ARGS, "code_before": "x" * 200_001}):
+                        {**ARGS, "instance": "nope"}, {**ARGS, "code_before": "x" * 200_001},
+                        {**ARGS, "code_before": "\ud800 gr.query();"}):
                 result = await client.call_tool("find_apis", bad)
                 assert result.is_error, bad
             assert "k must be between 1 and 20" in (await client.call_tool("find_apis", {**ARGS, "k": 50})).content[0].text

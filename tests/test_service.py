@@ -134,7 +134,9 @@ def test_instances_health_ready(client, home):
     assert info["version"] == live["version"] and info["model"] == live["model"]
     assert info["published_at"].endswith("Z") and info["age_seconds"] >= 0
     assert info["last_load_error"] is None and info["api_docs"] == "api_docs"
-    assert info["query_encoder"] in ("onnx-int8", "none")
+    # the build exported the model as int8 ONNX: an adapted version's queries need no torch
+    assert info["query_encoder"] == ("onnx-int8" if live.get("adapted_from") else "none")
+    assert info["adapted"] == bool(live.get("adapted_from"))
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["ready"] is True
 
@@ -171,6 +173,8 @@ BAD = [
     ({**QUERY, "token_budget": 1}, 422, "token_budget"),
     ({**QUERY, "code_before": "x" * 200_001}, 422, "code_before"),
     ({**QUERY, "scope": ["a"]}, 422, "scope"),
+    ({**QUERY, "explain": "maybe"}, 422, "explain"),
+    ({**QUERY, "k": 5.5}, 422, "k"),
 ]
 
 
@@ -200,9 +204,12 @@ def test_bad_batch_input_names_the_field(client, body, field):
 
 
 def test_bodies_that_are_not_json_or_too_large_are_refused(client):
-    for raw in (b"{not json", b"\xff\xfe", b"", b"[1, 2]", b'"text"'):
+    for raw in (b"{not json", b"\xff\xfe", b"", b"[1, 2]", b'"text"', b"[" * 100_000):
         r = client.post("/v1/retrieve", content=raw, headers={"content-type": "application/json"})
         assert r.status_code == 400 and r.json()["error"]["field"] == "body", raw
+    lone_surrogate = json.dumps({**QUERY, "code_before": "\ud800 gr.query();"}).encode()  # escaped: valid JSON
+    r = client.post("/v1/retrieve", content=lone_surrogate, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "code_before"  # but not text
     big = json.dumps({**QUERY, "code_after": "y" * MAX_BODY_BYTES}).encode()
     r = client.post("/v1/retrieve", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"

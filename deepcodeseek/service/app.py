@@ -99,6 +99,8 @@ async def read_body(request: Request, model: type[BaseModel]) -> BaseModel:
         data = json.loads(b"".join(chunks))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"body is not JSON ({exc})", "body", 400, "not_json") from None
+    except RecursionError:
+        raise BadRequest("body is nested too deeply to be a request", "body", 400, "not_json") from None
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object", "body", 400, "not_json")
     try:

@@ -83,6 +83,9 @@ def build_mcp_server(pool: InstancePool, runner: QueryRunner) -> MCPServer:
             raise ToolError(f"code_before and code_after are limited to {MAX_CODE_CHARS} characters each")
         if not code_before.strip() and not (code_after or "").strip():
             raise ToolError("no code: code_before (or code_after) must contain code")
+        for field, text in (("code_before", code_before), ("code_after", code_after), ("scope", scope)):
+            if text is not None and not _is_text(text):
+                raise ToolError(f"{field} is not valid text (lone surrogate characters)")
         live = live_for(instance)
         try:
             results = await runner.run(lambda: runner.rank(live, code_before, code_after, scope, k, DEFAULT_METHOD))
@@ -118,6 +121,14 @@ def build_mcp_server(pool: InstancePool, runner: QueryRunner) -> MCPServer:
             jsdoc=jsdoc, truncated=len(doc.jsdoc) > len(jsdoc), other_matches=[d.api_name for d in found[1:20]])
 
     return server
+
+
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _cut(text: str, limit: int) -> str:
