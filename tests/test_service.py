@@ -146,7 +146,7 @@ def test_metrics_count_requests_latency_and_version(client, home):
     client.post("/v1/retrieve", json={"k": 0, "code_before": "x"})
     text = client.get("/metrics").text
     version = current_manifest(instance_paths(INSTANCE, home))["version"]
-    assert f'deepcodeseek_index_info{{' in text and f'version="{version}"' in text
+    assert 'deepcodeseek_index_info{' in text and f'version="{version}"' in text
     assert 'deepcodeseek_retrieve_latency_seconds_bucket{instance="sample",le="0.01",method="bm25"}' in text
     assert 'deepcodeseek_queries_total{instance="sample",method="bm25"}' in text
     assert 'deepcodeseek_requests_total{route="/v1/retrieve",status="200"}' in text

@@ -198,7 +198,7 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
         fmt, method = output_format(request, req.format), checked_method(req.method)
         live = pool.current(req.instance)  # this request's version, whatever a swap does meanwhile
         results = await runner.run(lambda: runner.rank(live, req.code_before, req.code_after, req.scope, req.k, method))
-        return answer(live, results, method, req.explain, fmt, req.token_budget)
+        return JSONResponse(answer(live, results, method, req.explain, fmt, req.token_budget))  # plain JSON types already
 
     @app.post("/v1/retrieve/batch")
     async def retrieve_batch(request: Request):
@@ -215,7 +215,7 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
             body = answer(live, results, method, req.explain, fmt, req.token_budget)
             items.append({"id": q.id if q.id is not None else i,
                           **{k: v for k, v in body.items() if k not in ("instance", "version", "method")}})
-        return {"instance": live.instance, "version": live.version, "method": method, "results": items}
+        return JSONResponse({"instance": live.instance, "version": live.version, "method": method, "results": items})
 
     @app.get("/v1/instances")
     async def instances():
