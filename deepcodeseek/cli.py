@@ -114,6 +114,16 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="build the bundled sample instance and show what it retrieves")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve retrieval over HTTP and MCP (/mcp), following published index versions")
+    p.add_argument("--instance", action="append", default=[], help="instance to serve (repeat; default: all registered)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8700)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve one instance's MCP tools over stdio (for editor agents)")
+    p.add_argument("--instance", required=True)
+    p.set_defaults(func=cmd_mcp)
     return parser
 
 
@@ -377,6 +387,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _explain(sys.stdout, "example", retriever.retrieve(example, scope="x_acme_hr", k=5))
     print("\nOpen the Dagster UI on this run's history:\n"
           "    DAGSTER_HOME=$PWD/.dagster_home .venv/bin/dagster dev -w workspace.yaml   # then http://localhost:3000")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from deepcodeseek.paths import validate_instance_name
+    from deepcodeseek.service.run import serve_http
+    from deepcodeseek.service.settings import ServiceSettings
+    from deepcodeseek.sources.registry import InstanceRegistry
+
+    names = [validate_instance_name(n) for n in args.instance] or [c.name for c in InstanceRegistry(args.home).all()]
+    if not names:
+        raise CLIError("no instance to serve: register one ('deepcodeseek instance add') or pass --instance NAME")
+    if not 0 < args.port < 65536:
+        raise CLIError(f"--port must be 1-65535 (got {args.port})")
+    serve_http(ServiceSettings.from_env(names, home=args.home, host=args.host, port=args.port))
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from deepcodeseek.paths import validate_instance_name
+    from deepcodeseek.service.run import serve_mcp_stdio
+
+    serve_mcp_stdio(validate_instance_name(args.instance), args.home)
     return 0
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from deepcodeseek.documents import DEFAULT_VARIANT, load_documents
 from deepcodeseek import atomic
+from deepcodeseek.index.api_docs import API_DOCS_FILE, write_api_docs
 from deepcodeseek.index.bm25 import BM25Index
 from deepcodeseek.index.contexts import (
     CONTEXTS_FILE,
@@ -21,10 +22,12 @@ from deepcodeseek.index.contexts import (
     write_contexts,
 )
 from deepcodeseek.index.embedder import Embedder, local_model_path
+from deepcodeseek.index.onnx_query_encoder import UnsupportedModel, export_int8_onnx, onnx_encoder_dir
 from deepcodeseek.index.publish import index_version, write_vector_table
 from deepcodeseek.index.static_encoder import StaticEncoder, distill, static_encoder_dir
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.ranking.graph import GRAPH_FILE, doc_graph_rows, graph_digest, write_doc_graph
+from deepcodeseek.sources.platform_load import platform_classes
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.store.sql_files import load_sql
 
@@ -83,6 +86,7 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
     rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
     atomic.write_once(paths.version_dir(version) / STATIC_DIR,
                 lambda tmp: write_static_signals(paths, embedder, docs, contexts, tmp))
+    export_query_encoder(paths, embedder, progress)
     seconds = time.perf_counter() - started
     return VectorIndexSummary(
         version=version, rows=rows, embedded=embedded, reused=len(docs) - embedded, model=embedder.name,
@@ -113,14 +117,38 @@ def write_static_signals(paths: InstancePaths, embedder: Embedder, docs: list[di
         "encoder": str(encoder_dir.relative_to(paths.home)), "teacher": embedder.name, "contexts": len(contexts)}))
 
 
+def export_query_encoder(paths: InstancePaths, embedder: Embedder, progress: Callable[[str], None] | None = None) -> bool:
+    """The int8 ONNX copy of ``embedder``'s model that query-only processes encode with (once per model).
+
+    A model the exporter cannot reproduce is served through torch instead: said, not fatal.
+    """
+    try:
+        export_int8_onnx(local_model_path(embedder.name, paths.home), onnx_encoder_dir(paths.home, embedder.name),
+                         embedder.name)
+        return True
+    except (UnsupportedModel, ImportError) as exc:
+        if progress:
+            progress(f"no int8 ONNX query encoder for {embedder.name} (queries go through torch): {exc}")
+        return False
+
+
 def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
                      variant: str = DEFAULT_VARIANT) -> dict:
-    """BM25 over the documents, and over the usage contexts that feed neighbour votes."""
+    """BM25 over the documents and over the usage contexts that feed neighbour votes, and the
+    API docs (signatures, summaries, JSDoc) that the service returns with each result."""
     version, docs, contexts = current_version(store, model, variant)
     folder = paths.version_dir(version)
     atomic.write_once(folder / "bm25", lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
+    atomic.write_once(folder / API_DOCS_FILE, lambda tmp: write_api_docs(docs, jsdoc_by_sys_id(store), tmp))
     atomic.write_once(folder / CONTEXTS_FILE, lambda tmp: write_contexts(contexts, tmp))
     atomic.write_once(folder / GRAPH_FILE, lambda tmp: write_doc_graph(doc_graph_rows(store), tmp))
     if contexts:
         atomic.write_once(folder / "contexts_bm25", lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
     return {"version": version, "documents": len(docs), "usage_contexts": len(contexts), "path": str(folder)}
+
+
+def jsdoc_by_sys_id(store: InstanceStore) -> dict[str, str]:
+    """The structured JSDoc (JSON) of every Script Include and platform class of the instance."""
+    with store.connect() as con:
+        rows = fetch_dicts(con, "jsdoc/select_docs")
+    return {r["sys_id"]: r["doc_json"] for r in rows + platform_classes(store)}

@@ -71,13 +71,18 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, L2-normalised outputs."""
 
     def __init__(self, name: str = DEFAULT_MODEL, device: str = "auto", home: str | os.PathLike[str] | None = None,
-                 quantized_queries: bool = False):
+                 quantized_queries: bool = False, query_only: bool = False):
         """``quantized_queries``: encode queries with a copy of the model whose linear layers
-        are int8 (dynamic quantisation), on the CPU only; documents stay float32."""
+        are int8 (dynamic quantisation), on the CPU only; documents stay float32.
+
+        ``query_only``: the int8 model is quantised in place from a private load, so a
+        process that only encodes queries keeps no float copy (documents, if ever asked
+        for, load the float model then)."""
         self.name = name
         self.device = resolve_device(device)
         self.home = home
         self.quantized_queries = quantized_queries and self.device == "cpu"
+        self.query_only = query_only
         self._lock = threading.Lock()
         self._model = None
         self._query_model = None
@@ -113,26 +118,54 @@ class SentenceTransformerEmbedder:
     @property
     def query_model(self):
         """The model queries go through: the model itself, or its int8 copy (built once)."""
-        model = self.model
         if not self.quantized_queries:
-            return model
+            return self.model
+        if self.query_only:
+            with self._lock:
+                if self._query_model is None:  # never cached float: quantised in place, float weights freed
+                    self._query_model = _int8_in_place(_load_model.__wrapped__(local_model_path(self.name, self.home),
+                                                                               self.device))
+                return self._query_model
+        model = self.model
         with self._lock:
             if self._query_model is None:
                 self._query_model = _int8_copy(model)
             return self._query_model
 
 
+def query_embedder(name: str, device: str = "auto", home: str | os.PathLike[str] | None = None,
+                   quantized: bool = True) -> Embedder:
+    """The encoder a query-only process uses for ``name``.
+
+    On a CPU with int8 queries: the build's int8 ONNX export when there is one (no torch
+    at all, see ``onnx_query_encoder``), else the model with int8 queries and no float
+    copy. An explicit ``cuda`` device or float queries: the model itself.
+    """
+    if quantized and device in ("auto", "cpu") and home is not None:
+        from deepcodeseek.index.onnx_query_encoder import META_FILE, OnnxQueryEmbedder, onnx_encoder_dir
+
+        folder = onnx_encoder_dir(home, name)
+        if (folder / META_FILE).exists():
+            return OnnxQueryEmbedder(name, folder, home)
+    return SentenceTransformerEmbedder(name, device=device, home=home, quantized_queries=quantized, query_only=True)
+
+
 def _int8_copy(model):
     """Linear layers in int8 with float activations: half the query time on two cores, at
     a cosine of about 0.93 to the float model (README: what it costs in accuracy)."""
     import copy
+
+    return _int8_in_place(copy.deepcopy(model))
+
+
+def _int8_in_place(model):
     import warnings
 
     import torch
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao's eager quantisation is deprecated in favour of torchao
-        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 @contextmanager

@@ -31,7 +31,7 @@ import numpy as np
 from deepcodeseek.errors import UnknownMethod
 from deepcodeseek.index.bm25 import BM25Index, max_per_owner
 from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
-from deepcodeseek.index.embedder import Embedder, SentenceTransformerEmbedder
+from deepcodeseek.index.embedder import Embedder, query_embedder
 from deepcodeseek.index.publish import current_manifest, open_vector_table, version_manifest
 from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
@@ -143,8 +143,8 @@ class Retriever:
         """
         if self._embedder is None or self._embedder.name != self.model_name:
             device = getattr(self._embedder, "device", "auto")
-            self._embedder = SentenceTransformerEmbedder(self.model_name, device=device, home=self.paths.home,
-                                                         quantized_queries=QUANTIZED_CPU_QUERIES)
+            self._embedder = query_embedder(self.model_name, device=device, home=self.paths.home,
+                                            quantized=QUANTIZED_CPU_QUERIES)
         return self._embedder
 
     @property
@@ -228,6 +228,9 @@ class Retriever:
         A numpy (OpenBLAS) product right after the model makes two thread pools fight
         over the cores: on 2 cores a dense query took 38 ms instead of 20.
         """
+        own = getattr(self.embedder, "similarities", None)  # an encoder without torch (int8 ONNX) brings its own
+        if own is not None:
+            return own(self.vectors, query_vector)
         import torch
 
         if self._torch_vectors is None or self._torch_vectors[0] is not self.vectors:
