@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="hold out this share of the train split's scripts too and measure on their samples")
     parser.add_argument("--students", help="comma-separated student names (default: all)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--truncated-layers", default="1,2,3", help="which truncated teachers to train")
+    parser.add_argument("--truncated-epochs", type=int, help="epochs for truncated teachers (default: the spec's)")
+    parser.add_argument("--truncated-max-texts", type=int, help="train truncated teachers on at most this many texts")
     parser.add_argument("--projection", type=int, default=300, help="query texts in the 2-D projection")
     parser.add_argument("--out", default="benchmarks/out/query_encoders")
     args = parser.parse_args(argv)
@@ -81,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         samples = [s for s in train if s.source.split(":", 1)[1] in validation]
         train = [s for s in train if s.source.split(":", 1)[1] not in validation]
         where = f"validation part of the train split ({len(validation)} scripts held out of training)"
-    specs = [s for s in DEFAULT_STUDENTS if not args.students or s.name in args.students.split(",")]
+    specs = [_budgeted(s, args) for s in DEFAULT_STUDENTS if not args.students or s.name in args.students.split(",")]
+    specs = [s for s in specs if s.family != "truncated" or str(s.layers) in args.truncated_layers.split(",")]
     print(f"instance {args.instance}, version {retriever.version} (adapted: {retriever.adapted}), "
           f"teacher {inputs.teacher_name}; {len(held_out)} scripts held out; measuring on {len(samples)} samples "
           f"of the {where}", flush=True)
@@ -129,6 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     (out / "query_encoders.json").write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print(f"plots and results in {out}: {', '.join(f'{n}.png' for n in plots)}, query_encoders.json")
     return 0
+
+
+def _budgeted(spec, args):
+    """A truncated teacher with the epochs/texts the command line allows (training on 2 CPU cores is slow)."""
+    from dataclasses import replace
+
+    if spec.family != "truncated":
+        return spec
+    config = spec.train_config
+    if args.truncated_epochs:
+        config = replace(config, epochs=args.truncated_epochs)
+    if args.truncated_max_texts:
+        config = replace(config, max_texts=args.truncated_max_texts)
+    return replace(spec, train_config=config)
 
 
 if __name__ == "__main__":

@@ -76,13 +76,31 @@ def training_texts(contexts: Sequence[UsageContext], held_out: set[str], documen
 def teacher_query_embeddings(teacher_path: str, texts: Sequence[str], device: str = "cpu", batch_size: int = 64,
                              max_tokens: int = QUERY_MAX_TOKENS, cache_dir: Path | None = None,
                              teacher_id: str = "", progress: Callable[[str], None] | None = None) -> np.ndarray:
-    """The float teacher's query embeddings (left truncation to ``max_tokens``), cached by content."""
-    cache = None
+    """The float teacher's query embeddings (left truncation to ``max_tokens``).
+
+    Cached per text (by hash) in ``cache_dir``: a changed training set embeds only its new texts.
+    """
+    hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:32] for t in texts]
+    cache = known = None
     if cache_dir is not None:
-        key = hashlib.sha256(f"{teacher_id or teacher_path}|{max_tokens}|{texts_digest(texts)}".encode()).hexdigest()[:16]
-        cache = Path(cache_dir) / f"teacher-queries-{key}.npy"
-        if cache.exists():
-            return np.load(cache)
+        tag = hashlib.sha256(f"{teacher_id or teacher_path}|{max_tokens}".encode()).hexdigest()[:16]
+        cache = Path(cache_dir) / f"teacher-queries-{tag}.npz"
+        known = _read_cache(cache)
+    missing = sorted({h: t for h, t in zip(hashes, texts) if not known or h not in known}.items())
+    fresh = _embed_with_teacher(teacher_path, [t for _, t in missing], device, batch_size, max_tokens, progress)
+    vectors = dict(known or {})
+    vectors.update({h: v for (h, _), v in zip(missing, fresh)})
+    if cache is not None and missing:
+        _write_cache(cache, vectors)
+    if not texts:
+        return np.zeros((0, fresh.shape[1] if len(fresh) else 0), dtype=np.float32)
+    return np.stack([vectors[h] for h in hashes]).astype(np.float32)
+
+
+def _embed_with_teacher(teacher_path: str, texts: list[str], device: str, batch_size: int, max_tokens: int,
+                        progress: Callable[[str], None] | None) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
     from deepcodeseek.index.embedder import _load_model, query_truncation
 
     model = _load_model(teacher_path, device)
@@ -90,17 +108,27 @@ def teacher_query_embeddings(teacher_path: str, texts: Sequence[str], device: st
     step = max(batch_size, 1) * 16
     with query_truncation(model, max_tokens):
         for start in range(0, len(texts), step):
-            chunk = list(texts[start:start + step])
+            chunk = texts[start:start + step]
             out[start:start + len(chunk)] = model.encode(chunk, batch_size=batch_size, normalize_embeddings=True,
                                                          convert_to_numpy=True, show_progress_bar=False)
             if progress:
                 progress(f"teacher embeddings {min(start + step, len(texts))}/{len(texts)}")
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.tmp.npy")
-        np.save(tmp, out)
-        tmp.replace(cache)
     return out
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray]:
+    if not path.exists():
+        return {}
+    with np.load(path) as cached:
+        return dict(zip(cached["hashes"].tolist(), cached["vectors"]))
+
+
+def _write_cache(path: Path, vectors: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    keys = sorted(vectors)
+    np.savez(tmp, hashes=np.asarray(keys), vectors=np.stack([vectors[k] for k in keys]).astype(np.float32))
+    tmp.replace(path)
 
 
 def build_training_set(teacher_path: str, contexts: Sequence[UsageContext], held_out: set[str],

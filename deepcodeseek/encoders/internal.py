@@ -35,6 +35,7 @@ class StudentTrainConfig:
     contrastive_weight: float = 0.1  # next to the distillation loss (1 - cos), which starts near 0.1-0.3
     scale: float = 20.0  # inverse temperature of the contrastive cosine scores
     warmup_share: float = 0.1
+    max_texts: int | None = None  # train on a seeded sample of at most this many texts (a CPU budget)
     seed: int = 0
 
 
@@ -89,6 +90,13 @@ def _batches(n: int, batch_size: int, epochs: int, seed: int) -> list[np.ndarray
     return [b for b in out if len(b) > 1]
 
 
+def sample_texts(data: TrainingSet, limit: int | None, seed: int) -> TrainingSet:
+    """At most ``limit`` rows of ``data`` (seeded), or all of it."""
+    if limit is None or len(data) <= limit:
+        return data
+    return data.subset(np.sort(np.random.default_rng(seed).permutation(len(data))[:limit]))
+
+
 def truncated_transformer(teacher_path: str, layers: int, device: str = "cpu"):
     """A copy of the teacher's transformer keeping its embeddings and first ``layers`` layers."""
     from deepcodeseek.index.embedder import _load_model
@@ -111,6 +119,7 @@ def fine_tune_truncated(teacher_path: str, layers: int, data: TrainingSet, token
 
     torch.manual_seed(config.seed)
     started = time.perf_counter()
+    data = sample_texts(data, config.max_texts, config.seed)
     model = truncated_transformer(teacher_path, layers, device)
     model.train()
     ids_all = [tokenizer.model_ids(t) for t in data.texts]
@@ -172,6 +181,7 @@ def fine_tune_static(table: np.ndarray, weights: np.ndarray, mapping: LinearMap,
 
     torch.manual_seed(config.seed)
     started = time.perf_counter()
+    data = sample_texts(data, config.max_texts, config.seed)
     bag = torch.nn.EmbeddingBag.from_pretrained(torch.from_numpy(table.astype(np.float32)), freeze=False,
                                                 mode="sum").to(device)
     hidden = mapping.hidden

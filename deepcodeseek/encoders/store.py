@@ -78,6 +78,13 @@ class StudentStore:
     def folder(self, name: str, key: str) -> Path:
         return self.root / f"{name}-{key}"
 
+    def find(self, key: str) -> Path | None:
+        """A saved student with this key under any name (students with equal settings are one student)."""
+        for folder in sorted(self.root.glob(f"*-{key}")):
+            if (folder / ENCODER_FILE).exists():
+                return folder
+        return None
+
     def get_or_build(self, name: str, key: str, build: Callable[[], tuple[QueryEncoder, dict]],
                      progress: Callable[[str], None] | None = None) -> BuiltStudent:
         """The saved student for ``key``, or ``build()`` it (returns the encoder and its training record) and save it."""

@@ -48,8 +48,9 @@ class StudentSpec:
         return out
 
     @property
-    def trains(self) -> bool:
-        return self.family in ("static-tuned", "truncated") or (self.family == "static" and self.mapping != "none")
+    def uses_data(self) -> bool:
+        """Whether the training set shapes it (the static student's token weights are fitted on it, even unmapped)."""
+        return self.family not in ("torch", "onnx")
 
 
 DEFAULT_STUDENTS: tuple[StudentSpec, ...] = (
@@ -115,7 +116,7 @@ def build_students(teacher_path: str, data: TrainingSet, root: Path, specs: Sequ
     out, seconds = {}, {}
     for spec in specs:
         started = time.perf_counter()
-        key = student_key(spec.family, fingerprint, data.digest if spec.trains else "", spec.settings())
+        key = student_key(spec.family, fingerprint, data.digest if spec.uses_data else "", spec.settings())
         out[spec.name] = store.get_or_build(spec.name, key, lambda spec=spec, key=key: builder.build(spec, key),
                                             progress)
         seconds[spec.name] = round(time.perf_counter() - started, 1)
@@ -173,6 +174,14 @@ class _Builder:
         cache_key = (spec.mapping, spec.max_tokens, spec.map_config if spec.mapping == "mlp" else None)
         if cache_key in self._maps:
             return self._maps[cache_key]
+        saved = StudentStore(self.root).find(student_key(spec.family, self.fingerprint,
+                                                         self.data.digest if spec.uses_data else "", spec.settings()))
+        if saved is not None:  # the same external student, built by an earlier call
+            from deepcodeseek.encoders.base import load_encoder
+            from deepcodeseek.encoders.store import read_training
+
+            self._maps[cache_key] = (load_encoder(saved), read_training(saved))
+            return self._maps[cache_key]
         encoder = static_student(spec.name, self.static_folder(), self.data.texts, spec.max_tokens)
         x = encoder.embed_queries(self.data.texts)  # no map yet: the static features
         y = self.data.targets
@@ -191,7 +200,9 @@ class _Builder:
         return encoder, record
 
     def _static(self, spec: StudentSpec, key: str):
-        return self.external(spec)
+        encoder, record = self.external(spec)
+        encoder.name = spec.name
+        return encoder, record
 
     # -- internal --------------------------------------------------------------------
 
