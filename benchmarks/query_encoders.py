@@ -44,7 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--truncated-max-texts", type=int, help="train truncated teachers on at most this many texts")
     parser.add_argument("--projection", type=int, default=300, help="query texts in the 2-D projection")
     parser.add_argument("--out", default="benchmarks/out/query_encoders")
+    parser.add_argument("--torch-threads", type=int,
+                        help="torch's intra-op threads (1 keeps torch usable on a machine other jobs share)")
     args = parser.parse_args(argv)
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
 
     import pandas as pd
 
