@@ -1,0 +1,167 @@
+"""How good and how cheap each student is, measured through the serving path.
+
+Quality comes from ``evaluation.report.evaluate`` on a :class:`Retriever` whose query
+encoder is the student (so a sample's own script never votes for it, as in every
+report); cost is the student's encode p50 over real query texts on this machine and
+the bytes it keeps loaded. Each figure is also a share of the teacher's, measured in
+the same run, and :func:`select_student` picks the cheapest student that keeps the
+teacher's default-method top-5.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from deepcodeseek.encoders.base import QueryEncoder
+
+KEEP_SHARE = 0.97  # a student must keep this share of the teacher's default-method top-5
+TEACHER = "teacher"
+
+
+def query_texts(samples: Sequence, lines_before: int | None = None) -> list[str]:
+    """The texts the serving path embeds for these samples (``Query.text``)."""
+    from deepcodeseek.retrieval.query import QUERY_LINES_BEFORE, Query
+
+    n = lines_before or QUERY_LINES_BEFORE
+    return [Query(s.code_before, s.code_after or None, s.scope).text(lines_before=n) for s in samples]
+
+
+def encode_p50_ms(encoder: QueryEncoder, texts: Sequence[str], warmup: int = 10, rounds: int = 1) -> float:
+    """Median milliseconds of one ``embed_query`` over ``texts`` (after ``warmup`` calls), on this machine."""
+    if not texts:
+        raise ValueError("encode_p50_ms: no texts to time")
+    for text in list(texts)[:warmup]:
+        encoder.embed_query(text)
+    timings = []
+    for _ in range(rounds):
+        for text in texts:
+            started = time.perf_counter()
+            encoder.embed_query(text)
+            timings.append((time.perf_counter() - started) * 1000)
+    return float(np.percentile(timings, 50))
+
+
+class ServingAdapter:
+    """A student dressed as the retriever's embedder (its ``name`` is the index's model).
+
+    Until the retriever takes a query encoder of its own, this is how a student serves:
+    the retriever checks only the name, then calls ``embed_query``.
+    """
+
+    def __init__(self, encoder: QueryEncoder, model_name: str):
+        self.encoder = encoder
+        self.name = model_name
+        self.device = "cpu"
+
+    @property
+    def dimension(self) -> int:
+        return self.encoder.dimension
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.encoder.embed_query(text)
+
+    def embed_documents(self, texts, batch_size: int = 32) -> np.ndarray:
+        raise TypeError(f"query encoder {self.encoder.name} embeds queries only; documents stay the teacher's")
+
+
+@contextmanager
+def serving_with(retriever, encoder: QueryEncoder) -> Iterator:
+    """The retriever answering with ``encoder`` for its queries; the previous embedder comes back after."""
+    previous = retriever._embedder
+    retriever._embedder = ServingAdapter(encoder, retriever.model_name)
+    try:
+        yield retriever
+    finally:
+        retriever._embedder = previous
+
+
+@dataclass
+class StudentMeasurement:
+    name: str
+    encode_p50_ms: float
+    memory_bytes: int
+    dense_top5: float
+    dense_top40: float
+    default_top5: float
+    default_top40: float
+    default_p50_ms: float  # the whole default query, student included
+    cosine_to_teacher: float | None = None  # mean, on the measured query texts
+    bm25_top5: float | None = None  # the baseline, from the same run
+    bm25_top40: float | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def measure_student(retriever, encoder: QueryEncoder, samples: Sequence, texts: Sequence[str] | None = None,
+                    teacher_vectors: np.ndarray | None = None, default_method: str = "fusion",
+                    progress: Callable[[str], None] | None = None) -> StudentMeasurement:
+    """Encode cost, memory and retrieval quality of one student on ``samples``."""
+    from deepcodeseek.evaluation.report import evaluate
+
+    texts = list(texts) if texts is not None else query_texts(samples)
+    cost = encode_p50_ms(encoder, texts)
+    cosine = None
+    if teacher_vectors is not None:
+        cosine = float((encoder.embed_queries(texts) * teacher_vectors).sum(axis=1).mean())
+    with serving_with(retriever, encoder):
+        dense = evaluate(retriever, list(samples), methods=("dense",))
+        default = evaluate(retriever, list(samples), methods=(default_method,))
+    d, f = _scores(dense, "dense"), _scores(default, default_method)
+    bm25 = _scores(default, "bm25")
+    out = StudentMeasurement(encoder.name, cost, int(encoder.memory_bytes()), d.top_k(5), d.top_k(40), f.top_k(5),
+                             f.top_k(40), f.latency(50), cosine, bm25.top_k(5), bm25.top_k(40))
+    if progress:
+        progress(f"{encoder.name}: encode {cost:.2f} ms, dense top@5 {out.dense_top5:.3f}, "
+                 f"{default_method} top@5 {out.default_top5:.3f} (p50 {out.default_p50_ms:.1f} ms)")
+    return out
+
+
+def _scores(report, method: str):
+    return next(s for s in report.scores if s.method == method)
+
+
+def measure_students(retriever, encoders: Sequence[QueryEncoder], samples: Sequence, teacher: QueryEncoder,
+                     progress: Callable[[str], None] | None = None) -> list[StudentMeasurement]:
+    """The teacher first (named ``teacher``), then each student, on the same samples and texts."""
+    texts = query_texts(samples)
+    teacher_vectors = teacher.embed_queries(texts)
+    out = []
+    for encoder in [teacher, *encoders]:
+        out.append(measure_student(retriever, encoder, samples, texts, teacher_vectors, progress=progress))
+    out[0].name = TEACHER
+    return out
+
+
+def shares(measurements: Sequence[StudentMeasurement], teacher: str = TEACHER) -> list[dict]:
+    """Rows for a table: each figure and its share of the teacher's (the teacher's shares are 1)."""
+    ref = next(m for m in measurements if m.name == teacher)
+    rows = []
+    for m in measurements:
+        row = {"student": m.name, "encode p50 ms": round(m.encode_p50_ms, 3),
+               "memory MiB": round(m.memory_bytes / 2**20, 1),
+               "cos to teacher": None if m.cosine_to_teacher is None else round(m.cosine_to_teacher, 3)}
+        for key in ("dense_top5", "dense_top40", "default_top5", "default_top40"):
+            value, base = getattr(m, key), getattr(ref, key)
+            label = key.replace("_top", " top@")
+            row[label] = round(value, 3)
+            row[f"{label} kept"] = round(value / base, 3) if base else None
+        row["default query p50 ms"] = round(m.default_p50_ms, 2)
+        rows.append(row)
+    return rows
+
+
+def select_student(measurements: Sequence[StudentMeasurement], teacher: str = TEACHER,
+                   keep: float = KEEP_SHARE) -> str:
+    """The cheapest student (by encode p50) whose default-method top-5 is at least ``keep``
+    of the teacher's on the samples measured; the teacher when none is."""
+    ref = next((m for m in measurements if m.name == teacher), None)
+    if ref is None:
+        raise ValueError(f"select_student: no measurement named {teacher!r} to compare with")
+    good = [m for m in measurements if m.name != teacher and m.default_top5 >= keep * ref.default_top5]
+    return min(good, key=lambda m: (m.encode_p50_ms, m.memory_bytes)).name if good else teacher

@@ -1,0 +1,241 @@
+"""Light query encoders: every student lands in the teacher's space, maps fit, students are reused,
+the ONNX export agrees with the teacher, and selection keeps the teacher's quality.
+
+Tiny scale: a 3-layer, 32-wide BERT with MiniLM's tokenizer is the teacher for training
+tests (seconds on a CPU); the real all-MiniLM-L6-v2 only for the ONNX agreement test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepcodeseek.encoders import load_encoder
+from deepcodeseek.encoders.internal import StudentTrainConfig
+from deepcodeseek.encoders.measure import StudentMeasurement, select_student, serving_with
+from deepcodeseek.encoders.static_map import LinearMap, MapConfig, cosine_loss, fit_mlp_map, fit_procrustes
+from deepcodeseek.encoders.students import StudentSpec, build_students, train_query_encoders
+from deepcodeseek.index.contexts import UsageContext
+from deepcodeseek.index.embedder import local_model_path
+
+DIM = 32
+APIS = ["IncidentUtils", "CaseHelper", "AssetTracker", "RetryPolicy", "ApprovalEngine", "SlaCalculator"]
+
+
+@pytest.fixture(scope="module")
+def tiny_teacher(tmp_path_factory) -> str:
+    """A sentence-transformers folder: MiniLM's tokenizer and head, a tiny random BERT body."""
+    from transformers import BertConfig, BertModel
+
+    source = Path(local_model_path())
+    folder = tmp_path_factory.mktemp("tiny-teacher")
+    for item in source.iterdir():
+        if item.name in ("model.safetensors", "config.json", "README.md", ".gitattributes"):
+            continue
+        (shutil.copytree if item.is_dir() else shutil.copyfile)(item, folder / item.name)
+    import torch
+
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=30522, hidden_size=DIM, num_hidden_layers=3, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=128)).save_pretrained(folder)
+    pooling = folder / "1_Pooling" / "config.json"
+    pooling.write_text(json.dumps({**json.loads(pooling.read_text()), "word_embedding_dimension": DIM}))
+    return str(folder)
+
+
+def synthetic_contexts(n: int = 48) -> list[UsageContext]:
+    rng = np.random.default_rng(0)
+    out = []
+    for i in range(n):
+        api = APIS[i % len(APIS)]
+        table = ["incident", "sc_task", "alm_asset", "change_request"][int(rng.integers(4))]
+        text = (f"var gr = new GlideRecord('{table}');\ngr.addQuery('active', true);\ngr.query();\n"
+                f"while (gr.next()) {{\n  var count{i} = gr.getRowCount();\n  var helper = new {api[:4]}")
+        out.append(UsageContext(caller_sys_id=f"script{i % 12}", target_sys_id=f"doc{i % len(APIS)}",
+                                method="run", text=text))
+    return out
+
+
+def tiny_specs() -> list[StudentSpec]:
+    quick = StudentTrainConfig(epochs=1, batch_size=16, learning_rate=1e-3)
+    small_map = MapConfig(hidden=16, epochs=3, batch_size=32)
+    return [
+        StudentSpec("teacher-torch-int8", "torch", quantization="int8"),
+        StudentSpec("teacher-onnx-int8", "onnx", quantization="int8-channel"),
+        StudentSpec("static", "static", mapping="none"),
+        StudentSpec("static-procrustes", "static", mapping="procrustes"),
+        StudentSpec("static-mlp", "static", mapping="mlp", map_config=small_map),
+        StudentSpec("static-tuned", "static-tuned", mapping="mlp", map_config=small_map, train_config=quick),
+        StudentSpec("truncated-1", "truncated", layers=1, train_config=quick),
+    ]
+
+
+def document_vectors(teacher: str) -> tuple[list[str], np.ndarray]:
+    from deepcodeseek.encoders.compact import TeacherEncoder
+
+    texts = [f"{api}: helpers for {api.lower()} records" for api in APIS]
+    return [f"doc{i}" for i in range(len(APIS))], TeacherEncoder(teacher).embed_queries(texts)
+
+
+@pytest.fixture(scope="module")
+def built(tiny_teacher, tmp_path_factory):
+    ids, vectors = document_vectors(tiny_teacher)
+    root = tmp_path_factory.mktemp("students")
+    students = train_query_encoders(tiny_teacher, synthetic_contexts(), {"script0"}, ids, vectors, root,
+                                    specs=tiny_specs(), device="cpu")
+    return students, root, ids, vectors
+
+
+def test_every_student_returns_unit_vectors_of_the_teachers_dimension(built):
+    students, _, _, _ = built
+    assert set(students.students) == {s.name for s in tiny_specs()}
+    for name, student in students.students.items():
+        v = student.encoder.embed_query("var gr = new GlideRecord('incident');\nvar u = new Inci")
+        assert v.dtype == np.float32 and v.shape == (DIM,), name
+        assert abs(float(np.linalg.norm(v)) - 1) < 1e-3, name
+        batch = student.encoder.embed_queries(["gr.query();", "var x = new Case"])
+        assert batch.shape == (2, DIM), name
+        assert student.encoder.memory_bytes() > 0, name
+        reloaded = load_encoder(student.folder)  # what serving loads
+        assert np.allclose(reloaded.embed_query("gr.query();"), student.encoder.embed_query("gr.query();"), atol=1e-5)
+
+
+def test_held_out_scripts_never_reach_training(built):
+    students, _, _, _ = built
+    held = [c.text for c in synthetic_contexts() if c.caller_sys_id == "script0"]
+    assert held and not set(held) & set(students.data.texts)
+    assert (students.data.labels >= 0).all()  # every context's target is an indexed document
+
+
+def test_training_lowers_the_distillation_loss(built):
+    students, _, _, _ = built
+    mlp = students.students["static-mlp"].training
+    assert mlp["loss_procrustes"] < mlp["loss_unmapped"]
+    assert mlp["loss_mlp"] <= mlp["loss_procrustes"] + 1e-6
+    for name in ("static-tuned", "truncated-1"):
+        record = students.students[name].training
+        assert record["trained"] and record["steps"] > 0 and record["last_loss"] is not None, name
+
+
+def test_a_second_call_with_the_same_inputs_reuses_every_student(built, tiny_teacher, monkeypatch):
+    students, root, ids, vectors = built
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a reused student must not train")
+
+    monkeypatch.setattr("deepcodeseek.encoders.internal.fine_tune_truncated", no_training)
+    monkeypatch.setattr("deepcodeseek.encoders.internal.fine_tune_static", no_training)
+    monkeypatch.setattr("deepcodeseek.encoders.static_map.fit_mlp_map", no_training)
+    again = build_students(tiny_teacher, students.data, root, tiny_specs(), device="cpu")
+    assert again.trained == []
+    assert all(s.reused for s in again.students.values())
+    for name, student in again.students.items():
+        assert student.folder == students.students[name].folder, name
+    # Other training data or settings make a new student beside the old one.
+    changed = replace(tiny_specs()[4], map_config=MapConfig(hidden=8, epochs=1, batch_size=32))
+    monkeypatch.undo()
+    other = build_students(tiny_teacher, students.data, root, [changed], device="cpu")
+    assert other.trained == ["static-mlp"]
+    assert other.students["static-mlp"].folder != students.students["static-mlp"].folder
+
+
+def test_procrustes_recovers_a_planted_rotation():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 16)).astype(np.float32)
+    rotation, _ = np.linalg.qr(rng.normal(size=(16, 16)))
+    w = fit_procrustes(x, x @ rotation)
+    assert np.allclose(w, rotation, atol=1e-4)
+    assert np.allclose(w.T @ w, np.eye(16), atol=1e-4)
+
+
+def test_the_mlp_map_fits_what_a_rotation_cannot():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(512, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    y = np.tanh(3 * x @ rng.normal(size=(16, 16))).astype(np.float32) ** 2
+    y /= np.linalg.norm(y, axis=1, keepdims=True)
+    start = fit_procrustes(x, y)
+    procrustes = cosine_loss(LinearMap(start), x, y)
+    mapping, history = fit_mlp_map(x, y, start, MapConfig(hidden=64, epochs=30, batch_size=128, learning_rate=1e-2))
+    assert history.train[-1] < history.train[0]
+    assert cosine_loss(mapping, x, y) < 0.7 * procrustes
+
+
+def test_onnx_student_agrees_with_the_teacher(tmp_path):
+    from deepcodeseek.encoders.compact import OnnxEncoder, TeacherEncoder, onnx_int8_teacher
+
+    teacher_path = local_model_path()
+    teacher = TeacherEncoder(teacher_path)
+    texts = ["var gr = new GlideRecord('incident');\ngr.addQuery('priority', 1);\ngr.query();\nvar util = new ",
+             "\n".join(f"var step{i} = new StepRunner(ctx, {i});" for i in range(40))]  # longer than 64 tokens
+    student = onnx_int8_teacher(teacher_path, tmp_path / "onnx")
+    cosines = (student.embed_queries(texts) * teacher.embed_queries(texts)).sum(axis=1)
+    assert cosines.min() > 0.97  # int8 per channel
+    assert all(abs(float(np.linalg.norm(student.embed_query(t))) - 1) < 1e-4 for t in texts)
+    assert student.memory_bytes() < 0.4 * teacher.memory_bytes()
+    assert isinstance(load_encoder(student.save(tmp_path / "saved")), OnnxEncoder)
+    # The tokenizer cuts as the teacher's query path does: [CLS] + the last 62 tokens + [SEP].
+    from deepcodeseek.index.embedder import _load_model, query_truncation
+
+    model = _load_model(teacher_path, "cpu")
+    with query_truncation(model, 64):
+        expected = model.tokenizer(texts[1], truncation=True, max_length=64)["input_ids"]
+    assert student.tokenizer.model_ids(texts[1]) == list(expected)
+
+
+def test_serving_a_saved_student_imports_no_torch(built, tmp_path):
+    import subprocess
+    import sys
+
+    students, _, _, _ = built
+    for name in ("static-mlp", "truncated-1"):
+        probe = ("import sys; from deepcodeseek.encoders import load_encoder; "
+                 f"v = load_encoder({str(students.students[name].folder)!r}).embed_query('gr.query();'); "
+                 "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if m.startswith('torch'))")
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, (name, result.stderr[-2000:])
+
+
+def _m(name: str, cost: float, top5: float) -> StudentMeasurement:
+    return StudentMeasurement(name, cost, 1000, 0.3, 0.5, top5, 0.8, cost + 2)
+
+
+def test_selection_picks_the_cheapest_student_that_keeps_97_percent():
+    ms = [_m("teacher", 10.0, 0.50), _m("onnx", 3.0, 0.495), _m("static", 0.2, 0.40), _m("mlp", 0.3, 0.486)]
+    assert select_student(ms) == "mlp"  # 0.486 >= 0.97 * 0.50; the cheaper static student loses too much
+    assert select_student(ms, keep=0.98) == "onnx"
+    assert select_student([_m("teacher", 10.0, 0.5), _m("static", 0.2, 0.3)]) == "teacher"
+
+
+def test_serving_with_plugs_a_student_into_a_retriever_and_restores_it(built):
+    students, _, _, _ = built
+
+    class FakeRetriever:
+        model_name = "tuned-model"
+        _embedder = None
+
+    retriever = FakeRetriever()
+    student = students.students["static-mlp"].encoder
+    with serving_with(retriever, student):
+        assert retriever._embedder.name == "tuned-model"
+        assert np.array_equal(retriever._embedder.embed_query("gr.query();"), student.embed_query("gr.query();"))
+    assert retriever._embedder is None
+
+
+def test_plots_are_png(built, tmp_path):
+    from deepcodeseek.encoders.plots import projection_before_after, recall_against_cost
+
+    students, _, _, _ = built
+    ms = [_m("teacher", 10.0, 0.50), _m("onnx", 3.0, 0.495), _m("static", 0.2, 0.40)]
+    png = recall_against_cost(ms, tmp_path / "cost.png")
+    assert png.startswith(b"\x89PNG") and (tmp_path / "cost.png").read_bytes() == png
+    texts = students.data.texts[:30]
+    teacher = students.data.targets[:30]
+    before = students.students["static"].encoder.embed_queries(texts)
+    after = students.students["static-mlp"].encoder.embed_queries(texts)
+    assert projection_before_after(teacher, before, after, tmp_path / "proj.png").startswith(b"\x89PNG")
