@@ -12,6 +12,7 @@ right (the name and summary come first), to the budgets the model was trained wi
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -97,6 +98,17 @@ class CrossEncoderReranker(Reranker):
 
         model = _lora_model(base, config, config.loop.seed)
         return cls(model, AutoTokenizer.from_pretrained(base_model_path(base)), config, base, name, device)
+
+    def for_cpu(self) -> "CrossEncoderReranker":
+        """The serving form on a CPU: the adapter merged into the weights and the linear layers
+        int8 (dynamic quantisation), as the embedder's query path does; scores stay close to
+        the float model's, and a query costs less. A copy: this reranker is unchanged."""
+        import torch
+
+        merged = copy.deepcopy(self.model).merge_and_unload() if hasattr(self.model, "merge_and_unload") \
+            else copy.deepcopy(self.model)
+        quantized = torch.ao.quantization.quantize_dynamic(merged.cpu().eval(), {torch.nn.Linear}, dtype=torch.qint8)
+        return CrossEncoderReranker(quantized, self.tokenizer, self.config, self.base, f"{self.name} (int8)", "cpu")
 
     def encode(self, queries: Sequence[str], documents: Sequence[str]) -> dict:
         queries = cut_to_tokens(self.tokenizer, queries, self.config.max_query_tokens, keep="end")

@@ -156,6 +156,14 @@ def test_cross_encoder_adapter_and_head_load_back_with_the_same_scores(trained_c
                                rtol=1e-5, atol=1e-5)
 
 
+def test_cross_encoder_cpu_form_keeps_the_order(trained_ce):
+    _, reranker, _ = trained_ce
+    cpu = reranker.for_cpu()
+    docs = list(DOCS.values())
+    for q in QUERIES.values():
+        assert np.argmax(cpu.score(q, docs)) == np.argmax(reranker.score(q, docs))
+
+
 def test_cross_encoder_is_content_addressed(trained_ce, monkeypatch):
     home, _, summary = trained_ce
     monkeypatch.setattr("deepcodeseek.rerankers.cross_encoder.train_pairs",
