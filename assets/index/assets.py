@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from deepcodeseek.index.build import build_bm25_index, build_vector_index
+from deepcodeseek.index.publish import POINTER
 from deepcodeseek.index.release import publish_build, stage_index
 from deepcodeseek.training.adapt import read_adapted_model
 from deepcodeseek_pipeline.assets.index.resources import EmbedderResource
@@ -65,5 +66,5 @@ def published_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embe
         "documents": manifest["documents"],
         "model": manifest["model"],
         "dense_weight": manifest.get("fusion_weights", {}).get("dense", 0.0),
-        "pointer": MetadataValue.path(str(paths.current_pointer)),
+        "pointer": MetadataValue.path(paths.index.uri(POINTER)),
     })

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +20,7 @@ from deepcodeseek.index.contexts import (
     write_contexts,
 )
 from deepcodeseek.index.embedder import Embedder, local_model_path
-from deepcodeseek.index.publish import index_version, write_vector_table
+from deepcodeseek.index.publish import index_version, version_path, write_vector_table
 from deepcodeseek.index.static_encoder import StaticEncoder, distill, static_encoder_dir
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
@@ -81,8 +78,8 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
     version, docs, contexts = current_version(store, embedder.name, variant)
     vectors, embedded = embed_with_cache(store, embedder, docs, progress)
     rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
-    _write_once(paths.version_dir(version) / STATIC_DIR,
-                lambda tmp: write_static_signals(paths, embedder, docs, contexts, tmp))
+    paths.index.write_once(version_path(version, STATIC_DIR),
+                           lambda tmp: write_static_signals(paths, embedder, docs, contexts, tmp))
     seconds = time.perf_counter() - started
     return VectorIndexSummary(
         version=version, rows=rows, embedded=embedded, reused=len(docs) - embedded, model=embedder.name,
@@ -117,28 +114,17 @@ def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
                      variant: str = DEFAULT_VARIANT) -> dict:
     """BM25 over the documents, and over the usage contexts that feed neighbour votes."""
     version, docs, contexts = current_version(store, model, variant)
-    folder = paths.version_dir(version)
-    _write_once(folder / "bm25", lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
-    _write_once(folder / CONTEXTS_FILE, lambda tmp: write_contexts(contexts, tmp))
+    # Versions are content-addressed: a part that is complete may be in use by readers and
+    # is left alone (``Storage.write_once``: rename locally, marker last on S3).
+    index = paths.index
+    index.write_once(version_path(version, BM25_DIR), lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
+    index.write_once(version_path(version, CONTEXTS_FILE), lambda tmp: write_contexts(contexts, tmp))
     if contexts:
-        _write_once(folder / "contexts_bm25", lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
-    return {"version": version, "documents": len(docs), "usage_contexts": len(contexts), "path": str(folder)}
+        index.write_once(version_path(version, CONTEXTS_BM25_DIR),
+                         lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
+    return {"version": version, "documents": len(docs), "usage_contexts": len(contexts),
+            "path": index.uri(version_path(version))}
 
 
-def _write_once(target: Path, write: Callable[[Path], None]) -> None:
-    """Write a version's file or folder beside it, then rename it into place.
-
-    Versions are content-addressed, so a part that exists is complete and may be in use
-    by readers: it is left alone. A crash leaves only a temporary name behind.
-    """
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.")) / target.name
-    write(tmp)
-    try:
-        os.rename(tmp, target)
-    except OSError:
-        if not target.exists():  # lost a race with an identical writer: fine; anything else is not
-            raise
-    shutil.rmtree(tmp.parent, ignore_errors=True)
+BM25_DIR = "bm25"
+CONTEXTS_BM25_DIR = "contexts_bm25"

@@ -23,13 +23,15 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from deepcodeseek.index.bm25 import BM25Index, max_per_owner
 from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
 from deepcodeseek.index.embedder import Embedder, SentenceTransformerEmbedder
-from deepcodeseek.index.publish import current_manifest, open_vector_table, version_manifest
+from deepcodeseek.index.model_store import fetch_model
+from deepcodeseek.index.publish import current_manifest, open_vector_table, version_manifest, version_path
 from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
@@ -78,7 +80,7 @@ class Retriever:
         """``version`` pins a published version (the base of an adapted one, for comparison); default CURRENT."""
         self.paths: InstancePaths = instance_paths(instance, home)
         self.manifest = version_manifest(self.paths, version) if version else current_manifest(self.paths)
-        folder = self.paths.version_dir(self.manifest["version"])
+        index, folder = self.paths.index, version_path(self.manifest["version"])  # local folder or object storage
         table = open_vector_table(self.paths, self.manifest["version"]).to_arrow()
         self.model_name = table.schema.metadata[b"model"].decode()
         columns = table.to_pydict()
@@ -89,15 +91,15 @@ class Retriever:
         for d in self.docs:
             d["methods"] = json.loads(d["methods"])
             d["method_words"] = {m: set(split_identifier(m)) for m in d["methods"]}
-        self.bm25 = BM25Index.load(folder / "bm25")
+        self.bm25 = BM25Index.load(index.local(f"{folder}/bm25"))
         by_sys_id = {d["sys_id"]: i for i, d in enumerate(self.docs)}
-        all_contexts = read_contexts(folder / CONTEXTS_FILE)
+        all_contexts = read_contexts(index.local(f"{folder}/{CONTEXTS_FILE}"))
         keep = np.array([c.target_sys_id in by_sys_id for c in all_contexts], dtype=bool)
         contexts = [c for c, k in zip(all_contexts, keep) if k]
         self.context_targets = np.array([by_sys_id[c.target_sys_id] for c in contexts], dtype=np.int64)
         self.context_callers = np.array([c.caller_sys_id for c in contexts], dtype=object)
-        self.contexts_bm25 = BM25Index.load(folder / "contexts_bm25") if contexts else None
-        self._static_folder, self._context_keep = folder / "static", keep
+        self.contexts_bm25 = BM25Index.load(index.local(f"{folder}/contexts_bm25")) if contexts else None
+        self._static_folder, self._context_keep = f"{folder}/static", keep
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
         self.llm = llm
@@ -161,10 +163,12 @@ class Retriever:
             self._static = self._load_static(self._static_folder, self._context_keep)
         return self._static
 
-    def _load_static(self, folder, keep: np.ndarray):
+    def _load_static(self, rel: str, keep: np.ndarray):
+        folder = self.paths.index.local(rel)
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            encoder = StaticEncoder(self.paths.home / meta["encoder"])
+            encoder = StaticEncoder(fetch_model(self.paths.home, Path(meta["encoder"]).name) or
+                                    self.paths.home / meta["encoder"])
             encoder.idf = np.load(folder / "idf.npy")
             vectors = np.load(folder / "contexts.npy").astype(np.float32)
         except FileNotFoundError:
