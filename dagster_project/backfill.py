@@ -6,8 +6,8 @@ steps one partition per run, the style note's rule): each instance's build succe
 or fails alone, and the pools keep GPU and LLM steps within their limits across runs.
 Dagster has no public in-process backfill API, so this does the same thing directly:
 one ``materialize`` run per partition, tagged with one backfill id, up to ``parallel``
-at once on a shared instance (whose pool limits then apply as they would in the
-daemon), and a failed instance never stops the others.
+at once (in processes) on a shared instance, whose pool limits then apply as they do
+under the daemon, and a failed instance never stops the others.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from dagster import DagsterInstance, materialize
@@ -65,24 +66,50 @@ def backfill_instances(names: Sequence[str], instance: DagsterInstance, home: st
         instance.add_dynamic_partitions(servicenow_instances.name, missing)
     resources = resources or resources_for(get_environment(), home=home)
 
+    if parallel <= 1:
+        outcomes = [_run_partition(instance, name, resources, backfill_id, tuple(skip)) for name in names]
+    else:
+        # Dagster's in-process execution is not thread-safe (its run setup reconfigures
+        # logging), so parallel runs are processes, as the daemon's run workers are; they
+        # share the instance's storage, where the pool limits live.
+        ref = instance.get_ref()
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
+            specs = _resource_specs(resources)
+            futures = [pool.submit(_run_in_child, ref, name, specs, backfill_id, tuple(skip)) for name in names]
+            outcomes = [f.result() for f in futures]
+    return BackfillReport(backfill_id=backfill_id, outcomes={o.instance: o for o in outcomes})
+
+
+def _resource_specs(resources: dict) -> dict[str, tuple[str, str, dict]]:
+    """Resources as (module, class, fields): Dagster's config types do not pickle, their values do."""
+    return {key: (type(r).__module__, type(r).__qualname__, r.model_dump()) for key, r in resources.items()}
+
+
+def _run_in_child(ref, name: str, specs: dict, backfill_id: str, skip: tuple[str, ...]) -> PartitionOutcome:
+    import importlib
+
+    resources = {key: getattr(importlib.import_module(module), cls)(**fields)
+                 for key, (module, cls, fields) in specs.items()}
+    with DagsterInstance.from_ref(ref) as instance:
+        return _run_partition(instance, name, resources, backfill_id, skip)
+
+
+def _run_partition(instance: DagsterInstance, name: str, resources: dict, backfill_id: str,
+                   skip: tuple[str, ...]) -> PartitionOutcome:
+    """One partition's run; its failure is recorded, never raised, so the other partitions go on."""
     skipped = set(skip)
     assets = [a for a in all_assets if a.key.to_user_string() not in skipped]
     checks = [c for c in all_checks if not {k.asset_key.to_user_string() for k in c.check_keys} & skipped]
-
-    def run_one(name: str) -> PartitionOutcome:
-        started = time.perf_counter()
-        result = materialize([*assets, *checks], partition_key=name, instance=instance,
-                             resources=resources, raise_on_error=False, tags={BACKFILL_TAG: backfill_id},
-                             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
-        failures = [e for e in result.all_events if e.is_step_failure]
-        error = ""
-        if failures:
-            data = failures[0].step_failure_data
-            error = f"{failures[0].step_key}: {data.error.message.strip() if data.error else 'failed'}"
-        return PartitionOutcome(instance=name, run_id=result.run_id, success=result.success,
-                                seconds=round(time.perf_counter() - started, 1),
-                                failed_steps=sorted({e.step_key for e in failures}), error=error)
-
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        outcomes = list(pool.map(run_one, names))
-    return BackfillReport(backfill_id=backfill_id, outcomes={o.instance: o for o in outcomes})
+    started = time.perf_counter()
+    result = materialize([*assets, *checks], partition_key=name, instance=instance,
+                         resources=resources, raise_on_error=False, tags={BACKFILL_TAG: backfill_id},
+                         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    failures = [e for e in result.all_events if e.is_step_failure]
+    error = ""
+    if failures:
+        data = failures[0].step_failure_data
+        error = f"{failures[0].step_key}: {data.error.message.strip() if data.error else 'failed'}"
+    return PartitionOutcome(instance=name, run_id=result.run_id, success=result.success,
+                            seconds=round(time.perf_counter() - started, 1),
+                            failed_steps=sorted({e.step_key for e in failures}), error=error)
