@@ -347,6 +347,30 @@ def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: P
 # -- main ------------------------------------------------------------------------------
 
 
+def example_keys(name: str, home: Path) -> list[str]:
+    """The instance's training examples now (what adapted_embedder would train on), by identity."""
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.store.duckdb_store import InstanceStore
+    from deepcodeseek.training.adapt import gather_examples
+    from deepcodeseek.training.warm_start import example_key
+
+    paths = instance_paths(name, home)
+    examples, _ = gather_examples(InstanceStore(paths.database), paths)
+    return [example_key(e) for e in examples]
+
+
+def warm_start_share(before: list[str], after: list[str], batch_size: int = 32) -> dict:
+    """What a warm start would train on after the change, against a full epoch (steps are the cost)."""
+    from deepcodeseek.training.warm_start import MAX_CHANGE, MIN_EXAMPLES_BATCHES, REPLAY_PER_CHANGED
+
+    old = set(before)
+    changed = sum(k not in old for k in after)
+    trained = min(len(after), changed + max(REPLAY_PER_CHANGED * changed, MIN_EXAMPLES_BATCHES * batch_size - changed))
+    return {"examples": len(after), "changed_examples": changed, "change": round(changed / max(1, len(after)), 4),
+            "warm_start": 0 < changed / max(1, len(after)) <= MAX_CHANGE, "warm_examples": trained,
+            "warm_share_of_full_epoch": round(trained / max(1, len(after)), 3)}
+
+
 def measure_full(size: int, out: Path, adaptation: bool) -> dict:
     name = f"scale{size}"
     home, records = out / f"home-{size}", out / f"records-{size}"
@@ -360,8 +384,10 @@ def measure_full(size: int, out: Path, adaptation: bool) -> dict:
     print(json.dumps({"size": size, "full": row["full"]}), flush=True)
     row["no_change"] = build(name, home, adaptation)
     print(json.dumps({"size": size, "no_change": row["no_change"]}), flush=True)
+    before = example_keys(name, home)
     edited = edit_share(records, 0.01, revision=1)
     row["small_change"] = {"edited_script_includes": edited, **build(name, home, adaptation)}
+    row["small_change"]["examples"] = warm_start_share(before, example_keys(name, home))
     print(json.dumps({"size": size, "small_change": row["small_change"]}), flush=True)
     row.update(serving(name, home))
     return row

@@ -108,8 +108,10 @@ def _run_partition(instance: DagsterInstance, name: str, resources: dict, backfi
     failures = [e for e in result.all_events if e.is_step_failure]
     error = ""
     if failures:
-        data = failures[0].step_failure_data
-        error = f"{failures[0].step_key}: {data.error.message.strip() if data.error else 'failed'}"
+        cause = failures[0].step_failure_data.error
+        while cause is not None and cause.cause is not None:  # Dagster wraps the step's own error
+            cause = cause.cause
+        error = f"{failures[0].step_key}: {cause.message.strip() if cause else 'failed'}"
     return PartitionOutcome(instance=name, run_id=result.run_id, success=result.success,
                             seconds=round(time.perf_counter() - started, 1),
                             failed_steps=sorted({e.step_key for e in failures}), error=error)

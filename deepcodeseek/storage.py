@@ -124,13 +124,6 @@ class Storage:
             return self.root
         return f"{self.root}/{rel}" if self.remote else str(Path(self.root) / rel)
 
-    def child(self, rel: str) -> "Storage":
-        """The same storage rooted at ``rel`` (one cache, one client)."""
-        sub = Storage.__new__(Storage)
-        sub.__dict__.update(self.__dict__)
-        sub.root, sub._lock = self.uri(rel), threading.Lock()
-        return sub
-
     def _key(self, rel: str) -> str:  # bucket/prefix/rel, as pyarrow's S3 filesystem names objects
         return self.uri(rel)[len("s3://"):]
 
