@@ -110,18 +110,19 @@ def synthesize(n_namespaces: int, out: Path) -> int:
 
 
 def edit_share(records_dir: Path, share: float, revision: int) -> int:
-    """Edit ``share`` of the Script Includes (a new method each): the small change a reindex sees."""
+    """Edit ``share`` of the Script Includes (a new method in each, class-style ones): the small change a reindex sees."""
     from deepcodeseek.sources.records_jsonl import read_records_jsonl, write_records_jsonl
 
     path = records_dir / "records.jsonl.gz"
     records = read_records_jsonl(path).records
-    includes = [i for i, r in enumerate(records) if r.table == "sys_script_include"]
-    step = max(1, int(round(1 / share)))
+    includes = [i for i, r in enumerate(records) if r.table == "sys_script_include" and ".prototype = {" in r.script]
+    total = sum(r.table == "sys_script_include" for r in records)
+    step = max(1, int(round(len(includes) / max(1, share * total))))
     edited = includes[::step]
-    for i in edited:
+    for i in edited:  # a new method in the class: the document (its method list and JSDoc) changes
         r = records[i]
-        records[i] = replace(r, script=r.script + f"\n// revision {revision}: audit helper\n"
-                                                  f"function auditTrail{revision}(record) {{ return record; }}\n")
+        method = f".prototype = {{\n    auditTrail{revision}: function(record) {{ return record; }},"
+        records[i] = replace(r, script=r.script.replace(".prototype = {", method, 1))
     write_records_jsonl(records, path)
     return len(edited)
 
@@ -286,7 +287,7 @@ def disk_mib(name: str, home: Path) -> float:
 
 
 def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: Path, name: str,
-                      noise: float = 0.025, seed: int = 0) -> dict:
+                      noise: float = 0.025, seed: int = 0, as_adapted: bool = True) -> dict:
     """Replicate the built instance's live version to ``n_namespaces`` (renamed docs, noisy vectors) and publish it."""
     import numpy as np
 
@@ -335,6 +336,11 @@ def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: P
     index.write_once(version_path(version, "contexts_bm25"),
                      lambda p: BM25Index.build([c.text for c in out_contexts]).save(p))
     manifest = {k: v for k, v in real.manifest.items() if k not in ("version", "table", "published_at")}
+    if as_adapted and not manifest.get("adapted_from"):
+        # Serve as an adapted index does (the dense signal in the default fusion), the base
+        # weights standing in for a tuned model of the same architecture: same cost, not same accuracy.
+        manifest["adapted_from"] = {"model": model, "version": real.version}
+        manifest["fusion_weights"] = {**manifest.get("fusion_weights", {}), "dense": 0.5}
     publish(paths, version, {**manifest, "instance": name, "documents": len(out_docs),
                              "usage_contexts": len(out_contexts), "synthetic_from": real.version})
     models = home / "models"
@@ -420,7 +426,7 @@ def main() -> None:
             home = out / f"synthetic-{size}"
             shutil.rmtree(home, ignore_errors=True)
             started = time.perf_counter()
-            row = {"size": size, "mode": "synthetic (noisy copies of the built version)",
+            row = {"size": size, "mode": "synthetic (noisy copies of the built version, served as adapted)",
                    **synthetic_version(source_home, source, size, home, f"syn{size}"),
                    "write_s": round(time.perf_counter() - started, 1)}
             row.update(serving(f"syn{size}", home))

@@ -30,13 +30,15 @@ QUERY = "var gr = new GlideRecord('incident');\n// ask the server for the HR cas
 
 
 def _write_records(folder, edits: int):
-    """The sample's records as a records source; the first ``edits`` Script Includes get a new method."""
+    """The sample's records as a records source; the first ``edits`` class-style Script Includes get a new method."""
     records, done = [], 0
     for record in read_sample_instance().records:
-        if record.table == "sys_script_include" and done < edits:
-            record = replace(record, script=record.script + f"\n// revision {edits}\nfunction helper{edits}() {{}}\n")
+        if record.table == "sys_script_include" and done < edits and ".prototype = {" in record.script:
+            method = f".prototype = {{\n    auditRevision{edits}: function(record) {{ return record; }},"
+            record = replace(record, script=record.script.replace(".prototype = {", method, 1))
             done += 1
         records.append(record)
+    assert done == edits
     write_records_jsonl(records, folder / "acme.jsonl")
 
 
