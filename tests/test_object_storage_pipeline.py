@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
 from dataclasses import replace
 
 import pytest
@@ -59,13 +60,13 @@ def _consistent(retriever: Retriever) -> tuple[str, int]:
 
 
 def test_publish_read_concurrent_readers_and_an_interrupted_publish(tmp_path, monkeypatch):
-    with s3_server(monkeypatch) as s3:
+    with s3_server(monkeypatch) as s3, ExitStack() as stack:
         monkeypatch.setenv(INDEX_URI_ENV, s3.uri("prod"))
         builder, records = tmp_path / "builder", tmp_path / "records"
         records.mkdir()
         _write_records(records, edits=0)
         InstanceRegistry(builder).add(InstanceConfig(name="acme", source="records", path=str(records)))
-        instance = DagsterInstance.ephemeral()
+        instance = stack.enter_context(DagsterInstance.ephemeral())
         instance.add_dynamic_partitions("servicenow_instances", ["acme"])
 
         # Publish: the versions, the pointer and the models they need land on S3, not on the builder's disk.

@@ -35,12 +35,12 @@ def test_sensor_deletes_the_partitions_of_removed_instances(tmp_path):
     registry = InstanceRegistry(tmp_path)
     for name in ("acme-prod", "acme-dev"):
         registry.add(InstanceConfig(name=name, source="records", path=str(tmp_path)))
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("servicenow_instances", ["acme-prod", "acme-dev", "sample"])
     assert registry.remove("acme-dev").name == "acme-dev"
     assert registry.names() == ["acme-prod", "sample"]
     resources = {"home": DeepCodeSeekHome(home=str(tmp_path))}
-    result = instance_registry_sensor(build_sensor_context(instance=instance, resources=resources))
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("servicenow_instances", ["acme-prod", "acme-dev", "sample"])
+        result = instance_registry_sensor(build_sensor_context(instance=instance, resources=resources))
     assert not result.run_requests
     (delete,) = result.dynamic_partitions_requests
     assert isinstance(delete, DeleteDynamicPartitionsRequest) and delete.partition_keys == ["acme-dev"]
