@@ -1,4 +1,4 @@
-"""Turn registry entries into partitions, and request a full build for each new one."""
+"""Keep partitions in step with the registry: new instances are added (with a full build), removed ones deleted."""
 
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
@@ -10,11 +10,17 @@ from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
 @sensor(job=index_instance_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
 def instance_registry_sensor(context: SensorEvaluationContext, home: DeepCodeSeekHome) -> SensorResult:
-    """New instances in the registry become partitions and get their backfill (a full build)."""
+    """New instances in the registry become partitions and get their backfill (a full build);
+    partitions of instances no longer registered are deleted (their runs and records stay)."""
     registered = set(home.registry().names())
     existing = set(context.instance.get_dynamic_partitions(servicenow_instances.name))
-    new = sorted(registered - existing)
+    new, removed = sorted(registered - existing), sorted(existing - registered)
+    requests = []
+    if new:
+        requests.append(servicenow_instances.build_add_request(new))
+    if removed:
+        requests.append(servicenow_instances.build_delete_request(removed))
     return SensorResult(
         run_requests=[RunRequest(partition_key=name, run_key=f"new-instance-{name}") for name in new],
-        dynamic_partitions_requests=[servicenow_instances.build_add_request(new)] if new else [],
+        dynamic_partitions_requests=requests,
     )

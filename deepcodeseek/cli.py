@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_instance_add)
     ls = isub.add_parser("list", help="list registered instances")
     ls.set_defaults(func=cmd_instance_list)
+    rm = isub.add_parser("remove", help="take an instance out of the registry (its partition goes too)")
+    rm.add_argument("name")
+    rm.set_defaults(func=cmd_instance_remove)
 
     p = sub.add_parser("index", help="register an instance and build all of its assets")
     p.add_argument("--instance", required=True)
@@ -149,6 +152,16 @@ def cmd_instance_add(args: argparse.Namespace) -> int:
     InstanceRegistry(args.home).add(config)  # checks the schedule: a bad cron is refused here
     print(f"registered instance {config.name} ({config.source}); build it with "
           f"'deepcodeseek index --instance {config.name}'", file=sys.stderr)
+    return 0
+
+
+def cmd_instance_remove(args: argparse.Namespace) -> int:
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.sources.registry import InstanceRegistry
+
+    removed = InstanceRegistry(args.home).remove(args.name)
+    print(f"removed instance {removed.name} from the registry; the sensor deletes its partition. "
+          f"Its records and index stay under {instance_paths(removed.name, args.home).root}", file=sys.stderr)
     return 0
 
 

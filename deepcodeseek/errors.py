@@ -17,7 +17,7 @@ __all__ = [
     "BadInput", "BenchmarkError", "DeepCodeSeekError", "IncompleteIndex", "IndexNotPublished",
     "AuthenticationError", "InstanceAsleep", "InvalidInstanceName", "InvalidSchedule", "MethodUnavailable",
     "MissingCredentials", "ModelNotAvailable", "RemoteSourceError", "SourceNotFound", "SourceUnreadable",
-    "TableAPIError", "UnknownInstance", "UnknownMethod",
+    "RemoteIndex", "StorageError", "TableAPIError", "UnknownInstance", "UnknownMethod",
 ]
 
 
@@ -109,3 +109,11 @@ class IncompleteIndex(DeepCodeSeekError, RuntimeError):
 
 class ModelNotAvailable(DeepCodeSeekError, RuntimeError):
     """The model's package is not installed, so there are no local weights."""
+
+
+class StorageError(DeepCodeSeekError, RuntimeError):
+    """Object storage was misconfigured or could not be reached; the message names the URI."""
+
+
+class RemoteIndex(DeepCodeSeekError, RuntimeError):
+    """A local index path was asked for, but the instance's index lives on object storage."""

@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from dagster import DagsterInstance, SkipReason, build_schedule_context, build_sensor_context, instance_for_test
+import pytest
+from dagster import (
+    DagsterInstance,
+    DeleteDynamicPartitionsRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
 
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 from deepcodeseek_pipeline.schedules import due_in_hour, reindex_schedule
 from deepcodeseek_pipeline.sensors import instance_registry_sensor
-from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry, UnknownInstance
 
 
 def test_sensor_adds_partitions_and_requests_a_build_for_each_new_instance(tmp_path):
@@ -23,6 +31,25 @@ def test_sensor_adds_partitions_and_requests_a_build_for_each_new_instance(tmp_p
     instance.add_dynamic_partitions("servicenow_instances", ["acme-prod", "sample"])
     again = instance_registry_sensor(build_sensor_context(instance=instance, resources=resources))
     assert not again.run_requests and not again.dynamic_partitions_requests
+
+
+def test_sensor_deletes_the_partitions_of_removed_instances(tmp_path):
+    registry = InstanceRegistry(tmp_path)
+    for name in ("acme-prod", "acme-dev"):
+        registry.add(InstanceConfig(name=name, source="records", path=str(tmp_path)))
+    assert registry.remove("acme-dev").name == "acme-dev"
+    assert registry.names() == ["acme-prod", "sample"]
+    resources = {"home": DeepCodeSeekHome(home=str(tmp_path))}
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("servicenow_instances", ["acme-prod", "acme-dev", "sample"])
+        result = instance_registry_sensor(build_sensor_context(instance=instance, resources=resources))
+    assert not result.run_requests
+    (delete,) = result.dynamic_partitions_requests
+    assert isinstance(delete, DeleteDynamicPartitionsRequest) and delete.partition_keys == ["acme-dev"]
+    with pytest.raises(UnknownInstance, match="nothing to remove"):
+        registry.remove("acme-dev")
+    with pytest.raises(ValueError, match="always registered"):
+        registry.remove("sample")
 
 
 def test_cron_matching():  # croniter semantics, day-of-month OR day-of-week: see tests/library/test_cron_and_registry.py

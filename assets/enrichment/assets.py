@@ -7,13 +7,14 @@ from deepcodeseek.jsdoc.generate import generate_jsdoc
 from deepcodeseek.kg.build import build_knowledge_graph
 from deepcodeseek.llm.cache import DuckDBLLMCache
 from deepcodeseek_pipeline.assets.enrichment.resources import LLMResource
+from deepcodeseek_pipeline.gpu import LLM_POOL, llm_op_tags
 from deepcodeseek_pipeline.metadata import md_list, md_table
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
 
 @asset(partitions_def=servicenow_instances, group_name="jsdoc", deps=["source_records"],
-       kinds={"duckdb", "anthropic"})
+       kinds={"duckdb", "anthropic"}, pool=LLM_POOL, op_tags=llm_op_tags())
 def jsdoc_summaries(context: AssetExecutionContext, home: DeepCodeSeekHome, llm: LLMResource) -> MaterializeResult:
     """Structured JSDoc per Script Include and method, reused while the script is unchanged."""
     store = home.store(context.partition_key)

@@ -6,6 +6,7 @@ from deepcodeseek.evaluation.benchmark_build import build_benchmark
 from deepcodeseek.evaluation.runner import evaluate_instance
 from deepcodeseek.llm.cache import DuckDBLLMCache
 from deepcodeseek_pipeline.assets.enrichment.resources import LLMResource
+from deepcodeseek_pipeline.gpu import LLM_POOL, llm_op_tags
 from deepcodeseek_pipeline.metadata import md_list, md_table
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
@@ -13,7 +14,8 @@ from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 GROUP = "evaluation"
 
 
-@asset(partitions_def=servicenow_instances, group_name="datasets", deps=["knowledge_graph"], kinds={"python"})
+@asset(partitions_def=servicenow_instances, group_name="datasets", deps=["knowledge_graph"], kinds={"python"},
+       pool=LLM_POOL, op_tags=llm_op_tags())
 def benchmark_samples(context: AssetExecutionContext, home: DeepCodeSeekHome, llm: LLMResource) -> MaterializeResult:
     """Completion samples from the instance's call sites: leak-free, de-duplicated, split by source script.
 

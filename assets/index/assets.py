@@ -5,6 +5,7 @@ import json
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from deepcodeseek.index.build import build_bm25_index, build_vector_index
+from deepcodeseek.index.publish import POINTER
 from deepcodeseek.index.release import publish_build
 from deepcodeseek.training.adapt import read_adapted_model
 from deepcodeseek.training.calibration import stage_calibrated_index
@@ -75,5 +76,5 @@ def published_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embe
         "documents": manifest["documents"],
         "model": manifest["model"],
         "fusion_weights": json.dumps(manifest.get("fusion_weights", {}), sort_keys=True),
-        "pointer": MetadataValue.path(str(paths.current_pointer)),
+        "pointer": MetadataValue.path(paths.index.uri(POINTER)),
     })

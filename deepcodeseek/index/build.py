@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 
 from deepcodeseek.documents import DEFAULT_VARIANT, load_documents
-from deepcodeseek import atomic
 from deepcodeseek.index.api_docs import API_DOCS_FILE, write_api_docs
 from deepcodeseek.index.bm25 import BM25Index
 from deepcodeseek.index.contexts import (
@@ -23,7 +22,7 @@ from deepcodeseek.index.contexts import (
 )
 from deepcodeseek.index.embedder import Embedder, local_model_path
 from deepcodeseek.index.onnx_query_encoder import UnsupportedModel, export_int8_onnx, onnx_encoder_dir
-from deepcodeseek.index.publish import index_version, write_vector_table
+from deepcodeseek.index.publish import index_version, version_path, write_vector_table
 from deepcodeseek.index.static_encoder import StaticEncoder, distill, static_encoder_dir
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.ranking.graph import GRAPH_FILE, doc_graph_rows, graph_digest, write_doc_graph
@@ -84,8 +83,8 @@ def build_vector_index(store: InstanceStore, paths: InstancePaths, embedder: Emb
     version, docs, contexts = current_version(store, embedder.name, variant)
     vectors, embedded = embed_with_cache(store, embedder, docs, progress)
     rows = write_vector_table(paths, version, docs, vectors, embedder.name, variant)
-    atomic.write_once(paths.version_dir(version) / STATIC_DIR,
-                lambda tmp: write_static_signals(paths, embedder, docs, contexts, tmp))
+    paths.index.write_once(version_path(version, STATIC_DIR),
+                           lambda tmp: write_static_signals(paths, embedder, docs, contexts, tmp))
     export_query_encoder(paths, embedder, progress)
     seconds = time.perf_counter() - started
     return VectorIndexSummary(
@@ -137,14 +136,18 @@ def build_bm25_index(store: InstanceStore, paths: InstancePaths, model: str,
     """BM25 over the documents and over the usage contexts that feed neighbour votes, and the
     API docs (signatures, summaries, JSDoc) that the service returns with each result."""
     version, docs, contexts = current_version(store, model, variant)
-    folder = paths.version_dir(version)
-    atomic.write_once(folder / "bm25", lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
-    atomic.write_once(folder / API_DOCS_FILE, lambda tmp: write_api_docs(docs, jsdoc_by_sys_id(store), tmp))
-    atomic.write_once(folder / CONTEXTS_FILE, lambda tmp: write_contexts(contexts, tmp))
-    atomic.write_once(folder / GRAPH_FILE, lambda tmp: write_doc_graph(doc_graph_rows(store), tmp))
+    # Versions are content-addressed: a part that is complete may be in use by readers and
+    # is left alone (``Storage.write_once``: rename locally, marker last on S3).
+    index = paths.index
+    index.write_once(version_path(version, BM25_DIR), lambda tmp: BM25Index.build([d["text"] for d in docs]).save(tmp))
+    index.write_once(version_path(version, API_DOCS_FILE), lambda tmp: write_api_docs(docs, jsdoc_by_sys_id(store), tmp))
+    index.write_once(version_path(version, CONTEXTS_FILE), lambda tmp: write_contexts(contexts, tmp))
+    index.write_once(version_path(version, GRAPH_FILE), lambda tmp: write_doc_graph(doc_graph_rows(store), tmp))
     if contexts:
-        atomic.write_once(folder / "contexts_bm25", lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
-    return {"version": version, "documents": len(docs), "usage_contexts": len(contexts), "path": str(folder)}
+        index.write_once(version_path(version, CONTEXTS_BM25_DIR),
+                         lambda tmp: BM25Index.build([c.text for c in contexts]).save(tmp))
+    return {"version": version, "documents": len(docs), "usage_contexts": len(contexts),
+            "path": index.uri(version_path(version))}
 
 
 def jsdoc_by_sys_id(store: InstanceStore) -> dict[str, str]:
@@ -152,3 +155,7 @@ def jsdoc_by_sys_id(store: InstanceStore) -> dict[str, str]:
     with store.connect() as con:
         rows = fetch_dicts(con, "jsdoc/select_docs")
     return {r["sys_id"]: r["doc_json"] for r in rows + platform_classes(store)}
+
+
+BM25_DIR = "bm25"
+CONTEXTS_BM25_DIR = "contexts_bm25"

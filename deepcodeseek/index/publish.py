@@ -1,19 +1,18 @@
-"""Index versions on disk and the atomic switch between them.
+"""Index versions and the atomic switch between them, on a local disk or on object storage.
 
 Every build writes a complete new version (a LanceDB table ``docs_<version>`` and a
 folder ``versions/<version>/`` with the BM25 index and manifest); only then does
-``CURRENT.json`` move to it, by ``os.replace``. Readers that opened the previous
-version keep answering from it, and nobody ever sees a half-written one.
+``CURRENT.json`` move to it, in one replace (``os.replace`` locally, one PUT on S3).
+Readers that opened the previous version keep answering from it, and nobody ever sees
+a half-written one. Where the versions live is ``paths.index`` (``deepcodeseek.storage``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 
-import lancedb
 import numpy as np
 import pyarrow as pa
 
@@ -22,6 +21,8 @@ from deepcodeseek.errors import IndexNotPublished
 from deepcodeseek.paths import InstancePaths
 
 FORMAT_VERSION = "2"  # 2: graph facts (extends, tables) are part of a version
+POINTER = "CURRENT.json"
+LANCEDB_DIR = "lancedb"
 KEEP_VERSIONS = 3
 DOC_COLUMNS = ("sys_id", "namespace", "api_name", "scope", "access", "active", "client_callable",
                "kind", "methods", "usage_count", "pagerank", "text")
@@ -41,6 +42,28 @@ def table_name(version: str) -> str:
     return f"docs_{version}"
 
 
+def version_path(version: str, part: str = "") -> str:
+    """A version's folder (or one of its parts) relative to the index root."""
+    return f"versions/{version}/{part}" if part else f"versions/{version}"
+
+
+def connect_index(paths: InstancePaths):
+    """The instance's LanceDB database (a local folder or LanceDB's native S3 support)."""
+    return paths.index.lancedb(LANCEDB_DIR)
+
+
+def table_names(db) -> set[str]:
+    """Every table of a LanceDB database (``list_tables`` answers in pages)."""
+    names: set[str] = set()
+    token = None
+    while True:
+        page = db.list_tables(page_token=token)
+        names.update(page.tables)
+        token = page.page_token
+        if not token or not page.tables:
+            return names
+
+
 def write_vector_table(paths: InstancePaths, version: str, docs: list[dict], vectors: np.ndarray,
                        model: str, variant: str) -> int:
     """Write the version's LanceDB table (model name and dimension in its schema metadata)."""
@@ -56,10 +79,9 @@ def write_vector_table(paths: InstancePaths, version: str, docs: list[dict], vec
     columns = {c: [d[c] for d in docs] for c in DOC_COLUMNS}
     columns["vector"] = list(vectors.astype(np.float32))
     table = pa.Table.from_pydict(columns, schema=schema)
-    paths.lancedb.mkdir(parents=True, exist_ok=True)
-    db = lancedb.connect(str(paths.lancedb))
+    db = connect_index(paths)
     name = table_name(version)
-    if name in db.table_names():
+    if name in table_names(db):
         # Versions are content-addressed: a complete table of this version is this table,
         # and may be the published one that readers use, so it is never rewritten.
         if db.open_table(name).count_rows() == table.num_rows:
@@ -70,7 +92,7 @@ def write_vector_table(paths: InstancePaths, version: str, docs: list[dict], vec
 
 
 def open_vector_table(paths: InstancePaths, version: str):
-    return lancedb.connect(str(paths.lancedb)).open_table(table_name(version))
+    return connect_index(paths).open_table(table_name(version))
 
 
 def publish(paths: InstancePaths, version: str, manifest: dict, switch: bool = True) -> dict:
@@ -79,30 +101,33 @@ def publish(paths: InstancePaths, version: str, manifest: dict, switch: bool = T
     ``switch=False`` writes the manifest only: the version can then be opened by name
     (and measured) before readers are moved to it.
     """
-    folder = paths.version_dir(version)
-    folder.mkdir(parents=True, exist_ok=True)
     manifest = {**manifest, "version": version, "table": table_name(version), "published_at": time.time()}
-    atomic.write_json(folder / "manifest.json", manifest, indent=2, sort_keys=True)
+    _write_json(paths, version_path(version, "manifest.json"), manifest)
     if switch:
         switch_current(paths, version)
     return manifest
 
 
 def switch_current(paths: InstancePaths, version: str) -> None:
-    """Move readers to a staged version in one rename, then prune versions nobody should need."""
-    if not (paths.version_dir(version) / "manifest.json").exists():
+    """Move readers to a staged version in one replace of the pointer, then prune versions nobody should need.
+
+    The pointer is the last thing written: the version's parts and manifest are
+    complete before it names them (one PUT on S3 is atomic, ``os.replace`` locally).
+    """
+    if not paths.index.exists(version_path(version, "manifest.json")):
         raise IndexNotPublished(f"instance {paths.instance!r}: version {version} has no manifest to switch to")
-    atomic.write_json(paths.current_pointer, {"version": version}, indent=2, sort_keys=True)
+    _write_json(paths, POINTER, {"version": version})
     _prune_old_versions(paths, keep=version)
 
 
 def current_manifest(paths: InstancePaths) -> dict:
+    """The live version's manifest. Cheap (two small reads), so replicas poll it to pick up new versions."""
     try:
-        pointer = json.loads(paths.current_pointer.read_text(encoding="utf-8"))
-        return json.loads((paths.version_dir(pointer["version"]) / "manifest.json").read_text(encoding="utf-8"))
+        pointer = json.loads(paths.index.read_text(POINTER))
+        return json.loads(paths.index.read_text(version_path(pointer["version"], "manifest.json")))
     except FileNotFoundError as exc:
         raise IndexNotPublished(
-            f"instance {paths.instance!r} has no published index under {paths.index_root}; "
+            f"instance {paths.instance!r} has no published index under {paths.index.uri()}; "
             f"run 'deepcodeseek index --instance {paths.instance}' first"
         ) from exc
 
@@ -110,22 +135,36 @@ def current_manifest(paths: InstancePaths) -> dict:
 def version_manifest(paths: InstancePaths, version: str) -> dict:
     """The manifest of one published version, current or not."""
     try:
-        return json.loads((paths.version_dir(version) / "manifest.json").read_text(encoding="utf-8"))
+        return json.loads(paths.index.read_text(version_path(version, "manifest.json")))
     except FileNotFoundError as exc:
         raise IndexNotPublished(f"instance {paths.instance!r}: version {version} was never published "
                                 f"or has been pruned") from exc
 
 
+def _write_json(paths: InstancePaths, rel: str, payload: dict) -> None:
+    paths.index.write_text(rel, json.dumps(payload, indent=2, sort_keys=True))
+
+
+def _staged_at(paths: InstancePaths, version: str) -> float:
+    """When a version was staged (its manifest's time; S3 object times are whole seconds), else its newest file."""
+    try:
+        return float(json.loads(paths.index.read_text(version_path(version, "manifest.json")))["published_at"])
+    except (FileNotFoundError, KeyError, ValueError):
+        return paths.index.newest_mtime(version_path(version))
+
+
 def _prune_old_versions(paths: InstancePaths, keep: str) -> None:
     """Keep the newest few versions so long-running readers of an old one keep working."""
-    root = paths.version_dir("x").parent
-    versions = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
-    stale = [p for p in versions if p.name != keep][KEEP_VERSIONS - 1:]
+    storage = paths.index
+    recency = {v: _staged_at(paths, v) for v in storage.children("versions")}
+    versions = sorted(recency, key=recency.get, reverse=True)
+    stale = [v for v in versions if v != keep][KEEP_VERSIONS - 1:]
     if not stale:
         return
-    db = lancedb.connect(str(paths.lancedb))
-    existing = set(db.table_names())
-    for folder in stale:
-        if table_name(folder.name) in existing:
-            db.drop_table(table_name(folder.name))
-        shutil.rmtree(folder, ignore_errors=True)
+    db = connect_index(paths)
+    existing = table_names(db)
+    for version in stale:
+        storage.remove(version_path(version, "manifest.json"))  # first: the version stops being openable
+        if table_name(version) in existing:
+            db.drop_table(table_name(version))
+        storage.remove(version_path(version))

@@ -9,10 +9,22 @@ makes, with the ranking settings calibrated for it. Each is checked complete and
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from deepcodeseek.documents import DEFAULT_VARIANT
 from deepcodeseek.errors import IncompleteIndex
-from deepcodeseek.index.build import current_version
-from deepcodeseek.index.publish import IndexNotPublished, open_vector_table, publish, switch_current, version_manifest
+from deepcodeseek.index.build import BM25_DIR, STATIC_DIR, current_version
+from deepcodeseek.index.model_store import publish_model
+from deepcodeseek.index.onnx_query_encoder import onnx_encoder_dir
+from deepcodeseek.index.publish import (
+    IndexNotPublished,
+    open_vector_table,
+    publish,
+    switch_current,
+    version_manifest,
+    version_path,
+)
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.store.duckdb_store import InstanceStore
 
@@ -26,7 +38,7 @@ def check_complete(paths: InstancePaths, version: str, documents: int) -> dict:
     rows = table.count_rows()
     if rows != documents:
         raise IncompleteIndex(f"instance {paths.instance}: version {version} has {rows} rows for {documents} documents")
-    if not (paths.version_dir(version) / "bm25" / "params.index.json").exists():
+    if not paths.index.is_complete(version_path(version, BM25_DIR)):
         raise IncompleteIndex(f"instance {paths.instance}: BM25 index of version {version} is missing")
     return table.schema.metadata or {}
 
@@ -40,6 +52,8 @@ def stage_index(store: InstanceStore, paths: InstancePaths, model: str, variant:
     """
     version, docs, contexts = current_version(store, model, variant)
     metadata = check_complete(paths, version, len(docs))
+    if paths.remote_index:
+        publish_version_models(paths, version, model)
     manifest = {
         "instance": paths.instance,
         "model": model,
@@ -52,6 +66,22 @@ def stage_index(store: InstanceStore, paths: InstancePaths, model: str, variant:
         **(extra or {}),
     }
     return publish(paths, version, manifest, switch=False)
+
+
+def publish_version_models(paths: InstancePaths, version: str, model: str) -> list[str]:
+    """Upload the models a version names (its embedder, its int8 ONNX query encoder, its static
+    encoder) beside a remote index.
+
+    Done before the version is staged, so a replica that reads the manifest finds
+    every model it names. Packaged models (the base embedder) need no upload.
+    """
+    names = [model, onnx_encoder_dir(paths.home, model).name]
+    try:
+        static = json.loads(paths.index.read_text(version_path(version, f"{STATIC_DIR}/meta.json")))
+        names.append(Path(static["encoder"]).name)
+    except FileNotFoundError:
+        pass
+    return [name for name in names if publish_model(paths.home, name, paths.index_base_uri)]
 
 
 def build_version(store: InstanceStore, paths: InstancePaths, base_model: str, tuned_model: str | None = None,

@@ -68,15 +68,15 @@ class DocGraph:
     by_name: dict[str, list[int]]  # identifier -> documents it names (namespace or API name)
 
     @classmethod
-    def load(cls, folder: Path, docs: list[dict], context_callers: np.ndarray,
+    def load(cls, path: Path | None, docs: list[dict], context_callers: np.ndarray,
              context_targets: np.ndarray) -> "DocGraph":
+        """``path`` is the version's graph file (None for a version built before it existed: no facts)."""
         from scipy import sparse
 
         index = {d["sys_id"]: i for i, d in enumerate(docs)}
         parent = np.full(len(docs), -1, dtype=np.int64)
         tables: list[frozenset[str]] = [frozenset()] * len(docs)
-        path = Path(folder) / GRAPH_FILE
-        if path.exists():
+        if path is not None and Path(path).exists():
             cols = pq.read_table(path).to_pydict()
             for sys_id, extends, touched in zip(cols["sys_id"], cols["extends"], cols["tables"]):
                 if sys_id in index:

@@ -62,18 +62,20 @@ class LearnedRanker:
             return np.zeros(0)
         return self.booster.predict(features, num_iteration=self.summary.best_iteration or None, num_threads=1)
 
+    def write(self, folder: Path) -> None:
+        """The model and its summary into ``folder`` (a scratch folder: callers publish it whole)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.booster.save_model(str(folder / MODEL_FILE))
+        (folder / META_FILE).write_text(json.dumps(asdict(self.summary), indent=2), encoding="utf-8")
+
     def save(self, folder: Path) -> None:
         """Written beside ``folder`` and renamed into place: a reader never sees half a model.
 
         Folders are content-addressed (named by the training key), so one that exists
         already holds this very model and is left alone.
         """
-        def write(tmp: Path) -> None:
-            tmp.mkdir(parents=True, exist_ok=True)
-            self.booster.save_model(str(tmp / MODEL_FILE))
-            (tmp / META_FILE).write_text(json.dumps(asdict(self.summary), indent=2), encoding="utf-8")
-
-        atomic.write_once(folder, write)
+        atomic.write_once(folder, self.write)
 
     @classmethod
     def load(cls, folder: Path) -> "LearnedRanker":

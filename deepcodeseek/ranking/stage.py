@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from deepcodeseek.ranking.features import RankingInputs, ranking_inputs
-from deepcodeseek.ranking.graph import DocGraph
+from deepcodeseek.ranking.graph import GRAPH_FILE, DocGraph
 from deepcodeseek.ranking.ranker import LearnedRanker, saved_in
 from deepcodeseek.retrieval.query import Query
 
@@ -20,22 +20,26 @@ RANKER_DIR = "ranker"  # ranker-<training key> inside the version folder
 NOT_A_CANDIDATE = -1e6  # documents outside the candidates rank below every candidate, in fusion order
 
 
-def ranker_folder(manifest: dict, version_folder: Path) -> Path | None:
-    """The folder of the ranker a version's manifest names, when it is on disk."""
+def ranker_folder(paths, manifest: dict, version_rel: str) -> Path | None:
+    """A local copy of the ranker a version's manifest names, when it is complete (local or object storage)."""
     name = (manifest.get("ranker") or {}).get("folder")
-    folder = Path(version_folder) / name if name else None
-    return folder if folder is not None and saved_in(folder) else None
+    if not name or not paths.index.is_complete(f"{version_rel}/{name}"):
+        return None
+    folder = paths.index.local(f"{version_rel}/{name}")
+    return folder if saved_in(folder) else None
 
 
 class RankingStage:
-    def __init__(self, retriever, folder: Path):
+    def __init__(self, retriever, version_rel: str):
+        """``version_rel`` is the version's folder inside the instance's index storage."""
         self.retriever = retriever
-        self.graph = DocGraph.load(folder, retriever.docs, retriever.context_callers, retriever.context_targets)
-        self.version_folder = Path(folder)
-        self.ranker = None
-        named = ranker_folder(retriever.manifest, self.version_folder)
-        if named is not None:
-            self.ranker = LearnedRanker.load(named)
+        index = retriever.paths.index
+        graph = f"{version_rel}/{GRAPH_FILE}"
+        self.graph = DocGraph.load(index.local(graph) if index.exists(graph) else None, retriever.docs,
+                                   retriever.context_callers, retriever.context_targets)
+        self.version_rel = version_rel
+        named = ranker_folder(retriever.paths, retriever.manifest, version_rel)
+        self.ranker = LearnedRanker.load(named) if named is not None else None
 
     @property
     def with_dense(self) -> bool:

@@ -79,9 +79,10 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
     """
     key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense)
-    folder = stage.version_folder / f"{RANKER_DIR}-{key[:16]}"
-    if saved_in(folder):
-        stage.ranker = LearnedRanker.load(folder)
+    index = stage.retriever.paths.index
+    rel = f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
+    if index.is_complete(rel) and saved_in(index.local(rel)):
+        stage.ranker = LearnedRanker.load(index.local(rel))
         stage.ranker.summary.reused = True
         return stage.ranker
     started = time.perf_counter()
@@ -89,7 +90,7 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     if len(train) < MIN_TRAINING_QUERIES:
         return None
     ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)
-    ranker.save(folder)
+    index.write_once(rel, ranker.write)  # a part of the version: local rename or S3 upload with its marker
     stage.ranker = ranker
     if progress:
         progress(f"ranker: {len(train)} training queries, {len(valid)} validation, best round "

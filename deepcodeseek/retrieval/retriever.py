@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -32,7 +33,8 @@ from deepcodeseek.errors import UnknownMethod
 from deepcodeseek.index.bm25 import BM25Index, max_per_owner
 from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
 from deepcodeseek.index.embedder import Embedder, query_embedder
-from deepcodeseek.index.publish import current_manifest, open_vector_table, version_manifest
+from deepcodeseek.index.model_store import fetch_model
+from deepcodeseek.index.publish import current_manifest, open_vector_table, version_manifest, version_path
 from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
@@ -89,7 +91,7 @@ class Retriever:
         """
         self.paths: InstancePaths = instance_paths(instance, home)
         self.manifest = version_manifest(self.paths, version) if version else current_manifest(self.paths)
-        folder = self.paths.version_dir(self.manifest["version"])
+        index, folder = self.paths.index, version_path(self.manifest["version"])  # local folder or object storage
         table = open_vector_table(self.paths, self.manifest["version"]).to_arrow()
         self.model_name = table.schema.metadata[b"model"].decode()
         columns = table.to_pydict()
@@ -102,17 +104,17 @@ class Retriever:
             d["method_words"] = {m: set(split_identifier(m)) for m in d["methods"]}
         self.doc_scopes = np.array([d["scope"] or "" for d in self.docs], dtype=object)
         self.is_platform = np.array([d["kind"] == "platform" for d in self.docs], dtype=bool)
-        self.bm25 = BM25Index.load(folder / "bm25")
+        self.bm25 = BM25Index.load(index.local(f"{folder}/bm25"))
         by_sys_id = {d["sys_id"]: i for i, d in enumerate(self.docs)}
-        all_contexts = read_contexts(folder / CONTEXTS_FILE) if use_usage else []
+        all_contexts = read_contexts(index.local(f"{folder}/{CONTEXTS_FILE}")) if use_usage else []
         keep = np.array([c.target_sys_id in by_sys_id for c in all_contexts], dtype=bool)
         contexts = [c for c, k in zip(all_contexts, keep) if k]
         self.context_targets = np.array([by_sys_id[c.target_sys_id] for c in contexts], dtype=np.int64)
         self.context_callers = np.array([c.caller_sys_id for c in contexts], dtype=object)
         self.context_texts = [c.text for c in contexts]
-        self.contexts_bm25 = BM25Index.load(folder / "contexts_bm25") if contexts else None
+        self.contexts_bm25 = BM25Index.load(index.local(f"{folder}/contexts_bm25")) if contexts else None
         self.use_usage = use_usage
-        self._static_folder, self._context_keep = folder / "static", keep
+        self._static_folder, self._context_keep = f"{folder}/static", keep
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
         self.llm = llm
@@ -160,7 +162,7 @@ class Retriever:
         """The offline methods this version can answer with (``ranker`` only where one was trained)."""
         from deepcodeseek.ranking.stage import ranker_folder
 
-        has_ranker = ranker_folder(self.manifest, self._version_folder) is not None
+        has_ranker = ranker_folder(self.paths, self.manifest, self._version_folder) is not None
         return tuple(m for m in METHODS if m != "ranker" or has_ranker)
 
     def warm_up(self, method: str | None = None) -> None:
@@ -196,12 +198,14 @@ class Retriever:
             self._static = self._load_static(self._static_folder, self._context_keep)
         return self._static
 
-    def _load_static(self, folder, keep: np.ndarray):
+    def _load_static(self, rel: str, keep: np.ndarray):
         if not self.use_usage:
             return None, None  # semantic votes are usage votes: none without usage
+        folder = self.paths.index.local(rel)
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            encoder = StaticEncoder(self.paths.home / meta["encoder"])
+            encoder = StaticEncoder(fetch_model(self.paths.home, Path(meta["encoder"]).name) or
+                                    self.paths.home / meta["encoder"])
             encoder.idf = np.load(folder / "idf.npy")
             vectors = np.load(folder / "contexts.npy").astype(np.float32)
         except FileNotFoundError:

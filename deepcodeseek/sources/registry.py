@@ -85,6 +85,25 @@ class InstanceRegistry:
         config.check_schedule()
         entries = self._load()
         entries[config.name] = config
+        self._save(entries)
+
+    def remove(self, name: str) -> InstanceConfig:
+        """Take an instance out of the registry; the sensor then deletes its partition.
+
+        Its records and published index stay where they are (delete them by hand when
+        they are no longer wanted). The bundled sample is always registered.
+        """
+        if name == SAMPLE_INSTANCE.name:
+            raise BadInput(f"instance {name!r} is the bundled sample: it is always registered")
+        entries = self._load()
+        if name not in entries:
+            raise UnknownInstance(f"unknown instance {name!r}: nothing to remove "
+                                  f"(registered: {', '.join(self.names())})")
+        removed = entries.pop(name)
+        self._save(entries)
+        return removed
+
+    def _save(self, entries: dict[str, InstanceConfig]) -> None:
         atomic.write_json(self.path, [asdict(c) for c in sorted(entries.values(), key=lambda c: c.name)], indent=2)
 
 

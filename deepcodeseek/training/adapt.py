@@ -3,7 +3,8 @@
 The tuned model is content-addressed: its name carries a hash of the base model, the
 training examples and the settings, so an unchanged instance reuses it (a no-change
 reindex trains nothing) and any change makes a new model, a new index version, and
-never overwrites the one readers are using.
+never overwrites the one readers are using. After a small change the new model is
+warm-started from the previous one (``warm_start``): its name then hashes the parent too.
 """
 
 from __future__ import annotations
@@ -25,13 +26,21 @@ from deepcodeseek.index.embedder import MODELS_DIR, SentenceTransformerEmbedder,
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.store.duckdb_store import InstanceStore
 from deepcodeseek.training.calibration import Calibration, stage_calibrated_index
-from deepcodeseek.training.contrastive import FineTuneConfig, FineTuneSummary, fine_tune
+from deepcodeseek.training.contrastive import TRAINING_FILE, FineTuneConfig, FineTuneSummary, fine_tune
 from deepcodeseek.training.examples import (
     PER_TARGET,
     ContrastiveExample,
     examples_digest,
     from_triplets,
     from_usage_contexts,
+)
+from deepcodeseek.training.warm_start import (
+    LINEAGE_FILE,
+    Lineage,
+    example_key,
+    full_lineage,
+    plan_warm_start,
+    warm_model_name,
 )
 
 TRIPLETS_FILE = "triplets.parquet"
@@ -47,6 +56,9 @@ class AdaptationSummary:
     from_triplets: int
     held_out_scripts: int
     training: FineTuneSummary
+    warm_start_from: str = ""  # the previous tuned model this one continued from; empty: trained from the base
+    changed_examples: int = 0  # warm start: new or changed examples trained on
+    replayed_examples: int = 0  # warm start: unchanged examples replayed with them
 
     def as_metadata(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k != "training"}
@@ -83,15 +95,46 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
     if not examples:
         clear_adapted_model(paths)
         return None
+    models = Path(paths.home) / MODELS_DIR
+    previous = read_adapted_model(paths)
     name = tuned_model_name(base.name, paths.instance, examples, config)
-    summary = fine_tune(local_model_path(base.name, paths.home), base.name, examples,
-                        Path(paths.home) / MODELS_DIR / name, config, device=base.device, progress=progress)
+    plan = None
+    if not (models / name / TRAINING_FILE).exists() and previous and _trained_on(models / previous, examples,
+                                                                                  base.name, config):
+        name = previous  # the previous model (warm-started or not) already learned exactly these examples
+    elif not (models / name / TRAINING_FILE).exists():
+        plan = plan_warm_start(examples, base.name, config, previous, models)
+    if plan is not None:
+        name = warm_model_name(base.name, paths.instance, plan.parent, examples_digest(examples), config)
+        if progress:
+            progress(f"warm start from {plan.parent}: {plan.changed} new or changed examples "
+                     f"({plan.change:.1%}) plus {plan.replayed} replayed")
+        summary = fine_tune(str(plan.parent_path), base.name, plan.examples, models / name, plan.config,
+                            device=base.device, progress=progress,
+                            extra_files={LINEAGE_FILE: _lineage_json(plan.lineage)})
+    else:
+        summary = fine_tune(local_model_path(base.name, paths.home), base.name, examples, models / name, config,
+                            device=base.device, progress=progress,
+                            extra_files={LINEAGE_FILE: _lineage_json(full_lineage(examples, base.name, config))})
     atomic.write_json(paths.root / ADAPTED_MODEL_FILE, {"model": name, "base": base.name}, indent=2)
+    lineage = Lineage.load(models / name)
     return AdaptationSummary(
         model=name, base=base.name, examples=len(examples),
         from_usage=sum(e.origin == "usage" for e in examples),
         from_triplets=sum(e.origin == "triplet" for e in examples),
-        held_out_scripts=held_out, training=summary)
+        held_out_scripts=held_out, training=summary,
+        warm_start_from=lineage.parent if lineage else "",
+        changed_examples=lineage.changed if lineage else 0, replayed_examples=lineage.replayed if lineage else 0)
+
+
+def _trained_on(model_dir: Path, examples: list[ContrastiveExample], base: str, config: FineTuneConfig) -> bool:
+    lineage = Lineage.load(model_dir)
+    return (lineage is not None and lineage.base == base and lineage.config == asdict(config)
+            and lineage.example_keys == sorted({example_key(e) for e in examples}))
+
+
+def _lineage_json(lineage: Lineage) -> str:
+    return json.dumps(asdict(lineage))
 
 
 @dataclass

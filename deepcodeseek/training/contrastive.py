@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -75,8 +75,12 @@ def unique_target_batches(examples: Sequence[ContrastiveExample], batch_size: in
 
 def fine_tune(base_path: str, base_name: str, examples: Sequence[ContrastiveExample], out_dir: Path,
               config: FineTuneConfig = FineTuneConfig(), device: str = "cpu",
-              progress: Callable[[str], None] | None = None) -> FineTuneSummary:
-    """Train from ``base_path`` and save to ``out_dir``; an existing ``out_dir`` is reused as is."""
+              progress: Callable[[str], None] | None = None,
+              extra_files: Mapping[str, str] | None = None) -> FineTuneSummary:
+    """Train from ``base_path`` and save to ``out_dir``; an existing ``out_dir`` is reused as is.
+
+    ``extra_files`` (name -> text) are saved with the model, in the same rename.
+    """
     out_dir = Path(out_dir)
     if (out_dir / TRAINING_FILE).exists():
         stored = json.loads((out_dir / TRAINING_FILE).read_text(encoding="utf-8"))
@@ -118,7 +122,7 @@ def fine_tune(base_path: str, base_name: str, examples: Sequence[ContrastiveExam
         seconds=round(time.perf_counter() - started, 1),
         first_loss=round(float(np.mean(losses[:10])), 4), last_loss=round(float(np.mean(losses[-10:])), 4),
         config=asdict(config))
-    _save(model, summary, out_dir)
+    _save(model, summary, out_dir, extra_files or {})
     return summary
 
 
@@ -149,9 +153,11 @@ def _batch_loss(model, batch: list[ContrastiveExample], config: FineTuneConfig, 
     return torch.nn.functional.cross_entropy(scores, labels)
 
 
-def _save(model, summary: FineTuneSummary, out_dir: Path) -> None:
+def _save(model, summary: FineTuneSummary, out_dir: Path, extra_files: Mapping[str, str]) -> None:
     tmp = atomic.temp_dir_beside(out_dir)
     model.save(str(tmp))
+    for name, text in extra_files.items():
+        (tmp / name).write_text(text, encoding="utf-8")
     record = asdict(summary)
     record.pop("reused")
     record.pop("path")

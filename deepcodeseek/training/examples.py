@@ -64,10 +64,12 @@ def from_usage_contexts(contexts: Sequence[UsageContext], documents: Sequence[Ma
     for c in contexts:
         if c.caller_sys_id not in held_out and c.target_sys_id in by_sys_id:
             by_target[by_sys_id[c.target_sys_id]].append(c)
-    rng = np.random.default_rng(seed)
     chosen: list[tuple[int, UsageContext]] = []
     for target in sorted(by_target):
         group = by_target[target]
+        # A generator per target (seeded by its sys_id): a change to one namespace's call
+        # sites leaves every other namespace's picks as they were (warm starts rely on it).
+        rng = np.random.default_rng([seed, int(hashlib.sha256(documents[target]["sys_id"].encode()).hexdigest()[:8], 16)])
         picks = rng.permutation(len(group))[:per_target] if len(group) > per_target else range(len(group))
         chosen.extend((target, group[i]) for i in picks)
     if not chosen:

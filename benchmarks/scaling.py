@@ -1,0 +1,455 @@
+"""Cost curve: how build, reindex, query time, memory and disk grow with an instance's namespaces.
+
+Usage:
+    .venv/bin/python benchmarks/scaling.py --sizes 2600,10000 --out /tmp/scaling          # full builds
+    .venv/bin/python benchmarks/scaling.py --sizes 2600 --no-adaptation                  # no tuned embedder
+    .venv/bin/python benchmarks/scaling.py --sizes 10000,25000,50000 --synthetic-from /tmp/scaling/home-2600
+
+Instances are synthesised from the shared corpus (``../shared/corpus``, 1,363 Script
+Includes, plus the 1,247 classes of ``@servicenow/glide``: 2,610 namespaces): every
+extra copy renames each Script Include (``IncidentUtils`` -> ``IncidentUtilsC3``, new
+sys_ids) and every script that calls it, so the copy has its own call sites, usage
+contexts and training examples, as a larger instance would.
+
+Per size, a **full build** goes through the same Dagster assets as ``deepcodeseek
+index`` (the evaluation report left out: it measures, it does not build), split into
+embedding (``vector_index``, ``adapted_index``), training (``training_triplets``,
+``adapted_embedder``) and the rest; then a **no-change reindex**; then a **small-change
+reindex** with about 1% of the Script Includes edited (the tuned model is then
+warm-started). Then **query latency** p50/p95 for the default method and BM25 (the
+model loaded, 100 queries made of usage contexts, two passes), the **memory** of a
+fresh process holding a loaded Retriever, and the **on-disk size** of the index.
+
+``--synthetic-from HOME`` measures query cost, memory and disk at sizes too large to
+build here: it takes the built 2.6k instance's published version and replicates its
+documents (renamed) and usage contexts, with each copy's embedding the original one
+plus Gaussian noise (cosine about 0.9 to it), into a version of its own. Those figures
+are labelled ``synthetic``: they measure the serving path's cost, not accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("DEEPCODESEEK_ENV", "ci")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS, PLATFORM = SHARED / "corpus", SHARED / "platform" / "servicenow-glide-27.0.5.tgz"
+PLATFORM_CLASSES = 1247
+EMBEDDING_STEPS = ("vector_index", "adapted_index")
+TRAINING_STEPS = ("training_triplets", "adapted_embedder")
+SKIPPED = ("evaluation_report",)
+QUERIES = 100
+PLATFORM_GLOBALS = {"Class", "Object", "JSON", "Math", "String", "Array", "Date", "Number", "Boolean", "RegExp"}
+
+MEMORY_PROBE = """
+import json, sys
+from pathlib import Path
+def rss():
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1]) / 1024
+from deepcodeseek.retrieval.retriever import Retriever
+base = rss()
+r = Retriever(sys.argv[1], sys.argv[2]); r.warm_up()
+print(json.dumps({'imported_mib': base, 'loaded_mib': rss()}))
+"""
+
+
+# -- synthesis -------------------------------------------------------------------------
+
+
+def synthesize(n_namespaces: int, out: Path) -> int:
+    """Records JSONL for an instance of about ``n_namespaces`` namespaces (platform classes included)."""
+    from deepcodeseek.sources.records_jsonl import read_records_jsonl, write_records_jsonl
+
+    records = read_records_jsonl(CORPUS).records
+    includes = [r for r in records if r.table == "sys_script_include"]
+    others = [r for r in records if r.table != "sys_script_include"]
+    wanted = max(0, n_namespaces - PLATFORM_CLASSES - len(includes))
+    # Names that are also the platform's own globals (a corpus app defining `Class`) keep their
+    # call sites: renaming `Class.create()` would make code no ServiceNow instance has.
+    names = sorted({r.name for r in includes if r.name not in PLATFORM_GLOBALS and len(r.name) > 3},
+                   key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+    pieces = {id(r): pattern.split(r.script) for r in records}  # text, name, text, name, ... (split once)
+    callers = [r for r in others if len(pieces[id(r)]) > 1]
+    out_records = list(records)
+    copy = 0
+    while wanted > 0:
+        copy += 1
+        suffix = f"C{copy}"
+        chosen = includes[:wanted]
+        kept = {r.name for r in chosen}
+
+        def rename(record) -> str:
+            parts = pieces[id(record)]
+            return "".join(p + suffix if i % 2 and p in kept else p for i, p in enumerate(parts))
+
+        for r in chosen:
+            out_records.append(replace(r, sys_id=f"{r.sys_id}-{suffix}", name=r.name + suffix,
+                                       api_name=(r.api_name + suffix) if r.api_name else None, script=rename(r)))
+        for r in callers:
+            out_records.append(replace(r, sys_id=f"{r.sys_id}-{suffix}", name=f"{r.name} {suffix}", script=rename(r)))
+        wanted -= len(chosen)
+    out.mkdir(parents=True, exist_ok=True)
+    write_records_jsonl(out_records, out / "records.jsonl.gz")
+    return sum(r.table == "sys_script_include" for r in out_records) + PLATFORM_CLASSES
+
+
+def edit_share(records_dir: Path, share: float, revision: int) -> int:
+    """Edit ``share`` of the Script Includes (a new method in each, class-style ones): the small change a reindex sees."""
+    from deepcodeseek.sources.records_jsonl import read_records_jsonl, write_records_jsonl
+
+    path = records_dir / "records.jsonl.gz"
+    records = read_records_jsonl(path).records
+    includes = [i for i, r in enumerate(records) if r.table == "sys_script_include" and ".prototype = {" in r.script]
+    total = sum(r.table == "sys_script_include" for r in records)
+    step = max(1, int(round(len(includes) / max(1, share * total))))
+    edited = includes[::step]
+    for i in edited:  # a new method in the class: the document (its method list and JSDoc) changes
+        r = records[i]
+        method = f".prototype = {{\n    auditTrail{revision}: function(record) {{ return record; }},"
+        records[i] = replace(r, script=r.script.replace(".prototype = {", method, 1))
+    write_records_jsonl(records, path)
+    return len(edited)
+
+
+# -- builds ----------------------------------------------------------------------------
+
+
+def build(name: str, home: Path, adaptation: bool) -> dict:
+    """Materialise every asset but the evaluation; seconds per step, split by kind."""
+    from dagster import DagsterInstance, materialize
+
+    from deepcodeseek_pipeline.assets.adaptation.resources import AdaptationResource
+    from deepcodeseek_pipeline.definitions import all_assets, all_checks
+    from deepcodeseek_pipeline.environment import get_environment
+    from deepcodeseek_pipeline.resources import resources_for
+
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("servicenow_instances", [name])
+    assets = [a for a in all_assets if a.key.to_user_string() not in SKIPPED]
+    checks = [c for c in all_checks if not {k.asset_key.to_user_string() for k in c.check_keys} & set(SKIPPED)]
+    resources = resources_for(get_environment(), home=str(home))
+    if not adaptation:
+        resources["adaptation"] = AdaptationResource(enabled=False)
+    started = time.perf_counter()
+    result = materialize([*assets, *checks], partition_key=name, instance=instance, resources=resources,
+                         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    total = time.perf_counter() - started
+    steps = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events
+             if e.event_type_value == "STEP_SUCCESS"}
+    metadata = {e.materialization.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+                for e in result.get_asset_materialization_events()}
+    embedding = sum(steps.get(s, 0) for s in EMBEDDING_STEPS)
+    training = sum(steps.get(s, 0) for s in TRAINING_STEPS)
+    tuned = metadata.get("adapted_embedder", {})
+    return {"total_s": round(total, 1), "embedding_s": round(embedding, 1), "training_s": round(training, 1),
+            "other_s": round(total - embedding - training, 1),
+            "embedded_docs": metadata.get("vector_index", {}).get("embedded"),
+            "training_steps": tuned.get("training/steps"), "training_reused": tuned.get("training/reused"),
+            "warm_start_from": tuned.get("warm_start_from", ""), "changed_examples": tuned.get("changed_examples"),
+            "examples": tuned.get("examples"), "version": metadata.get("published_index", {}).get("version")}
+
+
+# -- serving cost ----------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def query_latency(name: str, home: Path) -> dict:
+    """p50/p95 (ms) of the default method and BM25 over usage-context queries, model loaded, two passes."""
+    from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
+    from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, Retriever
+
+    retriever = Retriever(name, str(home))
+    folder = retriever.paths.index.local(f"versions/{retriever.version}/{CONTEXTS_FILE}")
+    contexts = read_contexts(folder)
+    queries = [c.text for c in contexts[:: max(1, len(contexts) // QUERIES)]][:QUERIES]
+    out = {"namespaces": len(retriever.docs), "usage_contexts": len(contexts), "adapted": retriever.adapted}
+    for method in (DEFAULT_METHOD, "bm25"):
+        retriever.warm_up(method)
+        times = []
+        for _ in range(2):
+            for q in queries:
+                started = time.perf_counter()
+                retriever.retrieve(q, k=40, method=method)
+                times.append((time.perf_counter() - started) * 1000)
+        out[f"{method}_p50_ms"] = round(statistics.median(times), 2)
+        out[f"{method}_p95_ms"] = round(percentile(times, 95), 2)
+    return out
+
+
+def component_costs(name: str, home: Path) -> dict:
+    """Median ms of each part of the default ranking: which parts grow with the namespaces.
+
+    The query encoder is constant; BM25 over documents, BM25 over usage contexts (the
+    votes) and the dense product are linear in documents or contexts.
+    """
+    import numpy as np
+
+    from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
+    from deepcodeseek.retrieval.query import Query
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    r = Retriever(name, str(home))
+    contexts = read_contexts(r.paths.index.local(f"versions/{r.version}/{CONTEXTS_FILE}"))
+    queries = [Query(c.text) for c in contexts[:: max(1, len(contexts) // 50)]][:50]
+    r.warm_up()
+    parts: dict[str, list[float]] = {"encoder": [], "dense_product": [], "bm25_documents": [], "bm25_contexts_votes": []}
+    for q in queries:
+        text = r._text(q)
+        t0 = time.perf_counter()
+        vector = r.embedder.embed_query(text)
+        t1 = time.perf_counter()
+        r._similarities(vector)
+        t2 = time.perf_counter()
+        r.bm25.scores(text)
+        t3 = time.perf_counter()
+        r._votes(q)
+        t4 = time.perf_counter()
+        for key, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            seconds and parts[key].append(seconds * 1000)
+    out = {k: round(float(np.median(v)), 2) for k, v in parts.items()}
+    out["dense_ann"] = dense_ann(r.vectors, np.stack([r.embedder.embed_query(r._text(q)) for q in queries[:20]]))
+    return out
+
+
+def dense_ann(vectors, queries, k: int = 50) -> dict:
+    """The dense signal's top-50 (all ``fusion`` uses of it: it is floored at the 50th best) by brute force
+    (torch, as the Retriever does) against a LanceDB IVF-PQ index: ms per query and recall@50."""
+    import tempfile
+
+    import lancedb
+    import numpy as np
+    import pyarrow as pa
+    import torch
+
+    matrix = torch.from_numpy(np.ascontiguousarray(vectors))
+    brute_ms, truth = [], []
+    for q in queries:
+        started = time.perf_counter()
+        top = torch.topk(matrix @ torch.from_numpy(q), min(k, len(vectors))).indices.numpy()
+        brute_ms.append((time.perf_counter() - started) * 1000)
+        truth.append(set(top.tolist()))
+    if len(vectors) < 5000:
+        return {"brute_ms": round(float(np.median(brute_ms)), 2), "ann": "not built below 5,000 rows"}
+    with tempfile.TemporaryDirectory() as folder:
+        db = lancedb.connect(folder)
+        column = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel()),
+                                                   vectors.shape[1])
+        table = db.create_table("v", data=pa.table({"id": np.arange(len(vectors)), "vector": column}))
+        started = time.perf_counter()
+        partitions = int(np.sqrt(len(vectors)))
+        table.create_index(metric="cosine", vector_column_name="vector", index_type="IVF_PQ",
+                           num_partitions=partitions, num_sub_vectors=48)
+        build_s = time.perf_counter() - started
+        ann_ms, recall = [], []
+        for q, expected in zip(queries, truth):
+            started = time.perf_counter()
+            got = table.search(q).metric("cosine").nprobes(max(8, partitions // 10)).refine_factor(4).limit(k) \
+                .select(["id", "_distance"]).to_arrow()["id"].to_pylist()
+            ann_ms.append((time.perf_counter() - started) * 1000)
+            recall.append(len(expected & set(got)) / len(expected))
+    return {"brute_ms": round(float(np.median(brute_ms)), 2), "ann_ms": round(float(np.median(ann_ms)), 2),
+            "ann_recall_at_50": round(float(np.mean(recall)), 3), "ann_build_s": round(build_s, 1),
+            "partitions": partitions}
+
+
+def memory(name: str, home: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, name, str(home)], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def disk_mib(name: str, home: Path) -> float:
+    folder = home / "instances" / name / "index"
+    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 1)
+
+
+# -- synthetic large versions ----------------------------------------------------------
+
+
+def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: Path, name: str,
+                      noise: float = 0.025, seed: int = 0, as_adapted: bool = True) -> dict:
+    """Replicate the built instance's live version to ``n_namespaces`` (renamed docs, noisy vectors) and publish it."""
+    import numpy as np
+
+    from deepcodeseek.index.bm25 import BM25Index
+    from deepcodeseek.index.contexts import CONTEXTS_FILE, UsageContext, read_contexts, write_contexts
+    from deepcodeseek.index.publish import publish, version_path, write_vector_table
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    real = Retriever(source, str(source_home))
+    docs = [dict(d) for d in real.docs]
+    for d in docs:
+        d["methods"] = json.dumps(d["methods"])
+        d.pop("method_words", None)
+    vectors = real.vectors
+    contexts = read_contexts(real.paths.index.local(f"versions/{real.version}/{CONTEXTS_FILE}"))
+    includes = [i for i, d in enumerate(docs) if d["kind"] != "platform"]
+    by_target: dict[str, list[UsageContext]] = {}
+    for c in contexts:
+        by_target.setdefault(c.target_sys_id, []).append(c)
+    rng = np.random.default_rng(seed)
+    out_docs, out_vectors, out_contexts = list(docs), [vectors], list(contexts)
+    copy = 0
+    while len(out_docs) < n_namespaces:
+        copy += 1
+        chosen = includes[: n_namespaces - len(out_docs)]
+        suffix = f"C{copy}"
+        for i in chosen:
+            d = docs[i]
+            new = {**d, "sys_id": f"{d['sys_id']}-{suffix}", "namespace": d["namespace"] + suffix,
+                   "api_name": d["api_name"] + suffix, "text": d["text"].replace(d["namespace"], d["namespace"] + suffix)}
+            out_docs.append(new)
+            out_contexts.extend(UsageContext(f"{c.caller_sys_id}-{suffix}", new["sys_id"], c.method,
+                                             c.text.replace(d["namespace"], new["namespace"]))
+                                for c in by_target.get(d["sys_id"], []))
+        noisy = vectors[chosen] + rng.normal(0, noise, size=(len(chosen), vectors.shape[1])).astype(np.float32)
+        out_vectors.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
+    matrix = np.concatenate(out_vectors).astype(np.float32)
+    paths = instance_paths(name, home)
+    version = f"synthetic{n_namespaces}"
+    model = real.model_name
+    write_vector_table(paths, version, out_docs, matrix, model, real.manifest.get("variant", "jsdoc"))
+    index = paths.index
+    index.write_once(version_path(version, "bm25"), lambda p: BM25Index.build([d["text"] for d in out_docs]).save(p))
+    index.write_once(version_path(version, CONTEXTS_FILE), lambda p: write_contexts(out_contexts, p))
+    index.write_once(version_path(version, "contexts_bm25"),
+                     lambda p: BM25Index.build([c.text for c in out_contexts]).save(p))
+    manifest = {k: v for k, v in real.manifest.items() if k not in ("version", "table", "published_at")}
+    if as_adapted and not manifest.get("adapted_from"):
+        # Serve as an adapted index does (the dense signal in the default fusion), the base
+        # weights standing in for a tuned model of the same architecture: same cost, not same accuracy.
+        manifest["adapted_from"] = {"model": model, "version": real.version}
+        manifest["fusion_weights"] = {**manifest.get("fusion_weights", {}), "dense": 0.5}
+    publish(paths, version, {**manifest, "instance": name, "documents": len(out_docs),
+                             "usage_contexts": len(out_contexts), "synthetic_from": real.version})
+    models = home / "models"
+    if (source_home / "models" / model).is_dir() and not (models / model).exists():
+        models.mkdir(parents=True, exist_ok=True)
+        (models / model).symlink_to(source_home / "models" / model)
+    return {"namespaces": len(out_docs), "usage_contexts": len(out_contexts)}
+
+
+# -- main ------------------------------------------------------------------------------
+
+
+def example_keys(name: str, home: Path) -> list[str]:
+    """The instance's training examples now (what adapted_embedder would train on), by identity."""
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.store.duckdb_store import InstanceStore
+    from deepcodeseek.training.adapt import gather_examples
+    from deepcodeseek.training.warm_start import example_key
+
+    paths = instance_paths(name, home)
+    examples, _ = gather_examples(InstanceStore(paths.database), paths)
+    return [example_key(e) for e in examples]
+
+
+def warm_start_share(before: list[str], after: list[str], batch_size: int = 32) -> dict:
+    """What a warm start would train on after the change, against a full epoch (steps are the cost)."""
+    from deepcodeseek.training.warm_start import MAX_CHANGE, MIN_EXAMPLES_BATCHES, REPLAY_PER_CHANGED
+
+    old = set(before)
+    changed = sum(k not in old for k in after)
+    trained = min(len(after), changed + max(REPLAY_PER_CHANGED * changed, MIN_EXAMPLES_BATCHES * batch_size - changed))
+    return {"examples": len(after), "changed_examples": changed, "change": round(changed / max(1, len(after)), 4),
+            "warm_start": 0 < changed / max(1, len(after)) <= MAX_CHANGE, "warm_examples": trained,
+            "warm_share_of_full_epoch": round(trained / max(1, len(after)), 3)}
+
+
+def measure_full(size: int, out: Path, adaptation: bool) -> dict:
+    name = f"scale{size}"
+    home, records = out / f"home-{size}", out / f"records-{size}"
+    if not (records / "records.jsonl.gz").exists():
+        synthesize(size, records)
+    from deepcodeseek.sources.registry import InstanceConfig, InstanceRegistry
+
+    InstanceRegistry(home).add(InstanceConfig(name=name, source="records", path=str(records), platform=str(PLATFORM)))
+    row: dict = {"size": size, "mode": "full build" + ("" if adaptation else " (no adaptation)")}
+    row["full"] = build(name, home, adaptation)
+    print(json.dumps({"size": size, "full": row["full"]}), flush=True)
+    row["no_change"] = build(name, home, adaptation)
+    print(json.dumps({"size": size, "no_change": row["no_change"]}), flush=True)
+    before = example_keys(name, home)
+    edited = edit_share(records, 0.01, revision=1)
+    row["small_change"] = {"edited_script_includes": edited, **build(name, home, adaptation)}
+    row["small_change"]["examples"] = warm_start_share(before, example_keys(name, home))
+    print(json.dumps({"size": size, "small_change": row["small_change"]}), flush=True)
+    row.update(serving(name, home))
+    return row
+
+
+def serving(name: str, home: Path) -> dict:
+    row = {"query": query_latency(name, home), "memory": memory(name, home), "disk_mib": disk_mib(name, home)}
+    print(json.dumps(row), flush=True)
+    row["components_ms"] = component_costs(name, home)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="2600,10000,25000,50000", help="namespaces per instance, comma-separated")
+    parser.add_argument("--out", default="/tmp/deepcodeseek-scaling", help="state and records of each size")
+    parser.add_argument("--no-adaptation", "--skip-training", dest="adaptation", action="store_false",
+                        help="build without the tuned embedder (no training steps)")
+    parser.add_argument("--synthetic-from", default="",
+                        help="a built instance's home (scale<size>): measure serving cost on synthetic versions")
+    parser.add_argument("--synthetic-source", default="", help="that home's instance name (default scale2600)")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        if args.synthetic_from:
+            source_home = Path(args.synthetic_from)
+            source = args.synthetic_source or "scale2600"
+            home = out / f"synthetic-{size}"
+            shutil.rmtree(home, ignore_errors=True)
+            started = time.perf_counter()
+            row = {"size": size, "mode": "synthetic (noisy copies of the built version, served as adapted)",
+                   **synthetic_version(source_home, source, size, home, f"syn{size}"),
+                   "write_s": round(time.perf_counter() - started, 1)}
+            row.update(serving(f"syn{size}", home))
+        else:
+            row = measure_full(size, out, args.adaptation)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        (out / "scaling.jsonl").open("a").write(json.dumps(row) + "\n")
+    print_table(rows)
+
+
+def print_table(rows: list[dict]) -> None:
+    print("\n| size | mode | full build s (embed / train / other) | no-change s | 1% change s | "
+          "default p50/p95 ms | bm25 p50/p95 ms | Retriever MiB | index MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        full, q = r.get("full"), r["query"]
+        build_cell = (f"{full['total_s']} ({full['embedding_s']} / {full['training_s']} / {full['other_s']})"
+                      if full else "")
+        print(f"| {q['namespaces']} | {r['mode']} | {build_cell} | {r.get('no_change', {}).get('total_s', '')} | "
+              f"{r.get('small_change', {}).get('total_s', '')} | {q['fusion_p50_ms']} / {q['fusion_p95_ms']} | "
+              f"{q['bm25_p50_ms']} / {q['bm25_p95_ms']} | {r['memory']['loaded_mib']:.0f} | {r['disk_mib']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""After a small change the tuned model continues from the previous one: few steps, still content-addressed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+
+import pytest
+
+from deepcodeseek.index.contexts import UsageContext
+from deepcodeseek.index.embedder import SentenceTransformerEmbedder
+from deepcodeseek.paths import instance_paths
+from deepcodeseek.training import adapt
+from deepcodeseek.training.contrastive import FineTuneConfig
+from deepcodeseek.training.examples import ContrastiveExample, from_usage_contexts
+from deepcodeseek.training.warm_start import (
+    LINEAGE_FILE,
+    MAX_CHANGE,
+    MAX_GENERATIONS,
+    Lineage,
+    example_key,
+    full_lineage,
+    plan_warm_start,
+)
+
+CONFIG = FineTuneConfig(epochs=1, batch_size=8, learning_rate=1e-4, max_query_tokens=24, max_document_tokens=24)
+TOPICS = ["incident", "approval", "email", "catalog", "cmdb", "user", "group", "change"]
+
+
+def _examples(n: int = 40, edited: int = 0) -> list[ContrastiveExample]:
+    """``n`` call-site examples over eight namespaces; the first ``edited`` have new code before the call."""
+    out = []
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        code = f"// {'rewritten ' if i < edited else ''}step {i} on {topic}\nvar gr = new GlideRecord('{topic}'); var u = new "
+        out.append(ContrastiveExample(code, f"{topic.title()}Utils: helpers for {topic} records", f"{topic.title()}Utils"))
+    return out
+
+
+def _parent(tmp_path, examples, generation=0, cumulative=0.0, config=CONFIG):
+    folder = tmp_path / "models" / "parent"
+    folder.mkdir(parents=True)
+    lineage = replace(full_lineage(examples, "all-MiniLM-L6-v2", config), generation=generation,
+                      cumulative_change=cumulative)
+    (folder / LINEAGE_FILE).write_text(json.dumps(asdict(lineage)))
+    return tmp_path / "models"
+
+
+def test_a_small_change_plans_a_warm_start_with_replay(tmp_path):
+    models = _parent(tmp_path, _examples())
+    plan = plan_warm_start(_examples(edited=2), "all-MiniLM-L6-v2", CONFIG, "parent", models)
+    assert plan is not None and plan.changed == 2 and plan.change == pytest.approx(2 / 40)
+    assert plan.replayed == 4 * CONFIG.batch_size - 2  # at least four batches' worth
+    assert {example_key(e) for e in plan.examples[:2]} == {example_key(e) for e in _examples(edited=2)[:2]}
+    assert plan.lineage.parent == "parent" and plan.lineage.generation == 1 and plan.config.epochs == 1
+
+
+@pytest.mark.parametrize("why, kwargs, examples", [
+    ("no change", {}, _examples()),
+    ("too large a change", {}, _examples(edited=int(40 * MAX_CHANGE) + 2)),
+    ("too many warm starts in a row", {"generation": MAX_GENERATIONS}, _examples(edited=2)),
+    ("too much change since the last full training", {"cumulative": 0.29}, _examples(edited=2)),
+    ("other settings", {"config": replace(CONFIG, learning_rate=1e-5)}, _examples(edited=2)),
+])
+def test_otherwise_the_model_is_trained_from_the_base(tmp_path, why, kwargs, examples):
+    models = _parent(tmp_path, _examples(), **kwargs)
+    assert plan_warm_start(examples, "all-MiniLM-L6-v2", CONFIG, "parent", models) is None, why
+
+
+def test_a_change_to_one_namespace_leaves_the_others_picks_alone():
+    docs = [{"sys_id": s, "namespace": s.upper(), "text": f"{s} utilities"} for s in ("a", "b")]
+    contexts = [UsageContext(f"s{i}", t, None, f"// call {i}\nvar x = new ") for t in "ab" for i in range(40)]
+    before = {e.query for e in from_usage_contexts(contexts, docs, set(), per_target=5) if e.target == "B"}
+    more = contexts + [UsageContext("new", "a", None, "// another call\nvar x = new ")]
+    after = {e.query for e in from_usage_contexts(more, docs, set(), per_target=5) if e.target == "B"}
+    assert before == after
+
+
+def test_adapting_after_a_small_change_warm_starts_and_stays_content_addressed(tmp_path, monkeypatch):
+    paths = instance_paths("acme", tmp_path)
+    base = SentenceTransformerEmbedder(device="cpu")
+    current = {"examples": _examples()}
+    monkeypatch.setattr(adapt, "gather_examples", lambda store, paths, per_target=0: (current["examples"], 0))
+
+    full = adapt.adapt_embedder(None, paths, base, CONFIG)
+    assert not full.warm_start_from and full.training.steps == 5 and not full.training.reused
+    again = adapt.adapt_embedder(None, paths, base, CONFIG)
+    assert again.model == full.model and again.training.reused  # no change: nothing trained
+
+    current["examples"] = _examples(edited=2)
+    warm = adapt.adapt_embedder(None, paths, base, CONFIG)
+    assert warm.warm_start_from == full.model and warm.changed_examples == 2 and not warm.training.reused
+    assert warm.training.examples == 2 + warm.replayed_examples < 40
+    assert warm.model != adapt.tuned_model_name(base.name, "acme", current["examples"], CONFIG)  # keyed by parent
+    assert adapt.read_adapted_model(paths) == warm.model
+    lineage = Lineage.load(tmp_path / "models" / warm.model)
+    assert lineage.parent == full.model and lineage.generation == 1
+    assert lineage.example_keys == sorted(example_key(e) for e in current["examples"])
+    repeat = adapt.adapt_embedder(None, paths, base, CONFIG)
+    assert repeat.model == warm.model and repeat.training.reused  # the warm model is reused like any other
