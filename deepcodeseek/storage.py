@@ -41,8 +41,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from deepcodeseek import atomic
+from deepcodeseek.errors import StorageError  # re-exported: callers import it from here
+
 INDEX_URI_ENV = "DEEPCODESEEK_INDEX_URI"  # s3://bucket/prefix: published indexes and models live there
-from deepcodeseek.errors import StorageError  # noqa: E402  (re-exported: callers import it from here)
 
 CACHE_ENV = "DEEPCODESEEK_CACHE"  # where readers of a remote index cache its parts (default <home>/cache)
 COMPLETE_MARKER = ".complete"
@@ -194,8 +196,7 @@ class Storage:
             return False
         from pyarrow import fs
 
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+        tmp = atomic.temp_dir_beside(target)
         try:
             if self._info(rel).type == fs.FileType.File:
                 (tmp / target.name).write_bytes(self.read_bytes(rel))
@@ -211,7 +212,7 @@ class Storage:
                     with self.fs.open_input_stream(info.path) as src, out.open("wb") as dst:
                         shutil.copyfileobj(src, dst, length=8 << 20)
                 (tmp / target.name).mkdir(exist_ok=True)
-            _rename_into_place(tmp / target.name, target)
+            atomic.rename_into_place(tmp / target.name, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return True
@@ -249,7 +250,7 @@ class Storage:
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Replace the object whole: readers get the old bytes or the new ones, never a mix."""
         if not self.remote:
-            _atomic_local_write(self._local(rel), data)
+            atomic.write_bytes(self._local(rel), data)
             return
         try:
             with self.fs.open_output_stream(self._key(rel)) as stream:  # one PUT for small objects
@@ -270,15 +271,7 @@ class Storage:
         if self.is_complete(rel):
             return False
         if not self.remote:
-            target = self._local(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-            try:
-                write(tmp / target.name)
-                _rename_into_place(tmp / target.name, target)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-            return True
+            return atomic.write_once(self._local(rel), write)
         with tempfile.TemporaryDirectory(prefix="deepcodeseek-part-") as scratch:
             local = Path(scratch) / Path(rel).name
             write(local)
@@ -349,25 +342,3 @@ def storage_for(root: str | os.PathLike[str], cache: str | os.PathLike[str] | No
     root = str(root)
     settings = S3Settings.from_env() if is_remote(root) else None
     return _cached_storage(root, settings, str(cache or ""))
-
-
-def _rename_into_place(tmp: Path, target: Path) -> None:
-    try:
-        os.rename(tmp, target)
-    except OSError:
-        if not target.exists():  # lost a race with an identical writer: fine; anything else is not
-            raise
-
-
-def _atomic_local_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

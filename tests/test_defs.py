@@ -13,7 +13,7 @@ from deepcodeseek_pipeline.gpu import GPU_POOL
 EXPECTED_ASSETS = {
     "source_records", "platform_apis", "jsdoc_summaries", "knowledge_graph", "namespace_documents", "vector_index",
     "bm25_index", "base_index", "published_index", "benchmark_samples", "training_triplets", "adapted_embedder", "adapted_index",
-    "evaluation_report", "learned_ranker",
+    "evaluation_report", "learned_ranker", "query_encoders", "rerankers",
 }
 
 

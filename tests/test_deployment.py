@@ -21,7 +21,7 @@ from deepcodeseek_pipeline.gpu import GPU_POOL, LLM_POOL
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "deploy" / "deployment.yaml"
-GPU_ASSETS = {"vector_index", "training_triplets", "adapted_embedder", "adapted_index"}
+GPU_ASSETS = {"vector_index", "training_triplets", "adapted_embedder", "adapted_index", "query_encoders", "rerankers"}
 LLM_ASSETS = {"jsdoc_summaries", "benchmark_samples"}
 
 KUBECONFIG = """apiVersion: v1

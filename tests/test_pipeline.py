@@ -34,7 +34,12 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert manifest["fusion_weights"] == calibration["weights"] and calibration["split"] == "calibration"
     assert calibration["samples"] > 0 and set(calibration["top5_by_dense"]) >= {"0.0", "0.5"}
     # The learned ranker was trained for the live version, and the calibration split chose the default.
-    assert manifest["default_method"] in ("ranker", "fusion")
+    assert manifest["default_method"] in ("ranker", "fusion", "rerank_ce")
+    assert manifest["rerank_base"] in ("ranker", "fusion") and "rerank_ce" in manifest["rerankers"]
+    # A light query student was chosen on calibration (or the teacher kept), and serves the queries.
+    encoders = manifest["query_encoders"]
+    assert encoders["calibration"] and {"teacher-onnx-int8", "static-mlp"} <= set(encoders["students"])
+    assert (manifest["query_encoder"] or {"name": "teacher"})["name"] == encoders["chosen"]
     assert manifest["ranker"]["queries"] > 0 and set(manifest["ranker_calibration"]) == {"ranker", "fusion"}
     assert (paths.version_dir(manifest["version"]) / manifest["ranker"]["folder"] / "model.txt").exists()
     with InstanceStore(paths.database).connect(read_only=True) as con:
@@ -63,6 +68,7 @@ def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sam
     assert vectors["embedded"] == 0
     assert _metadata(result, "adapted_embedder")["training/reused"] is True  # nothing changed: no training
     assert _metadata(result, "learned_ranker")["reused"] is True
+    assert _metadata(result, "query_encoders")["trained"] == "none"
     adapted = _metadata(result, "adapted_index")
     assert adapted["embedded"] == 0 and adapted["version"] == before
     published = _metadata(result, "published_index")

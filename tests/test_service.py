@@ -356,7 +356,7 @@ def test_an_instance_published_after_start_becomes_ready(built_sample, tmp_path)
 
 def test_dagster_and_the_service_agree_on_the_live_version(built_sample, tmp_path):
     """The published_index asset's metadata names the version /v1/instances serves after a Dagster publish."""
-    from dagster import DagsterInstance, materialize
+    from dagster import instance_for_test, materialize
 
     from deepcodeseek_pipeline.assets.index.assets import published_index
     from deepcodeseek_pipeline.environment import get_environment
@@ -370,10 +370,10 @@ def test_dagster_and_the_service_agree_on_the_live_version(built_sample, tmp_pat
     with TestClient(create_app(settings_for(home)), raise_server_exceptions=False) as client:
         wait_for(lambda: client.get("/readyz").status_code == 200)
         assert client.get("/v1/instances").json()["instances"][0]["version"] != built
-        instance = DagsterInstance.ephemeral()
-        instance.add_dynamic_partitions(servicenow_instances.name, [INSTANCE])
-        result = materialize([published_index], partition_key=INSTANCE, instance=instance,
-                             resources=resources_for(get_environment(), home=str(home)))
+        with instance_for_test() as instance:  # a scoped instance: an ephemeral one can lose its weakref
+            instance.add_dynamic_partitions(servicenow_instances.name, [INSTANCE])
+            result = materialize([published_index], partition_key=INSTANCE, instance=instance,
+                                 resources=resources_for(get_environment(), home=str(home)))
         event = result.get_asset_materialization_events()[0]
         version = event.materialization.metadata["version"].value
         assert version == built

@@ -3,6 +3,7 @@ version it embeds (all GPU-pinned, with a CPU path)."""
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from deepcodeseek.encoders.pipeline import stage_query_encoder
 from deepcodeseek.evaluation.benchmark_build import build_training_triplets
 from deepcodeseek.index.build import current_version
 from deepcodeseek.training.adapt import (
@@ -11,10 +12,10 @@ from deepcodeseek.training.adapt import (
     read_adapted_model,
     stage_adapted_index,
 )
-from deepcodeseek_pipeline.assets.adaptation.resources import AdaptationResource
+from deepcodeseek_pipeline.assets.adaptation.resources import AdaptationResource, QueryEncoderResource
 from deepcodeseek_pipeline.assets.index.resources import EmbedderResource
 from deepcodeseek_pipeline.gpu import GPU_POOL, gpu_op_tags
-from deepcodeseek_pipeline.metadata import calibration_metadata
+from deepcodeseek_pipeline.metadata import calibration_metadata, md_table
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 
@@ -75,4 +76,24 @@ def adapted_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedd
         "version": summary.version, "base_version": summary.base_version, "model": summary.model,
         "embedded": summary.embedded, "reused_embeddings": summary.reused, "seconds": summary.seconds,
         **calibration_metadata(summary.calibration),
+    })
+
+
+@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[adapted_index, "base_index"],
+       kinds={"onnx", "pytorch"}, pool=GPU_POOL, op_tags=gpu_op_tags())
+def query_encoders(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource,
+                   query_encoders: QueryEncoderResource) -> MaterializeResult:
+    """Light query students of the version this build publishes (compact, external, internal), each
+    content-addressed with its teacher; the cheapest one that keeps 97% of the teacher's default-method
+    top-5 on the calibration split serves its queries, the teacher otherwise.
+    """
+    name = context.partition_key
+    paths = home.paths(name)
+    choice = stage_query_encoder(home.store(name), paths, embedder.model, read_adapted_model(paths),
+                                 query_encoders.device, query_encoders.enabled, query_encoders.full,
+                                 progress=context.log.info)
+    return MaterializeResult(metadata={
+        "chosen": choice.chosen, "students": len(choice.students), "trained": ", ".join(choice.trained) or "none",
+        "texts": choice.texts, "seconds": choice.seconds, "note": choice.note,
+        "calibration": md_table(choice.calibration),
     })

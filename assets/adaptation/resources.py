@@ -26,5 +26,17 @@ class AdaptationResource(ConfigurableResource):
 
 def resources_for(env: Environment) -> dict:
     # CI trains the same way on short sequences: the sample instance's call sites are short anyway.
-    return {"adaptation": AdaptationResource(max_document_tokens=128) if env == Environment.CI
-            else AdaptationResource()}
+    adaptation = AdaptationResource(max_document_tokens=128) if env == Environment.CI else AdaptationResource()
+    return {"adaptation": adaptation, **encoder_resources_for(env)}
+
+
+class QueryEncoderResource(ConfigurableResource):
+    """Light query students (``deepcodeseek.encoders``): which families to build, and where."""
+
+    enabled: bool = True
+    full: bool = False  # every family (truncated teachers, a fine-tuned static table) also on a CPU
+    device: str = "auto"  # cuda when present, else cpu
+
+
+def encoder_resources_for(env: Environment) -> dict:
+    return {"query_encoders": QueryEncoderResource(device="cpu") if env == Environment.CI else QueryEncoderResource()}

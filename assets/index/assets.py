@@ -59,7 +59,7 @@ def base_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder:
                                        **calibration_metadata(calibration)})
 
 
-@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[base_index, "adapted_index", "learned_ranker"],
+@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[base_index, "adapted_index", "learned_ranker", "rerankers"],
        kinds={"lancedb"})
 def published_index(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource) -> MaterializeResult:
     """The build's one switch of readers: to the adapted version when it was staged for these documents, else the base.

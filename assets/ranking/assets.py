@@ -4,9 +4,11 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from deepcodeseek.evaluation.plots import feature_importance, markdown_image, training_curves
 from deepcodeseek.ranking.training import stage_ranked_version
+from deepcodeseek.rerankers.pipeline import stage_rerankers
 from deepcodeseek.training.adapt import read_adapted_model
 from deepcodeseek_pipeline.assets.index.resources import EmbedderResource
-from deepcodeseek_pipeline.assets.ranking.resources import RankingResource
+from deepcodeseek_pipeline.assets.ranking.resources import RankingResource, RerankerResource
+from deepcodeseek_pipeline.gpu import GPU_POOL, gpu_op_tags
 from deepcodeseek_pipeline.metadata import md_table
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import DeepCodeSeekHome
@@ -14,7 +16,7 @@ from deepcodeseek_pipeline.resources import DeepCodeSeekHome
 GROUP = "ranking"
 
 
-@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=["adapted_index", "base_index"],
+@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=["query_encoders", "adapted_index", "base_index"],
        kinds={"lightgbm", "python"})
 def learned_ranker(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource,
                    ranking: RankingResource) -> MaterializeResult:
@@ -40,4 +42,34 @@ def learned_ranker(context: AssetExecutionContext, home: DeepCodeSeekHome, embed
                 training_curves(summary.curve, "NDCG@5", "Learned ranker: training curve", "boosting round"),
                 "curve")),
         })
+    return MaterializeResult(metadata=metadata)
+
+
+@asset(partitions_def=servicenow_instances, group_name=GROUP, deps=[learned_ranker], kinds={"pytorch"},
+       pool=GPU_POOL, op_tags=gpu_op_tags())
+def rerankers(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: EmbedderResource,
+              rerankers: RerankerResource) -> MaterializeResult:
+    """Neural rerankers over the top N of the first stage: the LoRA cross-encoder (SFT on the train split's
+    triplets), and on a GPU the yes/no LM (SFT, GRPO, extended SFT) and the cross-encoder distilled from it.
+    N is chosen on calibration within the latency budget; a reranker serves by default only when it beats
+    no rerank there. Content-addressed: a no-change reindex trains nothing.
+    """
+    name = context.partition_key
+    paths = home.paths(name)
+    outcome = stage_rerankers(home.store(name), paths, embedder.model, read_adapted_model(paths),
+                              rerankers.settings(), progress=context.log.info)
+    metadata = {"default_method": outcome.default_method, "rerank_base": outcome.rerank_base,
+                "note": outcome.note, "seconds": outcome.seconds,
+                "served": md_table([{"method": m, "N": s["top_n"], "within budget": s["within_budget"],
+                                     "model": s["folder"]} for m, s in outcome.served.items()]),
+                "calibration_table4": MetadataValue.md(outcome.calibration or "_none_")}
+    curves = {name: {"loss": [v for _, v in s.get("curve", {}).get("loss", [])]}
+              for name, s in outcome.summaries.items() if s.get("curve", {}).get("loss")}
+    if curves:
+        metadata["training_curves"] = MetadataValue.md(markdown_image(training_curves(
+            {name: c["loss"] for name, c in curves.items()}, "loss", "Rerankers: training loss"), "curves"))
+    rewards = outcome.summaries.get("lm-sft-grpo", {}).get("curve", {}).get("reward")
+    if rewards:
+        metadata["grpo_reward"] = MetadataValue.md(markdown_image(training_curves(
+            {"mean reward": [v for _, v in rewards]}, "reward", "GRPO: reward per step"), "reward"))
     return MaterializeResult(metadata=metadata)

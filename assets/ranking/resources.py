@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 
 from deepcodeseek.ranking.ranker import RankerConfig
+from deepcodeseek.rerankers.pipeline import RerankerSettings
 from deepcodeseek_pipeline.environment import Environment
 
 
@@ -22,4 +23,29 @@ class RankingResource(ConfigurableResource):
 
 def resources_for(env: Environment) -> dict:
     # CI trains the same model on the sample instance's few hundred queries, with fewer rounds.
-    return {"ranking": RankingResource(max_rounds=100) if env == Environment.CI else RankingResource()}
+    return {"ranking": RankingResource(max_rounds=100) if env == Environment.CI else RankingResource(),
+            **reranker_resources_for(env)}
+
+
+class RerankerResource(ConfigurableResource):
+    """Neural rerankers (``deepcodeseek.rerankers``): the LoRA cross-encoder always, the LM stages on a GPU."""
+
+    enabled: bool = True
+    lm: str = "auto"  # auto: on a GPU only; on: also on a CPU (slow); off
+    device: str = "auto"
+    ce_pairs: int = 1200
+    calibration_limit: int = 80
+
+    def settings(self) -> RerankerSettings:
+        from deepcodeseek.index.embedder import resolve_device
+
+        changes = {"enabled": self.enabled, "lm": self.lm, "device": self.device}
+        if resolve_device(self.device) == "cuda":
+            return RerankerSettings.for_gpu(**changes)
+        return RerankerSettings(**changes, ce_pairs=self.ce_pairs, calibration_limit=self.calibration_limit)
+
+
+def reranker_resources_for(env: Environment) -> dict:
+    # CI: a cross-encoder on 64 pairs, judged on 8 calibration cases; the LM stages have their own test.
+    return {"rerankers": RerankerResource(lm="off", device="cpu", ce_pairs=64, calibration_limit=8)
+            if env == Environment.CI else RerankerResource()}

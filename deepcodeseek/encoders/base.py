@@ -11,12 +11,13 @@ import importlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from deepcodeseek import atomic
 
 ENCODER_FILE = "encoder.json"
 TOKENIZER_FILE = "tokenizer.json"
@@ -78,18 +79,19 @@ class EncoderBase:
     def write_files(self, folder: Path) -> None:
         """Write the weights/tables into ``folder`` (a fresh temporary folder)."""
 
-    def save(self, folder: Path) -> Path:
-        """Write the student into ``folder`` atomically (a temporary sibling renamed into place)."""
+    def save(self, folder: Path, extra_files: dict[str, str] | None = None) -> Path:
+        """Write the student (and ``extra_files``: name -> text) into ``folder`` atomically: a
+        temporary sibling renamed into place. Student folders are content-addressed, so one
+        that exists already holds this student and is kept."""
         folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+        tmp = atomic.temp_dir_beside(folder)
         try:
             self.write_files(tmp)
             meta = {"kind": self.kind, "name": self.name, "dimension": self.dimension, **self.settings()}
             (tmp / ENCODER_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-            if folder.exists():
-                shutil.rmtree(folder)
-            os.replace(tmp, folder)
+            for name, text in (extra_files or {}).items():
+                (tmp / name).write_text(text, encoding="utf-8")
+            atomic.rename_into_place(tmp, folder)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return folder

@@ -24,7 +24,9 @@ def index_inputs(retriever) -> IndexInputs:
 
     if retriever.vector_owners is not None:
         raise ValueError(f"index version {retriever.version}: vectors are chunks, one document vector is needed")
-    folder = retriever.paths.version_dir(retriever.version)
+    from deepcodeseek.index.publish import version_path
+
+    contexts = retriever.paths.index.local(version_path(retriever.version, CONTEXTS_FILE))  # local or object storage
     return IndexInputs(retriever.model_name, local_model_path(retriever.model_name, retriever.paths.home),
-                       read_contexts(folder / CONTEXTS_FILE), [d["sys_id"] for d in retriever.docs],
+                       read_contexts(contexts), [d["sys_id"] for d in retriever.docs],
                        np.asarray(retriever.vectors, dtype=np.float32))

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from deepcodeseek.encoders.base import QueryEncoder
+from deepcodeseek.encoders.serving import ServingAdapter
 
 KEEP_SHARE = 0.97  # a student must keep this share of the teacher's default-method top-5
 TEACHER = "teacher"
@@ -44,29 +45,6 @@ def encode_p50_ms(encoder: QueryEncoder, texts: Sequence[str], warmup: int = 10,
             encoder.embed_query(text)
             timings.append((time.perf_counter() - started) * 1000)
     return float(np.percentile(timings, 50))
-
-
-class ServingAdapter:
-    """A student dressed as the retriever's embedder (its ``name`` is the index's model).
-
-    Until the retriever takes a query encoder of its own, this is how a student serves:
-    the retriever checks only the name, then calls ``embed_query``.
-    """
-
-    def __init__(self, encoder: QueryEncoder, model_name: str):
-        self.encoder = encoder
-        self.name = model_name
-        self.device = "cpu"
-
-    @property
-    def dimension(self) -> int:
-        return self.encoder.dimension
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.encoder.embed_query(text)
-
-    def embed_documents(self, texts, batch_size: int = 32) -> np.ndarray:
-        raise TypeError(f"query encoder {self.encoder.name} embeds queries only; documents stay the teacher's")
 
 
 @contextmanager
@@ -100,7 +78,7 @@ class StudentMeasurement:
 
 def measure_student(retriever, encoder: QueryEncoder, samples: Sequence, texts: Sequence[str] | None = None,
                     teacher_vectors: np.ndarray | None = None, default_method: str = "fusion",
-                    progress: Callable[[str], None] | None = None) -> StudentMeasurement:
+                    progress: Callable[[str], None] | None = None, holdout=None) -> StudentMeasurement:
     """Encode cost, memory and retrieval quality of one student on ``samples``."""
     from deepcodeseek.evaluation.report import evaluate
 
@@ -110,8 +88,8 @@ def measure_student(retriever, encoder: QueryEncoder, samples: Sequence, texts: 
     if teacher_vectors is not None:
         cosine = float((encoder.embed_queries(texts) * teacher_vectors).sum(axis=1).mean())
     with serving_with(retriever, encoder):
-        dense = evaluate(retriever, list(samples), methods=("dense",))
-        default = evaluate(retriever, list(samples), methods=(default_method,))
+        dense = evaluate(retriever, list(samples), methods=("dense",), holdout=holdout)
+        default = evaluate(retriever, list(samples), methods=(default_method,), holdout=holdout)
     d, f = _scores(dense, "dense"), _scores(default, default_method)
     bm25 = _scores(default, "bm25")
     out = StudentMeasurement(encoder.name, cost, int(encoder.memory_bytes()), d.top_k(5), d.top_k(40), f.top_k(5),
@@ -127,13 +105,18 @@ def _scores(report, method: str):
 
 
 def measure_students(retriever, encoders: Sequence[QueryEncoder], samples: Sequence, teacher: QueryEncoder,
-                     progress: Callable[[str], None] | None = None) -> list[StudentMeasurement]:
-    """The teacher first (named ``teacher``), then each student, on the same samples and texts."""
+                     progress: Callable[[str], None] | None = None, holdout=None,
+                     default_method: str = "fusion") -> list[StudentMeasurement]:
+    """The teacher first (named ``teacher``), then each student, on the same samples and texts.
+
+    ``holdout``: the instance's held-out rule, so each sample's group never votes for it.
+    """
     texts = query_texts(samples)
     teacher_vectors = teacher.embed_queries(texts)
     out = []
     for encoder in [teacher, *encoders]:
-        out.append(measure_student(retriever, encoder, samples, texts, teacher_vectors, progress=progress))
+        out.append(measure_student(retriever, encoder, samples, texts, teacher_vectors, default_method,
+                                   progress=progress, holdout=holdout))
     out[0].name = TEACHER
     return out
 

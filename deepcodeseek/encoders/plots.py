@@ -60,17 +60,14 @@ def recall_against_cost(measurements: Sequence[StudentMeasurement], path: Path |
 
 
 def project_2d(groups: Sequence[np.ndarray], method: str = "tsne", seed: int = 0) -> list[np.ndarray]:
-    """One joint 2-D projection of several embedding sets (so their positions compare)."""
+    """One joint 2-D t-SNE of several embedding sets (so their positions compare)."""
+    from sklearn.manifold import TSNE
+
+    if method != "tsne":
+        raise ValueError(f"projection {method!r}: only 'tsne' (scikit-learn) is available")
     stacked = np.concatenate([np.asarray(g, dtype=np.float32) for g in groups])
-    if method == "umap":
-        import umap
-
-        points = umap.UMAP(n_components=2, random_state=seed).fit_transform(stacked)
-    else:
-        from sklearn.manifold import TSNE
-
-        perplexity = float(min(30, max(2, (len(stacked) - 1) // 3)))
-        points = TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed).fit_transform(stacked)
+    perplexity = float(min(30, max(2, (len(stacked) - 1) // 3)))
+    points = TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed).fit_transform(stacked)
     out, start = [], 0
     for g in groups:
         out.append(points[start:start + len(g)])

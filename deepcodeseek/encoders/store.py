@@ -94,11 +94,10 @@ class StudentStore:
                 progress(f"{name}: reused {folder.name} (nothing trained)")
             return BuiltStudent(name, folder, load_encoder(folder), True, read_training(folder))
         encoder, record = build()
-        encoder.save(folder)
-        scratch = record.pop("_tmp", None)  # a folder the build exported into; save() copied what it needs
+        scratch = record.pop("_tmp", None)  # a folder the build exported into; save() copies what it needs
+        encoder.save(folder, {TRAINING_FILE: json.dumps({"key": key, **record}, indent=2, default=str)})
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-        (folder / TRAINING_FILE).write_text(json.dumps({"key": key, **record}, indent=2, default=str), encoding="utf-8")
         return BuiltStudent(name, folder, load_encoder(folder), False, record)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcodeseek import atomic
 from deepcodeseek.encoders.base import QUERY_MAX_TOKENS, LeftTruncatingTokenizer
 from deepcodeseek.encoders.data import TrainingSet, build_training_set
 from deepcodeseek.encoders.internal import StudentTrainConfig
@@ -85,13 +86,15 @@ class StudentSet:
 def train_query_encoders(teacher_path: str, contexts: Sequence[UsageContext], held_out: set[str],
                          document_ids: Sequence[str], document_vectors: np.ndarray, root: Path,
                          extra_texts: Sequence[str] = (), specs: Sequence[StudentSpec] = DEFAULT_STUDENTS,
-                         device: str = "auto", progress: Progress = None) -> StudentSet:
+                         device: str = "auto", progress: Progress = None,
+                         static_table: Path | None = None) -> StudentSet:
     """Build (or reuse) each student of ``teacher_path`` under ``root``.
 
     ``contexts``: the instance's usage contexts; those whose caller is in ``held_out``
     never reach training. ``document_ids``/``document_vectors``: the index's rows (the
     teacher's document embeddings), for the contrastive loss. ``device``: ``auto`` is
-    CUDA when present, else the CPU.
+    CUDA when present, else the CPU. ``static_table``: the teacher's distilled token table
+    when the index build made one already (distilled here otherwise).
     """
     from deepcodeseek.index.embedder import resolve_device
 
@@ -104,15 +107,16 @@ def train_query_encoders(teacher_path: str, contexts: Sequence[UsageContext], he
         progress(f"training set: {len(data)} texts ({int((data.labels >= 0).sum())} with a called document), "
                  f"{len(data.documents)} documents; device {device}")
     return build_students(teacher_path, data, root, specs, device=device, progress=progress,
-                          fingerprint=fingerprint)
+                          fingerprint=fingerprint, static_table=static_table)
 
 
 def build_students(teacher_path: str, data: TrainingSet, root: Path, specs: Sequence[StudentSpec] = DEFAULT_STUDENTS,
-                   device: str = "cpu", progress: Progress = None, fingerprint: str | None = None) -> StudentSet:
+                   device: str = "cpu", progress: Progress = None, fingerprint: str | None = None,
+                   static_table: Path | None = None) -> StudentSet:
     """Each spec's student, from ``data`` (already holding the teacher's targets)."""
     fingerprint = fingerprint or teacher_fingerprint(teacher_path)
     store = StudentStore(root)
-    builder = _Builder(teacher_path, fingerprint, data, root, device, progress)
+    builder = _Builder(teacher_path, fingerprint, data, root, device, progress, static_table)
     out, seconds = {}, {}
     for spec in specs:
         started = time.perf_counter()
@@ -129,9 +133,10 @@ class _Builder:
     """Builds one student from its spec; shares the static table and the external map between specs."""
 
     def __init__(self, teacher_path: str, fingerprint: str, data: TrainingSet, root: Path, device: str,
-                 progress: Progress):
+                 progress: Progress, static_table: Path | None = None):
         self.teacher_path, self.fingerprint, self.data = teacher_path, fingerprint, data
         self.root, self.device, self.progress = root, device, progress
+        self.static_table = static_table
         self._maps: dict = {}
 
     def build(self, spec: StudentSpec, key: str):
@@ -148,12 +153,9 @@ class _Builder:
         return TeacherEncoder(self.teacher_path, spec.quantization, spec.name), {"trained": False}
 
     def _onnx(self, spec: StudentSpec, key: str):
-        import tempfile
-
         from deepcodeseek.encoders.compact import onnx_int8_teacher
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".export-"))  # save() copies the files out
+        tmp = atomic.temp_dir_beside(self.root / "export")  # scratch: save() copies the files out
         encoder = onnx_int8_teacher(self.teacher_path, tmp, spec.name, spec.quantization, self.progress)
         return encoder, {"trained": False, "quantization": spec.quantization, "_tmp": str(tmp)}
 
@@ -162,7 +164,7 @@ class _Builder:
     def static_folder(self) -> Path:
         from deepcodeseek.index.static_encoder import distill
 
-        folder = self.root / f"static-table-{self.fingerprint[:16]}"
+        folder = self.static_table or self.root / f"static-table-{self.fingerprint[:16]}"
         if self.progress and not folder.exists():
             self.progress("distilling the static token table from the teacher")
         return distill(self.teacher_path, folder, Path(self.teacher_path).name, device=self.device)
@@ -219,8 +221,6 @@ class _Builder:
         return encoder, {"trained": True, "start": external_record, **history.record()}
 
     def _truncated(self, spec: StudentSpec, key: str):
-        import tempfile
-
         from deepcodeseek.encoders.base import TOKENIZER_FILE
         from deepcodeseek.encoders.compact import OnnxEncoder, export_onnx
         from deepcodeseek.encoders.internal import fine_tune_truncated
@@ -228,8 +228,7 @@ class _Builder:
         tokenizer = LeftTruncatingTokenizer(Path(self.teacher_path) / TOKENIZER_FILE, spec.max_tokens)
         model, history = fine_tune_truncated(self.teacher_path, spec.layers, self.data, tokenizer, spec.train_config,
                                              self.device, self.progress)
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".export-"))
+        tmp = atomic.temp_dir_beside(self.root / "export")  # scratch: save() copies the files out
         export_onnx(model, Path(self.teacher_path) / TOKENIZER_FILE, tmp, quantize="int8-channel")
         encoder = OnnxEncoder(tmp, spec.name, spec.max_tokens or QUERY_MAX_TOKENS,
                               extra={"layers": spec.layers, "quantization": "int8-channel"})

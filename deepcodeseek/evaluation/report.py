@@ -80,6 +80,8 @@ class EvaluationReport:
     leaks: dict[str, int] = field(default_factory=dict)  # suffixes cut / prefixes naming the target, at read time
     default_method: str = DEFAULT_METHOD  # what the version serves by default (chosen on calibration)
     candidates_found: list[bool] = field(default_factory=list)  # per sample: target among the ranker's candidates
+    encoders: list[dict] = field(default_factory=list)  # light query students against their teacher
+    rerankers: str = ""  # the paper's Table 4 for this instance, Markdown
 
     @property
     def n(self) -> int:
@@ -189,6 +191,12 @@ class EvaluationReport:
         if self.adaptation:
             parts += ["", f"Per-instance adaptation: {self.adaptation_note}", "",
                       pd.DataFrame(self.adaptation).to_markdown(index=False)]
+        if self.rerankers:
+            parts += ["", "**Neural rerankers (Table 4)**", "", self.rerankers]
+        if self.encoders:
+            parts += ["", f"Light query encoders on these samples (shares of the teacher's figures; the default method "
+                          f"is {self.default_method}; 'serves': chosen on the calibration split)", "",
+                      pd.DataFrame(self.encoders).to_markdown(index=False)]
         if self.lines_sweep:
             parts += ["", f"Query length: last N lines before the cursor ({self.default_method})", "",
                       pd.DataFrame(self.lines_sweep).to_markdown(index=False)]
@@ -224,6 +232,9 @@ class EvaluationReport:
             flat["cold_start/share"] = round(sum(self.cold) / len(self.cold), 4)
         if self.no_usage:
             flat.update(_flat(self.no_usage, "no_usage:", latency=False))
+        for row in self.encoders:
+            flat[f"encoder:{row['student']}/encode_p50_ms"] = float(row["encode p50 ms"])
+            flat[f"encoder:{row['student']}/default_top5_kept"] = float(row["default top@5 kept"] or 0.0)
         if self.candidates_found:
             flat["candidates/recall"] = round(sum(self.candidates_found) / len(self.candidates_found), 4)
         return flat

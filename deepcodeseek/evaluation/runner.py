@@ -71,6 +71,11 @@ def evaluate_instance(config: InstanceConfig, store: InstanceStore, home: str, l
     report.form_ablation = document_form_ablation(retriever, store, samples, progress, holdout)
     report.adaptation, report.adaptation_note = adaptation_comparison(retriever, report, samples, holdout)
     report.no_usage, report.no_usage_note = no_usage_evaluation(retriever, samples)
+    report.encoders, encoder_plots = encoder_comparison(retriever, samples, holdout, paths.reports)
+    from deepcodeseek.rerankers.pipeline import reranker_table4
+
+    report.rerankers = reranker_table4(retriever, samples, holdout, progress=progress)
+    report.plots.update(encoder_plots)
     history = read_history(paths)
     previous = next((h["metrics"] for h in reversed(history) if h["version"] != retriever.version), {})
     markdown = report.markdown() + _comparison(report.metrics(), previous)
@@ -94,6 +99,36 @@ def guard_leaks(samples: list[Sample]) -> tuple[list[Sample], dict[str, int], li
         cut += was_cut
         kept.append(sample)
     return kept, {"suffix_cut": cut, "prefix_named": len(skipped)}, skipped
+
+
+def encoder_comparison(retriever: Retriever, samples: list[Sample], holdout: HoldOut,
+                       folder: Path) -> tuple[list[dict], dict[str, bytes]]:
+    """The version's light query students against their teacher on the reported samples (CodeQuest's table),
+    with the recall-against-cost plot and a 2-D projection of teacher and student queries."""
+    students = (retriever.manifest.get("query_encoders") or {}).get("students") or {}
+    if not students:
+        return [], {}
+    from deepcodeseek.encoders.base import load_encoder
+    from deepcodeseek.encoders.compact import TeacherEncoder
+    from deepcodeseek.encoders.measure import measure_students, query_texts, shares
+    from deepcodeseek.encoders.plots import projection_before_after, recall_against_cost
+    from deepcodeseek.index.embedder import local_model_path
+    from deepcodeseek.index.model_store import fetch_model
+
+    encoders = {name: load_encoder(path) for name, rel in students.items()
+                if (path := fetch_model(retriever.paths.home, rel)) is not None}
+    teacher = TeacherEncoder(local_model_path(retriever.model_name, retriever.paths.home), None, "teacher")
+    measured = measure_students(retriever, list(encoders.values()), samples, teacher, holdout=holdout,
+                                default_method=retriever.default_method)
+    folder.mkdir(parents=True, exist_ok=True)
+    plots = {"query_encoders_recall_vs_cost": recall_against_cost(measured, folder / "query_encoders_recall_vs_cost.png")}
+    if "static" in encoders and "static-mlp" in encoders:
+        texts = query_texts(samples)[:300]
+        plots["query_encoders_projection"] = projection_before_after(
+            teacher.embed_queries(texts), encoders["static"].embed_queries(texts),
+            encoders["static-mlp"].embed_queries(texts), folder / "query_encoders_projection.png")
+    chosen = retriever.query_encoder_name
+    return [{**row, "serves": "yes" if row["student"] == chosen else ""} for row in shares(measured)], plots
 
 
 NO_USAGE_METHODS = ("fusion", "hybrid", "dense", "bm25")

@@ -99,8 +99,20 @@ def build_version(store: InstanceStore, paths: InstancePaths, base_model: str, t
 
 
 def restage(paths: InstancePaths, manifest: dict, extra: dict) -> dict:
-    """Add settings chosen later (the learned ranker, the default method) to a staged version's manifest."""
-    return publish(paths, manifest["version"], {**manifest, **extra}, switch=False)
+    """Add settings chosen later (the query encoder, the learned ranker, rerankers, the default method)
+    to a staged version's manifest; on object storage the models they name are uploaded first."""
+    merged = {**manifest, **extra}
+    if paths.remote_index:
+        for name in models_named(merged):
+            publish_model(paths.home, name, paths.index_base_uri)
+    return publish(paths, manifest["version"], merged, switch=False)
+
+
+def models_named(manifest: dict) -> list[str]:
+    """Folders under ``<home>/models`` that serving a version needs beside its embedder."""
+    names = [(manifest.get("query_encoder") or {}).get("model")]
+    names += [spec.get("folder") for spec in (manifest.get("rerankers") or {}).values()]
+    return [n for n in names if n]
 
 
 def publish_build(store: InstanceStore, paths: InstancePaths, base_model: str, tuned_model: str | None = None,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from deepcodeseek import atomic
 from typing import Any
 
 RERANKERS_DIR = "rerankers"  # under <home>/models
@@ -96,18 +96,13 @@ def publish_artefact(build: Callable[[Path], TrainingSummary], destination: Path
     last, so a folder with it is complete. A concurrent build of the same key that
     finished first wins; ours is discarded.
     """
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
+    tmp = atomic.temp_dir_beside(destination)
     try:
         summary = build(tmp)
         summary.path = str(destination)
         (tmp / TRAINING_FILE).write_text(json.dumps(asdict(summary), indent=2, sort_keys=True, default=str),
                                          encoding="utf-8")
-        try:
-            os.replace(tmp, destination)
-        except OSError:  # the destination appeared meanwhile: keep that one
-            if read_summary(destination) is None:
-                raise
+        if not atomic.rename_into_place(tmp, destination):  # the destination appeared meanwhile: keep that one
             return read_summary(destination)
         return summary
     finally:

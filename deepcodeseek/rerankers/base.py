@@ -17,12 +17,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from deepcodeseek.errors import DeepCodeSeekError
+
 RERANKER_FILE = "reranker.json"  # in a saved reranker's folder: its kind, base model and settings
 C = TypeVar("C")
 MAX_TOKEN_CHARS = 32
 
 
-class RerankerError(RuntimeError):
+class RerankerError(DeepCodeSeekError, RuntimeError):
     """A reranker cannot be built or loaded (missing weights, a folder of another kind)."""
 
 

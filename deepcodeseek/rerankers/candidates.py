@@ -34,18 +34,18 @@ def short_namespace(namespace: str) -> str:
 
 
 def build_cases(retriever, samples, depth: int = 40, method: str | None = None,
-                progress: Progress = None) -> list[RerankCase]:
-    """One case per sample: the top ``depth`` of ``method`` (the retriever's default)."""
+                progress: Progress = None, holdout=None) -> list[RerankCase]:
+    """One case per sample: the top ``depth`` of ``method`` (the retriever's default), each sample's
+    held-out group (``holdout``; its own script when none) kept out of votes and prior."""
+    from deepcodeseek.datasets.holdout import exclusions_for
     from deepcodeseek.datasets.triplets import build_query
-    from deepcodeseek.evaluation.report import source_scripts
-    from deepcodeseek.retrieval.retriever import DEFAULT_METHOD
 
-    method = method or DEFAULT_METHOD
+    method = method or retriever.default_method
     text_of = {d["namespace"]: str(d["text"]) for d in reversed(retriever.docs)}  # first document wins
     cases = []
     for i, sample in enumerate(samples, start=1):
         results = retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope, k=depth,
-                                     method=method, exclude_callers=source_scripts(sample))
+                                     method=method, exclude_callers=exclusions_for(sample, holdout))
         namespaces = [r.namespace for r in results]
         cases.append(RerankCase(
             query_id=sample.id, query=build_query(sample), target=short_namespace(sample.target_namespace),

@@ -23,13 +23,13 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from deepcodeseek import atomic
 from deepcodeseek.rerankers.artefacts import (
     Progress,
     TrainingSummary,
@@ -124,16 +124,11 @@ def base_model_dir(home: Path | str, base: str = DEFAULT_BASE, progress: Progres
     raw.pop("quantization_config", None)
     model = AutoModelForCausalLM.from_config(type(loaded.config).from_dict(raw))
     model.load_state_dict(loaded.state_dict())
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    tmp = atomic.temp_dir_beside(folder)
     try:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        try:
-            os.replace(tmp, folder)
-        except OSError:
-            if not (folder / "model.safetensors").exists():
-                raise
+        atomic.rename_into_place(tmp, folder)  # an identical conversion that finished first is kept
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder

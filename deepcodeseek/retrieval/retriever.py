@@ -16,12 +16,16 @@ Methods:
   distilled from the embedder, at a fixed weight, for comparison.
 - ``ranker``: the instance's learned ranker (LightGBM LambdaRank) over candidates from
   every signal (``deepcodeseek.ranking``), when the version has one.
+- ``rerank_ce``, ``rerank_ce_distilled``, ``rerank_lm``: a neural reranker (LoRA
+  cross-encoder, the same distilled from the LM, the yes/no LM after SFT and GRPO)
+  re-orders the top N of the version's first stage, when the version has one.
 - ``hybrid``: reciprocal rank fusion of dense (embedder) and BM25 ranks.
 - ``dense``, ``bm25``, ``votes``: single signals, for ablations and baselines.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -53,7 +57,9 @@ from deepcodeseek.retrieval.signals import (
 from deepcodeseek.text import code_tokens, split_identifier
 
 QUANTIZED_CPU_QUERIES = True  # serving on a CPU: int8 query encoder (half the latency; README for its cost)
-METHODS = ("ranker", "fusion", "fusion_lexical", "fusion_semantic", "hybrid", "dense", "bm25", "votes")
+RERANK_METHODS = ("rerank_ce", "rerank_ce_distilled", "rerank_lm")  # neural rerankers over the top N (``rerankers``)
+METHODS = ("ranker", "fusion", "fusion_lexical", "fusion_semantic", "hybrid", "dense", "bm25", "votes") + RERANK_METHODS
+RERANKED = 1e9  # a reranked candidate ranks above every candidate it was not
 LLM_METHODS = ("intent", "hyde")  # query forms written by the LLM resource; unavailable without one
 DEFAULT_METHOD = "fusion"  # when a version names none: its calibration chooses (``default_method``)
 # Weights of a version that was never calibrated (no calibration samples): lexical
@@ -83,11 +89,13 @@ class Retriever:
     """An instance's published index, kept loaded for fast queries."""
 
     def __init__(self, instance: str, home: str | None = None, embedder: Embedder | None = None, llm=None,
-                 version: str | None = None, use_usage: bool = True):
+                 version: str | None = None, use_usage: bool = True, query_encoder: str | None = None):
         """``version`` pins a published version (the base of an adapted one, for comparison); default CURRENT.
 
         ``use_usage=False`` answers as an instance with no usage-bearing scripts would (a
         brand-new app): no neighbour votes, no usage prior; only documents and the graph.
+        ``query_encoder="teacher"`` encodes queries with the version's own model even where
+        its calibration chose a light student (the default serves the student).
         """
         self.paths: InstancePaths = instance_paths(instance, home)
         self.manifest = version_manifest(self.paths, version) if version else current_manifest(self.paths)
@@ -117,6 +125,7 @@ class Retriever:
         self._static_folder, self._context_keep = f"{folder}/static", keep
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
+        self._query_encoder = query_encoder
         self.llm = llm
         self.fusion_weights = {**FUSION_WEIGHTS, **self.manifest.get("fusion_weights", {})}  # calibrated per version
         self.adapted = bool(self.manifest.get("adapted_from"))  # embedded with the instance's tuned model
@@ -130,7 +139,9 @@ class Retriever:
         self._scorers = {"ranker": self._ranked, "fusion": self._fusion, "fusion_lexical": self._fusion_lexical,
                          "fusion_semantic": self._fusion_semantic,
                          "hybrid": self._hybrid, "dense": self._dense,
-                         "bm25": self._bm25, "votes": self._votes, "intent": self._intent, "hyde": self._hyde}
+                         "bm25": self._bm25, "votes": self._votes, "intent": self._intent, "hyde": self._hyde,
+                         **{m: functools.partial(self._reranked, m) for m in RERANK_METHODS}}
+        self._rerankers: dict[str, object] = {}
 
     @property
     def version(self) -> str:
@@ -145,9 +156,28 @@ class Retriever:
         """
         if self._embedder is None or self._embedder.name != self.model_name:
             device = getattr(self._embedder, "device", "auto")
-            self._embedder = query_embedder(self.model_name, device=device, home=self.paths.home,
-                                            quantized=QUANTIZED_CPU_QUERIES)
+            self._embedder = self._student() or query_embedder(self.model_name, device=device, home=self.paths.home,
+                                                               quantized=QUANTIZED_CPU_QUERIES)
         return self._embedder
+
+    @property
+    def query_encoder_name(self) -> str:
+        """Which encoder serves this version's queries: a light student's name, or ``teacher``."""
+        choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None
+        return choice["name"] if choice else "teacher"
+
+    def _student(self):
+        """The light query encoder the version's calibration chose, when there is one (see ``encoders``)."""
+        choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None
+        if not choice or not choice.get("model"):
+            return None
+        from deepcodeseek.encoders.base import load_encoder
+        from deepcodeseek.encoders.serving import ServingAdapter
+
+        folder = fetch_model(self.paths.home, choice["model"])
+        if folder is None:
+            return None  # the student is gone: the teacher answers (slower, as calibrated for the teacher)
+        return ServingAdapter(load_encoder(folder), self.model_name, self.paths.home)
 
     @property
     def ranking(self):
@@ -163,7 +193,8 @@ class Retriever:
         from deepcodeseek.ranking.stage import ranker_folder
 
         has_ranker = ranker_folder(self.paths, self.manifest, self._version_folder) is not None
-        return tuple(m for m in METHODS if m != "ranker" or has_ranker)
+        rerankers = self.manifest.get("rerankers") or {}
+        return tuple(m for m in METHODS if (m != "ranker" or has_ranker) and (m not in RERANK_METHODS or m in rerankers))
 
     def warm_up(self, method: str | None = None) -> None:
         """Load what ``method`` needs and run one query, so the first real query is not the slow one."""
@@ -292,6 +323,35 @@ class Retriever:
 
     def _ranked(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         return self.ranking.scores(query, exclude)
+
+    def _reranked(self, method: str, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        """The version's first stage, its top N re-ordered by the neural reranker ``method`` names."""
+        spec = (self.manifest.get("rerankers") or {}).get(method)
+        if not spec:
+            raise MethodUnavailable(f"index version {self.version} has no {method} reranker "
+                                    "(the rerankers asset did not train it)")
+        base = self._scorers[self.manifest.get("rerank_base") or DEFAULT_METHOD](query, exclude)
+        score = np.where(self._admitted(query.scope), base["score"], -np.inf)
+        top = [i for i in top_k(score, int(spec["top_n"])) if np.isfinite(score[i])]
+        reranked = np.zeros(len(self.docs))
+        if top:
+            reranked[top] = self._reranker(method, spec).score(query.text(), [self.docs[i]["text"] for i in top])
+            score = score.copy()
+            score[top] = RERANKED + reranked[top]
+        return {**base, "score": score, "rerank": reranked}
+
+    def _reranker(self, method: str, spec: dict):
+        """The reranker ``spec`` names, loaded once (a CPU serves the cross-encoder's merged int8 form)."""
+        if method not in self._rerankers:
+            from deepcodeseek.rerankers.base import load_reranker
+
+            folder = fetch_model(self.paths.home, spec["folder"])
+            if folder is None:
+                raise MethodUnavailable(f"index version {self.version}: reranker {spec['folder']} is not on disk")
+            reranker = load_reranker(folder, "auto")
+            self._rerankers[method] = reranker.for_cpu() if getattr(reranker, "device", "") == "cpu" and \
+                hasattr(reranker, "for_cpu") else reranker
+        return self._rerankers[method]
 
     def _fusion_lexical(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         return self._fusion(query, exclude, {**self.fusion_weights, "dense": 0.0})

@@ -1,0 +1,95 @@
+"""Light query encoders as a stage of the build: train the students of the version this build
+publishes, and choose on the calibration split which one serves its queries.
+
+The choice follows CodeQuest's rule as the issue states it: the cheapest student (by
+measured encode cost) that keeps at least 97% of the teacher's default-method top-5
+on the calibration split; the teacher otherwise. On a CPU only the students that
+train in minutes are built (the compact ONNX teacher and the static students, on a
+capped sample of contexts); a GPU, or ``full=True``, builds every family.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from deepcodeseek.datasets.splits import group_position
+from deepcodeseek.encoders.students import DEFAULT_STUDENTS, train_query_encoders
+
+QUERY_ENCODERS_DIR = "query_encoders"  # under <home>/models
+CPU_STUDENTS = ("teacher-onnx-int8", "static", "static-procrustes", "static-mlp")
+CPU_MAX_CONTEXTS = 2500  # each also cut to its last 3 and 6 lines: about 7,000 texts for the teacher to embed
+
+
+@dataclass
+class EncoderChoice:
+    chosen: str  # a student's name, or "teacher"
+    students: dict[str, str] = field(default_factory=dict)  # name -> folder under <home>/models
+    calibration: list[dict] = field(default_factory=list)  # shares of the teacher, per student
+    trained: list[str] = field(default_factory=list)
+    texts: int = 0
+    seconds: float = 0.0
+    note: str = ""
+
+    def as_manifest(self) -> dict:
+        folder = self.students.get(self.chosen)
+        return {"query_encoder": {"name": self.chosen, "model": folder} if folder else None,
+                "query_encoders": asdict(self)}
+
+
+def _sample(contexts: list, limit: int) -> list:
+    """At most ``limit`` contexts, chosen by a stable hash (the same instance picks the same ones)."""
+    if len(contexts) <= limit:
+        return contexts
+    keyed = sorted(contexts, key=lambda c: group_position(f"encoder:{c.caller_sys_id}:{c.target_sys_id}:{c.text}"))
+    return keyed[:limit]
+
+
+def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, device: str = "auto",
+                        enabled: bool = True, full: bool = False,
+                        progress: Callable[[str], None] | None = None) -> EncoderChoice:
+    """Build (or reuse) the students of this build's version, choose one on calibration, restage the version."""
+    from deepcodeseek.encoders.compact import TeacherEncoder
+    from deepcodeseek.encoders.instance import index_inputs
+    from deepcodeseek.encoders.measure import measure_students, select_student, shares
+    from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, read_holdout_of, read_split
+    from deepcodeseek.index.embedder import resolve_device
+    from deepcodeseek.index.release import build_version, restage
+    from deepcodeseek.index.static_encoder import static_encoder_dir
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    manifest, _ = build_version(store, paths, base_model, tuned_model)
+    restage(paths, manifest, {"query_encoder": None})  # calibrate with the teacher as served
+    retriever = Retriever(paths.instance, str(paths.home), version=manifest["version"])
+    samples = read_split(paths, CALIBRATION_SPLIT, {d["namespace"] for d in retriever.docs})
+    if not enabled or not samples:
+        choice = EncoderChoice("teacher", note="disabled" if not enabled else "no calibration samples: the teacher")
+        restage(paths, manifest, choice.as_manifest())
+        return choice
+    started = time.perf_counter()
+    device = resolve_device(device)
+    every = full or device == "cuda"
+    specs = DEFAULT_STUDENTS if every else tuple(s for s in DEFAULT_STUDENTS if s.name in CPU_STUDENTS)
+    inputs = index_inputs(retriever)
+    holdout = read_holdout_of(paths)
+    contexts = inputs.contexts if every else _sample(inputs.contexts, CPU_MAX_CONTEXTS)
+    root = Path(paths.home) / "models" / QUERY_ENCODERS_DIR
+    built = train_query_encoders(inputs.teacher_path, contexts, set(holdout.held_out()), inputs.document_ids,
+                                 inputs.document_vectors, root, specs=specs, device=device, progress=progress,
+                                 static_table=static_encoder_dir(paths.home, retriever.model_name))
+    teacher = TeacherEncoder(inputs.teacher_path, None, "teacher")
+    measured = measure_students(retriever, [s.encoder for s in built.students.values()], samples, teacher,
+                                holdout=holdout, progress=progress)
+    chosen = select_student(measured)
+    choice = EncoderChoice(
+        chosen=chosen, students={n: f"{QUERY_ENCODERS_DIR}/{s.folder.name}" for n, s in built.students.items()},
+        calibration=shares(measured), trained=built.trained, texts=len(built.data),
+        seconds=round(time.perf_counter() - started, 1),
+        note=("every student family" if every else f"CPU: {', '.join(CPU_STUDENTS)} on at most "
+                                                   f"{CPU_MAX_CONTEXTS} contexts (the others need a GPU or full=True)"))
+    restage(paths, manifest, choice.as_manifest())
+    if progress:
+        progress(f"query encoder: {chosen} (calibration: {[(r['student'], r['default top@5 kept']) for r in choice.calibration]})")
+    return choice
