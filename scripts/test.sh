@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 export HF_HUB_OFFLINE=1 DEEPCODESEEK_ENV=ci
-.venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q --durations=25 "$@"
 code=$?
 if [ "$code" -eq 5 ]; then
     echo "no tests were collected" >&2
