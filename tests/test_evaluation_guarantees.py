@@ -111,6 +111,9 @@ def test_report_shows_best_single_signal_cold_start_and_no_usage(sample_paths, t
     assert "old figures" not in text and "kept line" in text and text.endswith("end\n")
     fusion = f"{outcome.metrics['fusion/top@5']:.3f}"
     assert fusion in text and "| bm25 |" in text
+    # Table 4 and the students' table travel as measured, without the report's inline images
+    assert "**Neural rerankers (Table 4)**" in text and "| no rerank |" in text
+    assert "Light query encoders on these samples" in text and "data:image" not in text
 
 
 def test_single_signal_losses_name_the_metric_and_the_signal():

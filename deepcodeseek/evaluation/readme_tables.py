@@ -14,8 +14,10 @@ from deepcodeseek import atomic
 from deepcodeseek.evaluation.runner import EvaluationOutcome, read_evaluation
 from deepcodeseek.paths import instance_paths
 
-ROW_METHODS = ("ranker", "fusion", "fusion_lexical", "fusion_semantic", "hybrid", "dense", "bm25", "votes")
+ROW_METHODS = ("rerank_lm", "rerank_ce", "rerank_ce_distilled", "ranker", "fusion", "fusion_lexical", "fusion_semantic", "hybrid", "dense", "bm25", "votes")
 SINGLE_SIGNALS = ("bm25", "votes", "dense")
+# Sections of the evaluation report carried into the README as they are (titles as report.py writes them).
+CARRIED_SECTIONS = ("**Neural rerankers (Table 4)**", "Light query encoders on these samples")
 METRICS = ("top@1", "top@5", "top@40", "mrr@40")
 
 
@@ -63,7 +65,31 @@ def instance_section(name: str, outcome: EvaluationOutcome) -> str:
         lines += ["", "Indexed with no usage-bearing scripts at all (a brand-new app: base model, no votes, "
                       "no prior, uncalibrated weights):", ""]
         lines += _table(m, "fusion", "no_usage:", latency=False)
+    for title in CARRIED_SECTIONS:
+        section = report_section(outcome.markdown, title)
+        lines += ["", *section] if section else []
     return "\n".join(lines)
+
+
+def report_section(markdown: str, title: str) -> list[str]:
+    """The lines from the one starting with ``title`` through its tables: a paragraph after a
+    table belongs to the section only when it ends with a colon (it introduces the next table,
+    as Table 4's LM stages do). Table 4 and the students' table reach the README as measured."""
+    lines = markdown.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(title)), None)
+    if start is None:
+        return []
+    kept, after_table = [], False
+    for line in lines[start:]:
+        if after_table and line.strip() and not line.startswith("|"):
+            if line.startswith("**") or not line.rstrip().endswith(":"):
+                break
+            after_table = False
+        after_table = after_table or line.startswith("|")
+        kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return kept
 
 
 def section_for(name: str, home: str | None) -> str:

@@ -143,3 +143,32 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     if progress:
         progress(f"default method {default} (calibration: {figures})")
     return RankerOutcome(ranker, default, figures)
+
+
+def default_evidence(manifest: dict) -> tuple[bool, str]:
+    """Whether a version's default method is backed by its own calibration figures.
+
+    A learned stage serves by default only after winning on calibration: ``ranker`` must beat
+    ``fusion`` there (top@5, then MRR), a ``rerank_*`` method must beat no rerank within its
+    latency budget. A manifest that names a learned default without that evidence is a defect
+    (a hand-edited manifest, or a stage that skipped its A/B test).
+    """
+    default = manifest.get("default_method") or "fusion"
+    if default.startswith("rerank_"):
+        served = (manifest.get("rerankers") or {}).get(default) or {}
+        top = (manifest.get("rerankers_calibration") or {}).get("top") or {}
+        mine, base = top.get(default), top.get("no rerank")
+        if not served or mine is None or base is None:
+            return False, f"default {default} has no calibration A/B against no rerank in the manifest"
+        won = (mine.get("top@5", 0), mine.get("top@10", 0)) > (base.get("top@5", 0), base.get("top@10", 0))
+        ok = won and bool(served.get("within_budget"))
+        return ok, (f"{default} on calibration: top@5 {mine.get('top@5')} against no rerank {base.get('top@5')}"
+                    f", within budget: {served.get('within_budget')}")
+    if default == "ranker":
+        figures = manifest.get("ranker_calibration") or {}
+        ranker, fusion = figures.get("ranker"), figures.get("fusion")
+        if not ranker or not fusion:
+            return False, "default ranker has no calibration comparison with fusion in the manifest"
+        won = (ranker["top@5"], ranker["mrr@40"]) > (fusion["top@5"], fusion["mrr@40"])
+        return won, f"ranker on calibration: top@5 {ranker['top@5']} against fusion {fusion['top@5']}"
+    return True, f"default {default}: no learned stage serves by default"

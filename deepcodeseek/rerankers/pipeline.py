@@ -60,6 +60,7 @@ class RerankerOutcome:
     served: dict[str, dict] = field(default_factory=dict)  # method -> {folder, top_n, name}
     lm_stages: dict[str, str] = field(default_factory=dict)  # Table 4 rows -> artefact folder (under models)
     calibration: str = ""  # the calibration Table 4, Markdown
+    calibration_top: dict[str, dict[str, float]] = field(default_factory=dict)  # row -> {"top@k": rate}
     summaries: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
     note: str = ""
@@ -67,7 +68,7 @@ class RerankerOutcome:
     def as_manifest(self) -> dict:
         return {"rerankers": self.served, "rerank_base": self.rerank_base, "rerank_lm_stages": self.lm_stages,
                 "default_method": self.default_method,
-                "rerankers_calibration": {"table": self.calibration, "note": self.note}}
+                "rerankers_calibration": {"table": self.calibration, "note": self.note, "top": self.calibration_top}}
 
 
 def every_kth(items: list, limit: int) -> list:
@@ -139,6 +140,7 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
         stages[method], top_n[method] = reranker, choice.n
     table = table4(cases, stages, top_n, progress=progress)
     outcome.calibration = table.markdown()
+    outcome.calibration_top = {r.name: {f"top@{k}": v for k, v in r.top.items()} for r in table.rows}
     base_row = table.row("no rerank")
     winners = [m for m in serving if outcome.served[m]["within_budget"]
                and (table.row(m).top[5], table.row(m).top[10]) > (base_row.top[5], base_row.top[10])]

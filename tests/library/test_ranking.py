@@ -89,3 +89,24 @@ def test_too_few_groups_still_fit_or_fail_clearly(queries):
     else:
         ranker = fit_ranker(_groups(queries, rng, 0), [], RankerConfig(max_rounds=5, min_data_in_leaf=1), "k", 1.0)
         assert ranker.score(np.zeros((4, len(FEATURES)), dtype=np.float32)).shape == (4,)
+
+
+def test_a_learned_default_needs_its_calibration_win():
+    from deepcodeseek.ranking.training import default_evidence
+
+    fusion = {"top@5": 0.40, "mrr@40": 0.30}
+    assert default_evidence({"default_method": "fusion"})[0]
+    assert default_evidence({"default_method": "ranker", "ranker_calibration": {
+        "ranker": {"top@5": 0.45, "mrr@40": 0.31}, "fusion": fusion}})[0]
+    lost, why = default_evidence({"default_method": "ranker", "ranker_calibration": {
+        "ranker": {"top@5": 0.40, "mrr@40": 0.30}, "fusion": fusion}})
+    assert not lost and "0.4" in why  # a tie keeps the simpler fusion
+    assert not default_evidence({"default_method": "ranker"})[0]
+    served = {"rerank_ce": {"top_n": 10, "within_budget": True}}
+    top = {"no rerank": {"top@5": 0.5, "top@10": 0.6}, "rerank_ce": {"top@5": 0.55, "top@10": 0.6}}
+    assert default_evidence({"default_method": "rerank_ce", "rerankers": served,
+                             "rerankers_calibration": {"top": top}})[0]
+    over_budget = {"rerank_ce": {"top_n": 10, "within_budget": False}}
+    assert not default_evidence({"default_method": "rerank_ce", "rerankers": over_budget,
+                                 "rerankers_calibration": {"top": top}})[0]
+    assert not default_evidence({"default_method": "rerank_ce", "rerankers": served})[0]
