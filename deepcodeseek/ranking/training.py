@@ -150,7 +150,7 @@ def default_evidence(manifest: dict) -> tuple[bool, str]:
 
     A learned stage serves by default only after winning on calibration: ``ranker`` must beat
     ``fusion`` there (top@5, then MRR), a ``rerank_*`` method must beat no rerank within its
-    latency budget. A manifest that names a learned default without that evidence is a defect
+    latency budget (top@5, then top@1, then top@10). A manifest that names a learned default without that evidence is a defect
     (a hand-edited manifest, or a stage that skipped its A/B test).
     """
     default = manifest.get("default_method") or "fusion"
@@ -160,7 +160,9 @@ def default_evidence(manifest: dict) -> tuple[bool, str]:
         mine, base = top.get(default), top.get("no rerank")
         if not served or mine is None or base is None:
             return False, f"default {default} has no calibration A/B against no rerank in the manifest"
-        won = (mine.get("top@5", 0), mine.get("top@10", 0)) > (base.get("top@5", 0), base.get("top@10", 0))
+        from deepcodeseek.rerankers.table4 import ab_key
+
+        won = ab_key(mine) > ab_key(base)
         ok = won and bool(served.get("within_budget"))
         return ok, (f"{default} on calibration: top@5 {mine.get('top@5')} against no rerank {base.get('top@5')}"
                     f", within budget: {served.get('within_budget')}")

@@ -63,6 +63,28 @@ def pairs_from_triplets(triplets, negatives_per_query: int = 1) -> list[Pair]:
     return pairs
 
 
+def pairs_from_cases(cases, documents: Mapping[str, str], negatives_per_query: int = 3) -> list[Pair]:
+    """Per training case the target's document and the ``negatives_per_query`` highest candidates
+    of the first stage that are not the target.
+
+    A reranker only ever sees the first stage's top N, so it must learn to tell the target from
+    what that stage confuses it with. Negatives mined by another retriever (the triplets' base
+    fusion) are mostly unrelated Script Includes, and a cross-encoder trained on them learns the
+    popularity of the usual platform classes instead. ``documents`` maps a bare namespace to its
+    text, for targets the first stage missed."""
+    pairs = []
+    for case in cases:
+        positive = (case.documents[case.namespaces.index(case.target)] if case.target in case.namespaces
+                    else documents.get(case.target))
+        if positive is None:
+            continue
+        pairs.append(Pair(case.query, positive, 1.0, case.query_id, case.target))
+        others = [(n, d) for n, d in zip(case.namespaces, case.documents) if n != case.target]
+        for namespace, document in others[:negatives_per_query]:
+            pairs.append(Pair(case.query, document, 0.0, case.query_id, namespace))
+    return pairs
+
+
 def pairs_digest(pairs: Sequence[Pair]) -> str:
     return rows_digest((asdict(p) for p in pairs), ("query", "document", "label"))
 

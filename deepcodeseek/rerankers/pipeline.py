@@ -79,6 +79,19 @@ def every_kth(items: list, limit: int) -> list:
     return [items[int(i * step)] for i in range(limit)]
 
 
+def every_kth_query(pairs: list, limit: int) -> list:
+    """At most ``limit`` pairs, whole queries at a time, spread over the list: a query's positive
+    and its negatives stay together, so the balance of labels is the data's."""
+    if limit <= 0 or len(pairs) <= limit:
+        return list(pairs)
+    groups: dict[str, list] = {}
+    for pair in pairs:
+        groups.setdefault(pair.query_id or pair.query, []).append(pair)
+    per_query = len(pairs) / len(groups)
+    chosen = every_kth(list(groups.values()), max(1, int(limit / per_query)))
+    return [pair for group in chosen for pair in group][:limit]
+
+
 def _models_rel(home: Path, path: str) -> str:
     return str(Path(path).resolve().relative_to((Path(home) / "models").resolve()))
 
@@ -95,7 +108,7 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
     from deepcodeseek.rerankers.candidates import build_cases
     from deepcodeseek.rerankers.cross_encoder import CrossEncoderConfig, train_cross_encoder
     from deepcodeseek.rerankers.loop import LoopSettings
-    from deepcodeseek.rerankers.table4 import choose_top_n, table4
+    from deepcodeseek.rerankers.table4 import ab_key, choose_top_n, table4
     from deepcodeseek.retrieval.retriever import Retriever
 
     manifest, _ = build_version(store, paths, base_model, tuned_model)
@@ -116,7 +129,7 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
     cases = build_cases(retriever, every_kth(calibration, settings.calibration_limit), settings.depth, base_method,
                         holdout=holdout)
     triplets = pq.read_table(triplets_path)  # the train split only: nothing held out reaches it
-    pairs = ex.pairs_from_triplets(triplets, settings.ce_negatives)[:settings.ce_pairs]
+    pairs = _training_pairs(retriever, paths, triplets, base_method, holdout, settings, progress)
     ce_config = CrossEncoderConfig(max_query_tokens=settings.ce_query_tokens,
                                    max_document_tokens=settings.ce_document_tokens,
                                    loop=LoopSettings(epochs=1.0, batch_size=16, learning_rate=5e-4))
@@ -142,15 +155,32 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
     outcome.calibration = table.markdown()
     outcome.calibration_top = {r.name: {f"top@{k}": v for k, v in r.top.items()} for r in table.rows}
     base_row = table.row("no rerank")
-    winners = [m for m in serving if outcome.served[m]["within_budget"]
-               and (table.row(m).top[5], table.row(m).top[10]) > (base_row.top[5], base_row.top[10])]
+    winners = [m for m in serving if outcome.served[m]["within_budget"] and ab_key(table.row(m).top) > ab_key(base_row.top)]
     if winners:
-        outcome.default_method = max(winners, key=lambda m: (table.row(m).top[5], table.row(m).top[10]))
+        outcome.default_method = max(winners, key=lambda m: ab_key(table.row(m).top))
     outcome.seconds = round(time.perf_counter() - started, 1)
     restage(paths, manifest, outcome.as_manifest())
     if progress:
         progress(f"rerankers on calibration ({len(cases)} cases): default {outcome.default_method}\n{outcome.calibration}")
     return outcome
+
+
+def _training_pairs(retriever, paths, triplets, base_method: str, holdout, settings: RerankerSettings,
+                    progress: Callable[[str], None] | None = None) -> list:
+    """The cross-encoder's pairs: train-split samples (spread evenly, never a held-out script) with
+    the first stage's own top candidates as negatives, so it learns what it will re-order; the
+    triplets' pairs when the train split has no sample."""
+    from deepcodeseek.evaluation.benchmark_build import read_split
+    from deepcodeseek.rerankers import examples as ex
+    from deepcodeseek.rerankers.candidates import build_cases, short_namespace
+
+    known = {d["namespace"] for d in retriever.docs}
+    train = every_kth(read_split(paths, "train", known), settings.ce_pairs // (1 + settings.ce_negatives))
+    if not train:
+        return every_kth_query(ex.pairs_from_triplets(triplets, settings.ce_negatives), settings.ce_pairs)
+    cases = build_cases(retriever, train, settings.depth, base_method, progress=progress, holdout=holdout)
+    documents = {short_namespace(d["namespace"]): str(d["text"]) for d in reversed(retriever.docs)}
+    return ex.pairs_from_cases(cases, documents, settings.ce_negatives)
 
 
 def _lm_stages(retriever, paths, triplets, yes_no, ce_pairs, ce_config, settings: RerankerSettings, device: str,
@@ -167,8 +197,9 @@ def _lm_stages(retriever, paths, triplets, yes_no, ce_pairs, ce_config, settings
 
     home = Path(paths.home)
     all_pairs = ex.pairs_from_table(yes_no)
-    sft_pairs = all_pairs[:settings.lm_sft_pairs]
-    grpo_pairs = all_pairs[settings.lm_sft_pairs:settings.lm_sft_pairs + 4 * settings.grpo_steps] or sft_pairs
+    spread = every_kth_query(all_pairs, settings.lm_sft_pairs + 4 * settings.grpo_steps)  # not the first scripts
+    sft_pairs = spread[:settings.lm_sft_pairs]
+    grpo_pairs = spread[settings.lm_sft_pairs:] or sft_pairs
     config = LMRerankerConfig(max_query_tokens=settings.lm_query_tokens, max_document_tokens=settings.lm_document_tokens,
                               loop=LoopSettings(epochs=1.0, batch_size=8, learning_rate=2e-4))
     YesNoLMReranker.from_base(home, config, "lm-base", device, progress=progress)  # converts the GGUF once

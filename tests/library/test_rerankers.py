@@ -329,3 +329,32 @@ def test_smollm2_converts_once_and_scores_yes_minus_no(tmp_path):
         logits = reranker.model(torch.tensor([ids])).logits[0, -1]
     assert scores[0] == pytest.approx(float(logits[reranker.yes_id] - logits[reranker.no_id]), abs=1e-3)
     np.testing.assert_allclose(scores, reranker.score_whole(QUERIES["MailSender"], docs), atol=1e-3)
+
+
+def test_cross_encoder_pairs_come_from_the_first_stage_it_will_reorder():
+    from deepcodeseek.rerankers.examples import pairs_from_cases
+
+    cases = [RerankCase("q1", "var gr = ...", "B", ["A", "B", "C", "D"], ["doc A", "doc B", "doc C", "doc D"]),
+             RerankCase("q2", "gs.", "Z", ["A", "C"], ["doc A", "doc C"]),  # missed: positive from the documents
+             RerankCase("q3", "x", "Y", ["A"], ["doc A"])]  # no document for Y: no pairs
+    pairs = pairs_from_cases(cases, {"Z": "doc Z"}, negatives_per_query=2)
+    assert [(p.query_id, p.document, p.label) for p in pairs] == [
+        ("q1", "doc B", 1.0), ("q1", "doc A", 0.0), ("q1", "doc C", 0.0),
+        ("q2", "doc Z", 1.0), ("q2", "doc A", 0.0), ("q2", "doc C", 0.0)]
+
+
+def test_pairs_are_spread_whole_queries_at_a_time():
+    from deepcodeseek.rerankers.pipeline import every_kth_query
+
+    pairs = [Pair(f"q{i}", f"d{i}{j}", 1.0 if j == 0 else 0.0, f"q{i}") for i in range(10) for j in range(2)]
+    picked = every_kth_query(pairs, 6)
+    assert len(picked) == 6 and sum(p.label for p in picked) == 3  # the labels' balance is the data's
+    assert {p.query_id for p in picked} == {"q0", "q3", "q6"}  # spread, not the first queries
+    assert every_kth_query(pairs, 0) == pairs
+
+
+def test_a_reranker_that_only_reorders_the_top_5_is_judged_on_top_1_too():
+    from deepcodeseek.rerankers.table4 import ab_key
+
+    base = {5: 0.8, 1: 0.6, 10: 0.9}
+    assert ab_key({5: 0.8, 1: 0.2, 10: 0.9}) < ab_key(base) < ab_key({"top@5": 0.8, "top@1": 0.65, "top@10": 0.9})
