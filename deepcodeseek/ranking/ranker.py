@@ -33,6 +33,9 @@ class RankerConfig:
     early_stopping_rounds: int = 40
     validation_share: float = 0.2  # of the training scripts, for early stopping only
     seed: int = 0
+    # Cold-start copies: a training query whose target is called by at most this many scripts is
+    # also scored with all of them set aside, as if the API had no precedent (0: none).
+    cold_copies_max_callers: int = 10  # chosen on the stock calibration split (README, Learned ranker)
 
 
 @dataclass

@@ -46,26 +46,47 @@ def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: 
     return h.hexdigest()
 
 
+def target_callers(retriever, targets: set[int]) -> frozenset[str]:
+    """The scripts whose call sites call one of the ``targets`` documents."""
+    if not targets or not len(retriever.context_callers):
+        return frozenset()
+    return frozenset(retriever.context_callers[np.isin(retriever.context_targets, list(targets))])
+
+
 def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
-                    progress: Callable[[str], None] | None = None) -> tuple[list, list, float]:
+                    progress: Callable[[str], None] | None = None,
+                    max_callers: int = 0) -> tuple[list, list, float]:
     """``(features, relevance)`` per query whose target made the candidates: training and validation
-    groups, and the share of queries whose target did (the candidates' recall)."""
+    groups, and the share of queries whose target did (the candidates' recall).
+
+    With ``max_callers``, a query whose target only a few scripts call is also added with those
+    scripts set aside: the cold start the ranker meets whenever an instance calls an API for the
+    first time (no votes, no prior, no graph neighbours), which plain training shows too rarely
+    for the model to learn that a candidate without precedent can still be the answer."""
     docs = stage.retriever.docs
     by_namespace: dict[str, set[int]] = {}
     for i, d in enumerate(docs):
         by_namespace.setdefault(d["namespace"], set()).add(i)
     train, valid, found = [], [], 0
     started = time.perf_counter()
+    retriever = stage.retriever
     for n, sample in enumerate(samples, start=1):
         query = Query(sample.code_before, sample.code_after or None, sample.scope)
-        inputs = stage.inputs(query, exclusions_for(sample, holdout))
         targets = by_namespace.get(sample.target_namespace, set())
+        script = script_of(sample) or sample.id
+        groups = valid if group_position(f"ranker-validation:{script}") < RankerConfig.validation_share else train
+        exclude = exclusions_for(sample, holdout)
+        inputs = stage.inputs(query, exclude)
         relevance = np.array([1.0 if int(i) in targets else 0.0 for i in inputs.candidates])
         if relevance.any():
             found += 1
-            script = script_of(sample) or sample.id
-            (valid if group_position(f"ranker-validation:{script}") < RankerConfig.validation_share else train).append(
-                (inputs.features, relevance))
+            groups.append((inputs.features, relevance))
+        callers = target_callers(retriever, targets)
+        if 0 < len(callers - exclude) <= max_callers:
+            cold = stage.inputs(query, exclude | callers)
+            relevance = np.array([1.0 if int(i) in targets else 0.0 for i in cold.candidates])
+            if relevance.any():
+                groups.append((cold.features, relevance))
         if progress and n % 200 == 0:
             progress(f"ranker features: {n}/{len(samples)} queries ({n / (time.perf_counter() - started):.0f}/s)")
     return train, valid, found / max(1, len(samples))
@@ -86,7 +107,7 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
         stage.ranker.summary.reused = True
         return stage.ranker
     started = time.perf_counter()
-    train, valid, recall = training_groups(stage, samples, holdout, progress)
+    train, valid, recall = training_groups(stage, samples, holdout, progress, config.cold_copies_max_callers)
     if len(train) < MIN_TRAINING_QUERIES:
         return None
     ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)

@@ -110,3 +110,29 @@ def test_a_learned_default_needs_its_calibration_win():
     assert not default_evidence({"default_method": "rerank_ce", "rerankers": over_budget,
                                  "rerankers_calibration": {"top": top}})[0]
     assert not default_evidence({"default_method": "rerank_ce", "rerankers": served})[0]
+
+
+def test_rare_targets_also_train_as_cold_starts_with_their_callers_set_aside():
+    from types import SimpleNamespace
+
+    from deepcodeseek.evaluation.benchmark import Sample
+    from deepcodeseek.ranking.training import training_groups
+
+    seen = []
+
+    class Stage:  # two documents: 0 called by three scripts, 1 (rare) by one other script
+        retriever = SimpleNamespace(docs=[{"namespace": "Common"}, {"namespace": "Rare"}],
+                                    context_callers=np.array(["s1", "s2", "s3", "s9"], dtype=object),
+                                    context_targets=np.array([0, 0, 0, 1]))
+
+        def inputs(self, query, exclude):
+            seen.append(set(exclude))
+            return SimpleNamespace(candidates=np.array([0, 1]), features=np.zeros((2, 3), dtype=np.float32))
+
+    samples = [Sample("s1:0:fim", "a", "Common", source="mined:s1"), Sample("s5:0:fim", "b", "Rare", source="mined:s5")]
+    train, valid, recall = training_groups(Stage(), samples, None, max_callers=1)
+    assert seen == [{"s1"}, {"s5"}, {"s5", "s9"}]  # Common: 2 other callers, not rare; Rare: a copy without s9
+    assert len(train) + len(valid) == 3 and recall == 1.0
+    seen.clear()
+    training_groups(Stage(), samples, None, max_callers=0)
+    assert seen == [{"s1"}, {"s5"}]
