@@ -55,7 +55,9 @@ def _table(metrics: dict[str, float], default: str, prefix: str = "", latency: b
 def instance_section(name: str, outcome: EvaluationOutcome) -> str:
     """The Markdown block for one instance: all samples, the cold-start subset, the no-usage instance."""
     m = outcome.metrics
-    lines = [f"*{name}*: {outcome.samples} samples, {outcome.benchmark}; index version `{outcome.version}`.", ""]
+    benchmark = re.sub(r" \((/|[A-Za-z]:\\)[^)]*\)", "", outcome.benchmark)  # no machine's paths in the README
+    benchmark = f"benchmark `{Path(benchmark).name}`" if Path(benchmark).is_absolute() else benchmark
+    lines = [f"*{name}*: {outcome.samples} samples, {benchmark}; index version `{outcome.version}`.", ""]
     lines += _table(m, outcome.default_method)
     if "cold_start/share" in m:
         lines += ["", f"Cold start ({m['cold_start/share']:.0%} of the samples: no call site of the target left "
