@@ -33,11 +33,11 @@ def rss():
         if line.startswith('VmRSS:'):
             return int(line.split()[1]) / 1024
 out = {'start': rss()}
-from deepcodeseek.retrieval.retriever import METHODS, Retriever
+from deepcodeseek.retrieval.retriever import Retriever
 out['imported'] = rss()
 r = Retriever(sys.argv[1], sys.argv[2]); r.warm_up()
 out['default'] = rss()
-for m in METHODS:
+for m in r.available_methods():  # the rerankers and the ranker only where this version has them
     r.warm_up(m)
 out['all'] = rss()
 print(json.dumps(out))
@@ -118,7 +118,7 @@ def main() -> int:
     from deepcodeseek.datasets.holdout import exclusions_for
     from deepcodeseek.evaluation.benchmark_build import read_holdout_of
     from deepcodeseek.paths import instance_paths
-    from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, METHODS, Retriever
+    from deepcodeseek.retrieval.retriever import Retriever
     from deepcodeseek.sources.sample_instance import sample_benchmark_path
     from deepcodeseek.store import InstanceStore
 
@@ -137,11 +137,12 @@ def main() -> int:
     holdout = read_holdout_of(instance_paths(args.instance, home))
     memory = retriever_memory(args.instance, home)
     retriever = Retriever(args.instance, str(home))
-    for method in METHODS:
+    methods = retriever.available_methods()
+    for method in methods:
         retriever.warm_up(method)
     print(f"\n== query latency ({len(samples)} queries x {args.repeat}, model loaded, k=40)")
     timings: dict[str, list[float]] = {}
-    for method in METHODS:
+    for method in methods:
         values = []
         for _ in range(args.repeat):
             for s in samples:
@@ -155,7 +156,7 @@ def main() -> int:
     print(f"index {retriever.version}, model {retriever.model_name}" + (" (adapted)" if adapted else ""))
     print(f"{'method':<16} {'p50 ms':>8} {'p95 ms':>8} {'p50 / bm25':>11}")
     for method, values in timings.items():
-        mark = "  (default)" if method == DEFAULT_METHOD else ""
+        mark = "  (default)" if method == retriever.default_method else ""
         print(f"{method:<16} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f} "
               f"{statistics.median(values) / base:10.1f}x{mark}")
     print(f"\nmemory of a Retriever in a fresh process (RSS): {memory['start']:.0f} MiB at start, "
