@@ -46,6 +46,17 @@ class TrainHistory:
     steps: int = 0
     seconds: float = 0.0
     device: str = "cpu"
+    _window: list[tuple[float, float]] = field(default_factory=list, repr=False)
+
+    def add(self, loss: float, distill: float, step: int, total: int, every: int = 20) -> bool:
+        """Add one step's losses; every ``every`` steps (and at the last) log their means. True when it logged."""
+        self._window.append((loss, distill))
+        if step % every and step != total:
+            return False
+        self.losses.append(float(np.mean([w[0] for w in self._window])))
+        self.distill.append(float(np.mean([w[1] for w in self._window])))
+        self._window = []
+        return True
 
     def record(self) -> dict:
         return {"first_loss": round(self.losses[0], 4) if self.losses else None,
@@ -130,7 +141,6 @@ def fine_tune_truncated(teacher_path: str, layers: int, data: TrainingSet, token
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     schedule = _schedule(optimizer, len(batches), config.warmup_share)
     history = TrainHistory(device=device)
-    window, window_distill = [], []
     for step, rows in enumerate(batches, start=1):
         ids, mask = _padded([ids_all[i] for i in rows], device)
         hidden = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).last_hidden_state
@@ -143,12 +153,7 @@ def fine_tune_truncated(teacher_path: str, layers: int, data: TrainingSet, token
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
-        window.append(float(loss.detach()))
-        window_distill.append(float(distill.detach()))
-        if step % 20 == 0 or step == len(batches):
-            history.losses.append(float(np.mean(window)))
-            history.distill.append(float(np.mean(window_distill)))
-            window, window_distill = [], []
+        if history.add(float(loss.detach()), float(distill.detach()), step, len(batches)):
             if progress:
                 rate = step * config.batch_size / (time.perf_counter() - started)
                 progress(f"truncated-{layers}: step {step}/{len(batches)} loss {history.losses[-1]:.4f} "
@@ -205,7 +210,6 @@ def fine_tune_static(table: np.ndarray, weights: np.ndarray, mapping: LinearMap,
                                    {"params": head.parameters()}], lr=config.learning_rate)
     schedule = _schedule(optimizer, len(batches), config.warmup_share)
     history = TrainHistory(device=device)
-    window, window_distill = [], []
     for step, rows in enumerate(batches, start=1):
         rows = np.asarray([i for i in rows if ids_all[i]])
         if len(rows) < 2:
@@ -219,12 +223,7 @@ def fine_tune_static(table: np.ndarray, weights: np.ndarray, mapping: LinearMap,
         loss.backward()
         optimizer.step()
         schedule.step()
-        window.append(float(loss.detach()))
-        window_distill.append(float(distill.detach()))
-        if step % 20 == 0 or step == len(batches):
-            history.losses.append(float(np.mean(window)))
-            history.distill.append(float(np.mean(window_distill)))
-            window, window_distill = [], []
+        if history.add(float(loss.detach()), float(distill.detach()), step, len(batches)):
             if progress:
                 progress(f"static-tuned: step {step}/{len(batches)} loss {history.losses[-1]:.4f} "
                          f"(distill {history.distill[-1]:.4f})")

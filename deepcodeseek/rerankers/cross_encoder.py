@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from deepcodeseek.rerankers.artefacts import (
 from deepcodeseek.rerankers.base import Reranker, RerankerError, cut_to_tokens, read_reranker_file, resolve_device
 from deepcodeseek.rerankers.base import write_reranker_file
 from deepcodeseek.rerankers.examples import Pair, binary_accuracy, class_weights, pairs_digest
-from deepcodeseek.rerankers.loop import LoopSettings, train_pairs
+from deepcodeseek.rerankers.loop import LoopSettings, WithLoop, train_pairs
 
 KIND = "cross_encoder"
 DEFAULT_BASE = "all-MiniLM-L6-v2"
@@ -38,7 +38,7 @@ LORA_TARGETS = ("query", "key", "value", "dense")
 
 
 @dataclass(frozen=True)
-class CrossEncoderConfig:
+class CrossEncoderConfig(WithLoop):
     max_query_tokens: int = 96
     max_document_tokens: int = 160
     lora_r: int = 16
@@ -46,13 +46,6 @@ class CrossEncoderConfig:
     lora_dropout: float = 0.05
     loop: LoopSettings = LoopSettings(epochs=1.0, batch_size=16, learning_rate=5e-4)
     score_batch_size: int = 32
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> "CrossEncoderConfig":
-        return cls(**{**raw, "loop": LoopSettings(**raw.get("loop", {}))})
 
 
 def base_model_path(base: str = DEFAULT_BASE) -> str:

@@ -24,7 +24,7 @@ import importlib.util
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,7 @@ from deepcodeseek.rerankers.artefacts import (
 from deepcodeseek.rerankers.base import Reranker, RerankerError, cut_to_tokens, read_reranker_file, resolve_device
 from deepcodeseek.rerankers.base import write_reranker_file
 from deepcodeseek.rerankers.examples import Pair, binary_accuracy, class_weights, pairs_digest
-from deepcodeseek.rerankers.loop import LoopSettings, train_pairs
+from deepcodeseek.rerankers.loop import LoopSettings, WithLoop, train_pairs
 
 KIND = "yes_no_lm"
 SYSTEM_PROMPT = ('Judge whether the Document meets the requirements based on the Query and the Instruct provided. '
@@ -135,7 +135,7 @@ def base_model_dir(home: Path | str, base: str = DEFAULT_BASE, progress: Progres
 
 
 @dataclass(frozen=True)
-class LMRerankerConfig:
+class LMRerankerConfig(WithLoop):
     base: str = DEFAULT_BASE
     instruction: str = INSTRUCTION
     max_query_tokens: int = 96
@@ -145,13 +145,6 @@ class LMRerankerConfig:
     lora_dropout: float = 0.05
     loop: LoopSettings = LoopSettings(epochs=1.0, batch_size=8, learning_rate=2e-4)
     score_batch_size: int = 16
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> "LMRerankerConfig":
-        return cls(**{**raw, "loop": LoopSettings(**raw.get("loop", {}))})
 
 
 def with_loop(config: LMRerankerConfig, **changes) -> LMRerankerConfig:

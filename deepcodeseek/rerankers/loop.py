@@ -28,6 +28,20 @@ class LoopSettings:
     seed: int = 0
 
 
+class WithLoop:
+    """Mixin for a frozen reranker config with a ``loop: LoopSettings`` field: the round trip
+    through the JSON file saved beside the weights."""
+
+    def as_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict):
+        return cls(**{**raw, "loop": LoopSettings(**raw.get("loop", {}))})
+
+
 @dataclass
 class LoopResult:
     steps: int
