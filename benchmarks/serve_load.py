@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 
 from deepcodeseek.index.publish import current_manifest, switch_current  # noqa: E402
 from deepcodeseek.paths import instance_paths  # noqa: E402
-from deepcodeseek.retrieval.retriever import DEFAULT_METHOD  # noqa: E402
 
 
 def copy_home(source: Path, instance: str, target: Path) -> Path:
@@ -82,7 +81,7 @@ def percentiles(ms: list[float]) -> dict:
     return {"p50": round(q[49], 2), "p95": round(q[94], 2), "p99": round(q[98], 2)}
 
 
-def in_process(home: Path, instance: str, queries: list[dict], method: str, n: int) -> dict:
+def in_process(home: Path, instance: str, queries: list[dict], method: str | None, n: int) -> dict:
     """The same loaded version the service loads (same encoder), queried one at a time."""
     from deepcodeseek.service.instances import EncoderCache, load_live_index
     from deepcodeseek.service.run import one_thread_per_query
@@ -158,7 +157,7 @@ def request(port: int, verb: str, path: str, body: dict | None = None, conn=None
             conn.close()
 
 
-def load(port: int, queries: list[dict], clients: int, total: int, method: str,
+def load(port: int, queries: list[dict], clients: int, total: int, method: str | None,
          during: callable = None) -> dict:
     """``total`` requests from ``clients`` threads (keep-alive connections); ``during`` runs alongside."""
     times, errors, versions, lock = [], [], {}, threading.Lock()
@@ -229,7 +228,8 @@ def main() -> int:
     parser.add_argument("--samples", help="benchmark JSONL (default: the instance's dev split)")
     parser.add_argument("--requests", type=int, default=400, help="requests per client count")
     parser.add_argument("--clients", default="1,4,16")
-    parser.add_argument("--method", default=DEFAULT_METHOD)
+    parser.add_argument("--method", default=None,
+                        help="ranking method (default: none named, so each version serves the default it chose)")
     parser.add_argument("--port", type=int, default=8781)
     parser.add_argument("--no-swap", action="store_true")
     parser.add_argument("--no-export", action="store_true",
@@ -254,7 +254,8 @@ def main() -> int:
             ready = server.wait_ready()
             ready_cpu = server.cpu_seconds()  # what start-up costs on idle cores, whatever else runs here
             memory_ready = server.memory_mib()
-            request(args.port, "POST", "/v1/retrieve", {**queries[0], "method": args.method})
+            _, first_body = request(args.port, "POST", "/v1/retrieve", {**queries[0], "method": args.method})
+            served_method = json.loads(first_body).get("method")
             for clients in (int(c) for c in args.clients.split(",")):
                 before = server.cpu_seconds()
                 row = load(args.port, queries, clients, args.requests, args.method)
@@ -277,7 +278,8 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"instance {args.instance}, method {args.method}, {len(queries)} queries from {samples.name}, "
+    print(f"instance {args.instance}, method {served_method}"
+          f"{'' if args.method else ' (the version default)'}, {len(queries)} queries from {samples.name}, "
           f"{os.cpu_count()} cores")
     print(f"start to ready: {ready:.2f} s wall, {ready_cpu:.2f} s of CPU; server memory (MiB) at ready {memory_ready}, "
           f"after the load {memory_after}, after the swaps {memory_swap} (two versions are held while one loads)")

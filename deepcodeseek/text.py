@@ -8,6 +8,7 @@ lexical index and a natural-language embedder match ``overdue cases`` to them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TOKEN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*|\d+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -19,20 +20,31 @@ STOPWORDS = frozenset(
 
 def split_identifier(identifier: str) -> list[str]:
     """``getHRCaseByID`` -> ``['get', 'hr', 'case', 'by', 'id']``."""
+    return list(_split(identifier))
+
+
+@lru_cache(maxsize=1 << 16)
+def _split(identifier: str) -> tuple[str, ...]:
+    """Cached: a query's identifiers repeat (``gr``, ``GlideRecord``, the same names across calls)
+    and splitting them was a tenth of a ranked query's time."""
     words: list[str] = []
     for part in re.split(r"[_$.\s]+", identifier):
         words.extend(w.lower() for w in _CAMEL.findall(part))
-    return words
+    return tuple(words)
+
+
+@lru_cache(maxsize=1 << 16)
+def _identifier_tokens(ident: str, keep_whole: bool) -> tuple[str, ...]:
+    parts = _split(ident)
+    whole = (ident.lower(),) if keep_whole and len(parts) > 1 else ()
+    return whole + tuple(p for p in parts if p not in STOPWORDS and len(p) > 1)
 
 
 def code_tokens(text: str, keep_whole: bool = True) -> list[str]:
     """Tokens for lexical search: whole identifiers (lower-cased) plus their word parts."""
     tokens: list[str] = []
     for ident in _TOKEN.findall(text):
-        parts = split_identifier(ident)
-        if keep_whole and len(parts) > 1:
-            tokens.append(ident.lower())
-        tokens.extend(p for p in parts if p not in STOPWORDS and len(p) > 1)
+        tokens.extend(_identifier_tokens(ident, keep_whole))
     return tokens
 
 

@@ -68,7 +68,7 @@ def test_retrieve_answers_as_the_library_with_signatures_and_summaries(client, r
     assert r.status_code == 200, r.text
     body = r.json()
     expected = retriever.retrieve(CODE, scope="x_acme_hr", k=5)
-    assert body["instance"] == INSTANCE and body["method"] == "fusion"
+    assert body["instance"] == INSTANCE and body["method"] == retriever.default_method  # the version's own default
     assert body["version"] == current_manifest(instance_paths(INSTANCE, client.app.state.settings.home))["version"]
     assert [x["api_name"] for x in body["results"]] == [e.api_name for e in expected]
     first = body["results"][0]
@@ -87,6 +87,22 @@ def test_explain_and_methods(client):
     for method in ("fusion_lexical", "votes", "dense", "hybrid"):
         r = client.post("/v1/retrieve", json={**QUERY, "method": method})
         assert r.status_code == 200 and r.json()["method"] == method, r.text
+
+
+def test_a_request_naming_no_method_gets_the_default_its_version_chose(client):
+    """The default comes from the served version's manifest (its calibration), not from a constant."""
+    live = client.app.state.pool.current(INSTANCE)
+    chosen = live.retriever.default_method
+    try:
+        live.retriever.default_method = "bm25"  # as if calibration had chosen bm25 for this version
+        body = client.post("/v1/retrieve", json=QUERY).json()
+        named = client.post("/v1/retrieve", json={**QUERY, "method": "bm25"}).json()
+        batch = client.post("/v1/retrieve/batch", json={"queries": [{"code_before": CODE, "scope": "x_acme_hr"}],
+                                                           "k": 5}).json()
+    finally:
+        live.retriever.default_method = chosen
+    assert body["method"] == "bm25" and batch["method"] == "bm25"
+    assert body["results"] == named["results"] == batch["results"][0]["results"]
 
 
 def test_batch_answers_each_query_like_a_single_call(client):

@@ -19,7 +19,7 @@ import numpy as np
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.ranking.graph import DocGraph, tables_in
 from deepcodeseek.retrieval.query import Query
-from deepcodeseek.text import code_tokens, split_identifier
+from deepcodeseek.text import code_tokens
 
 MAX_CANDIDATES = 100
 SOURCE_DEPTH = {"bm25": 30, "votes": 30, "dense": 30, "semantic_votes": 15, "fusion": 40,
@@ -130,7 +130,7 @@ def _features(retriever, query: Query, graph: DocGraph, candidates: np.ndarray, 
     columns["query_tables"] = np.full(len(candidates), float(len(query_tables)))
     columns["method_overlap"] = np.array([max((len(w & context_words) for w in docs[i]["method_words"].values()),
                                               default=0) for i in candidates], dtype=float)
-    name_words = [set(split_identifier(docs[i]["namespace"])) for i in candidates]
+    name_words = [docs[i]["name_words"] for i in candidates]
     columns["name_overlap"] = np.array([len(w & context_words) for w in name_words], dtype=float)
     columns["name_words"] = np.array([len(w) for w in name_words], dtype=float)
     columns["q_mentioned"] = np.full(len(candidates), float(len(mentioned)))

@@ -110,6 +110,7 @@ class Retriever:
         for d in self.docs:
             d["methods"] = json.loads(d["methods"])
             d["method_words"] = {m: set(split_identifier(m)) for m in d["methods"]}
+            d["name_words"] = frozenset(split_identifier(d["namespace"]))  # the ranker's name overlap
         self.doc_scopes = np.array([d["scope"] or "" for d in self.docs], dtype=object)
         self.is_platform = np.array([d["kind"] == "platform" for d in self.docs], dtype=bool)
         self.bm25 = BM25Index.load(index.local(f"{folder}/bm25"))

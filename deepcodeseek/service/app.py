@@ -215,7 +215,8 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
             body = answer(live, results, method, req.explain, fmt, req.token_budget)
             items.append({"id": q.id if q.id is not None else i,
                           **{k: v for k, v in body.items() if k not in ("instance", "version", "method")}})
-        return JSONResponse({"instance": live.instance, "version": live.version, "method": method, "results": items})
+        return JSONResponse({"instance": live.instance, "version": live.version,
+                             "method": method or live.retriever.default_method, "results": items})
 
     @app.get("/v1/instances")
     async def instances():

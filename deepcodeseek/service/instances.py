@@ -21,7 +21,7 @@ from deepcodeseek.index.api_docs import ApiCatalog, read_api_catalog
 from deepcodeseek.index.embedder import Embedder, query_embedder
 from deepcodeseek.index.publish import IndexNotPublished, current_manifest
 from deepcodeseek.paths import InstancePaths, instance_paths
-from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, Retriever
+from deepcodeseek.retrieval.retriever import Retriever
 
 log = logging.getLogger("deepcodeseek.service")
 
@@ -88,7 +88,7 @@ def load_live_index(paths: InstancePaths, manifest: dict, encoders: EncoderCache
     embedder = encoders.get(manifest["model"], paths.home) if manifest.get("adapted_from") else None
     retriever = Retriever(paths.instance, str(paths.home), embedder=embedder, version=manifest["version"])
     catalog = read_api_catalog(paths, manifest["version"])
-    retriever.warm_up(DEFAULT_METHOD)
+    retriever.warm_up()  # the version's own default: what requests that name no method get
     return LiveIndex(instance=paths.instance, manifest=retriever.manifest, retriever=retriever, catalog=catalog,
                      query_encoder=encoder_label(embedder), loaded_at=time.time(),
                      load_seconds=round(time.perf_counter() - started, 3))

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from deepcodeseek.retrieval.retriever import DEFAULT_METHOD
 from deepcodeseek.service.instances import InstanceNotReady, InstancePool, UnknownInstance
 from deepcodeseek.service.queries import BadRequest, QueryRunner
 from deepcodeseek.service.results import SIGNATURE_CHARS, why_ranked
@@ -88,7 +87,7 @@ def build_mcp_server(pool: InstancePool, runner: QueryRunner) -> MCPServer:
                 raise ToolError(f"{field} is not valid text (lone surrogate characters)")
         live = live_for(instance)
         try:
-            results = await runner.run(lambda: runner.rank(live, code_before, code_after, scope, k, DEFAULT_METHOD))
+            results = await runner.run(lambda: runner.rank(live, code_before, code_after, scope, k, None))
         except BadRequest as exc:
             raise ToolError(str(exc)) from None
         matches = []
@@ -102,7 +101,8 @@ def build_mcp_server(pool: InstancePool, runner: QueryRunner) -> MCPServer:
             matches.append(ApiMatch(namespace=r.namespace, api_name=r.api_name, scope=r.scope,
                                     kind=doc.kind_label if doc else "unknown", summary=doc.summary if doc else "",
                                     methods=methods, score=round(float(r.score), 6), why=why_ranked(r)))
-        return FindApisResult(instance=live.instance, version=live.version, method=DEFAULT_METHOD, results=matches)
+        return FindApisResult(instance=live.instance, version=live.version, method=live.retriever.default_method,
+                               results=matches)
 
     @server.tool(description="The full JSDoc of one API namespace: its summary, every method with its signature, "
                              "and the JSDoc text. name: an api_name from find_apis (e.g. global.ArrayUtil) or a bare "

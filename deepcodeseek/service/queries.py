@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import anyio
 
-from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, LLM_METHODS, METHODS, MethodUnavailable, Result
+from deepcodeseek.retrieval.retriever import LLM_METHODS, METHODS, MethodUnavailable, Result
 from deepcodeseek.service.instances import LiveIndex
 from deepcodeseek.service.metrics import ServiceMetrics
 from deepcodeseek.service.results import enriched, prompt_block
@@ -29,8 +29,10 @@ class BadRequest(ValueError):
         self.field, self.status, self.code = field, status, code
 
 
-def checked_method(method: str | None) -> str:
-    method = method or DEFAULT_METHOD
+def checked_method(method: str | None) -> str | None:
+    """A method the caller named, checked; None stays None: each version serves its own default."""
+    if method is None or method == "":
+        return None
     if method not in KNOWN_METHODS:
         raise BadRequest(f"unknown method {method!r} (known: {', '.join(KNOWN_METHODS)})", field="method")
     return method
@@ -47,8 +49,10 @@ class QueryRunner:
         return await anyio.to_thread.run_sync(fn, limiter=self.limiter)
 
     def rank(self, live: LiveIndex, code_before: str, code_after: str | None, scope: str | None, k: int,
-             method: str) -> list[Result]:
-        """One query on ``live`` (call from a worker thread)."""
+             method: str | None) -> list[Result]:
+        """One query on ``live`` (call from a worker thread); ``None`` ranks with the version's default,
+        the method its calibration chose (``default_method`` in its manifest)."""
+        method = method or live.retriever.default_method
         started = time.perf_counter()
         try:
             results = live.retriever.retrieve(code_before, code_after, scope, k=k, method=method)
@@ -58,10 +62,10 @@ class QueryRunner:
         return results
 
 
-def answer(live: LiveIndex, results: list[Result], method: str, explain: bool, fmt: str,
+def answer(live: LiveIndex, results: list[Result], method: str | None, explain: bool, fmt: str,
            token_budget: int) -> dict:
     """The response body for one query's results, as JSON results or as a prompt block."""
-    head = {"instance": live.instance, "version": live.version, "method": method}
+    head = {"instance": live.instance, "version": live.version, "method": method or live.retriever.default_method}
     if fmt == "prompt":
         pairs = [(r, live.catalog.get(r.api_name)) for r in results]
         block, tokens, included = prompt_block(

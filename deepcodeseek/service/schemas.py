@@ -31,7 +31,7 @@ class Options(BaseModel):
 
     instance: str | None = Field(default=None, max_length=63, description="the instance (optional when one is served)")
     k: int = Field(default=10, ge=1, le=MAX_K, description=f"results per query, 1-{MAX_K}")
-    method: str | None = Field(default=None, max_length=40, description="ranking method (default: fusion)")
+    method: str | None = Field(default=None, max_length=40, description="ranking method (default: the version's own, chosen on its calibration split)")
     explain: bool = False
     format: Literal["json", "prompt"] = "json"
     token_budget: int = Field(default=DEFAULT_TOKEN_BUDGET, ge=16, le=MAX_TOKEN_BUDGET,
