@@ -36,6 +36,11 @@ class RankerConfig:
     # Cold-start copies: a training query whose target is called by at most this many scripts is
     # also scored with all of them set aside, as if the API had no precedent (0: none).
     cold_copies_max_callers: int = 10  # chosen on the stock calibration split (README, Learned ranker)
+    # A training query weighs min(1, cap / the training queries that share its target): an API that
+    # hundreds of scripts call (GlideRecord) counts as ``cap`` queries, as the benchmarks cap each
+    # target at 20 samples, instead of teaching the ranker that the popular answer is always right
+    # (0: every query weighs 1). Chosen on calibration: ``benchmarks/ranker_settings.py``.
+    target_weight_cap: float = 50.0
 
 
 @dataclass
@@ -93,9 +98,14 @@ def saved_in(folder: Path) -> bool:
     return (Path(folder) / MODEL_FILE).exists() and (Path(folder) / META_FILE).exists()
 
 
-def fit_ranker(train: list[tuple[np.ndarray, np.ndarray]], valid: list[tuple[np.ndarray, np.ndarray]],
-               config: RankerConfig, key: str, recall: float, seconds_so_far: float = 0.0) -> LearnedRanker:
-    """LambdaRank on query groups ``(features, relevance)``; rounds by early stopping on ``valid``."""
+Group = tuple  # (features, relevance) or (features, relevance, weight): one query's candidates
+
+
+def fit_ranker(train: list[Group], valid: list[Group], config: RankerConfig, key: str, recall: float,
+               seconds_so_far: float = 0.0) -> LearnedRanker:
+    """LambdaRank on query groups ``(features, relevance[, weight])``; rounds by early stopping on ``valid``.
+
+    A group's weight scales its every row, so LightGBM scales that query's gradients by it."""
     import time
 
     import lightgbm as lgb
@@ -117,7 +127,7 @@ def fit_ranker(train: list[tuple[np.ndarray, np.ndarray]], valid: list[tuple[np.
                         valid_names=names, callbacks=callbacks)
     gains = booster.feature_importance(importance_type="gain")
     summary = RankerSummary(
-        key=key, queries=len(train), validation_queries=len(valid), rows=sum(len(x) for x, _ in train),
+        key=key, queries=len(train), validation_queries=len(valid), rows=sum(len(g[0]) for g in train),
         best_iteration=int(booster.best_iteration or booster.current_iteration()),
         seconds=round(seconds_so_far + time.perf_counter() - started, 1), recall_at_candidates=round(recall, 4),
         curve={name: [round(v, 4) for v in values["ndcg@5"]] for name, values in curve.items()},
@@ -126,8 +136,9 @@ def fit_ranker(train: list[tuple[np.ndarray, np.ndarray]], valid: list[tuple[np.
     return LearnedRanker(booster, summary)
 
 
-def _dataset(lgb, groups: list[tuple[np.ndarray, np.ndarray]], reference=None):
-    features = np.concatenate([x for x, _ in groups]) if groups else np.zeros((0, len(FEATURES)), dtype=np.float32)
-    labels = np.concatenate([y for _, y in groups]) if groups else np.zeros(0)
-    return lgb.Dataset(features, label=labels, group=[len(x) for x, _ in groups], feature_name=list(FEATURES),
-                       reference=reference, free_raw_data=False)
+def _dataset(lgb, groups: list[Group], reference=None):
+    features = np.concatenate([g[0] for g in groups]) if groups else np.zeros((0, len(FEATURES)), dtype=np.float32)
+    labels = np.concatenate([g[1] for g in groups]) if groups else np.zeros(0)
+    weights = np.concatenate([np.full(len(g[0]), g[2] if len(g) > 2 else 1.0) for g in groups]) if groups else None
+    return lgb.Dataset(features, label=labels, weight=weights, group=[len(g[0]) for g in groups],
+                       feature_name=list(FEATURES), reference=reference, free_raw_data=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -53,11 +54,23 @@ def target_callers(retriever, targets: set[int]) -> frozenset[str]:
     return frozenset(retriever.context_callers[np.isin(retriever.context_targets, list(targets))])
 
 
+def target_weights(samples: list[Sample], cap: float) -> list[float]:
+    """Per training query: min(1, ``cap`` / how many training queries share its target) (1 without a cap).
+
+    Training queries are every first call of every free script, uncapped, so a few platform
+    APIs supply most of them; unweighted, LambdaRank learns that the most called API wins."""
+    if not cap:
+        return [1.0] * len(samples)
+    count = Counter(s.target_namespace for s in samples)
+    return [min(1.0, cap / count[s.target_namespace]) for s in samples]
+
+
 def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
                     progress: Callable[[str], None] | None = None,
-                    max_callers: int = 0) -> tuple[list, list, float]:
-    """``(features, relevance)`` per query whose target made the candidates: training and validation
-    groups, and the share of queries whose target did (the candidates' recall).
+                    max_callers: int = 0, weight_cap: float = 0.0) -> tuple[list, list, float]:
+    """``(features, relevance, weight)`` per query whose target made the candidates: training and
+    validation groups, and the share of queries whose target did (the candidates' recall).
+    Weights come from :func:`target_weights`.
 
     With ``max_callers``, a query whose target only a few scripts call is also added with those
     scripts set aside: the cold start the ranker meets whenever an instance calls an API for the
@@ -70,7 +83,8 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
     train, valid, found = [], [], 0
     started = time.perf_counter()
     retriever = stage.retriever
-    for n, sample in enumerate(samples, start=1):
+    weights = target_weights(samples, weight_cap)
+    for n, (sample, weight) in enumerate(zip(samples, weights), start=1):
         query = Query(sample.code_before, sample.code_after or None, sample.scope)
         targets = by_namespace.get(sample.target_namespace, set())
         script = script_of(sample) or sample.id
@@ -80,13 +94,13 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
         relevance = np.array([1.0 if int(i) in targets else 0.0 for i in inputs.candidates])
         if relevance.any():
             found += 1
-            groups.append((inputs.features, relevance))
+            groups.append((inputs.features, relevance, weight))
         callers = target_callers(retriever, targets)
         if 0 < len(callers - exclude) <= max_callers:
             cold = stage.inputs(query, exclude | callers)
             relevance = np.array([1.0 if int(i) in targets else 0.0 for i in cold.candidates])
             if relevance.any():
-                groups.append((cold.features, relevance))
+                groups.append((cold.features, relevance, weight))
         if progress and n % 200 == 0:
             progress(f"ranker features: {n}/{len(samples)} queries ({n / (time.perf_counter() - started):.0f}/s)")
     return train, valid, found / max(1, len(samples))
@@ -107,7 +121,8 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
         stage.ranker.summary.reused = True
         return stage.ranker
     started = time.perf_counter()
-    train, valid, recall = training_groups(stage, samples, holdout, progress, config.cold_copies_max_callers)
+    train, valid, recall = training_groups(stage, samples, holdout, progress, config.cold_copies_max_callers,
+                                           config.target_weight_cap)
     if len(train) < MIN_TRAINING_QUERIES:
         return None
     ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)

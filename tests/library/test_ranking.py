@@ -133,6 +133,34 @@ def test_rare_targets_also_train_as_cold_starts_with_their_callers_set_aside():
     train, valid, recall = training_groups(Stage(), samples, None, max_callers=1)
     assert seen == [{"s1"}, {"s5"}, {"s5", "s9"}]  # Common: 2 other callers, not rare; Rare: a copy without s9
     assert len(train) + len(valid) == 3 and recall == 1.0
+    assert all(len(g) == 3 and g[2] == 1.0 for g in train + valid)  # no cap: every query weighs 1
     seen.clear()
     training_groups(Stage(), samples, None, max_callers=0)
     assert seen == [{"s1"}, {"s5"}]
+
+
+def test_popular_targets_weigh_as_capped_and_the_weights_reach_the_model():
+    """A target that many training queries share counts as ``cap`` queries, and LambdaRank follows the weights:
+    300 light groups that reward one feature lose to 100 full-weight groups that reward another."""
+    from deepcodeseek.evaluation.benchmark import Sample
+    from deepcodeseek.ranking.training import target_weights
+
+    samples = [Sample(f"s{i}:0:fim", "x", "GlideRecord") for i in range(100)] + [Sample("r:0:fim", "x", "RareUtil")]
+    weights = target_weights(samples, cap=20)
+    assert weights[:100] == [0.2] * 100 and weights[100] == 1.0
+    assert target_weights(samples, cap=0) == [1.0] * 101
+
+    rng = np.random.default_rng(3)
+    heavy, light = FEATURES.index("bm25_value"), FEATURES.index("votes_value")
+
+    def weighted(n, feature, weight):
+        return [(x, y, weight) for x, y in _groups(n, rng, feature)]
+    train = weighted(100, heavy, 1.0) + weighted(300, light, 0.01)
+    ranker = fit_ranker(train, [], RankerConfig(max_rounds=40, min_data_in_leaf=5), "w", 1.0)
+    unweighted = fit_ranker([(x, y) for x, y, _ in train], [], RankerConfig(max_rounds=40, min_data_in_leaf=5), "u", 1.0)
+    x = np.zeros((20, len(FEATURES)), dtype=np.float32)
+    x[0, heavy] += 2.5  # the two planted features disagree: candidate 0 by the heavy one, 1 by the light one
+    x[1, light] += 2.5
+    assert ranker.score(x)[0] > ranker.score(x)[1]
+    assert unweighted.score(x)[1] > unweighted.score(x)[0]  # without the weights the many light groups win
+    assert ranker.summary.importances["bm25_value"] > ranker.summary.importances["votes_value"]
