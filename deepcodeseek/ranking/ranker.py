@@ -10,6 +10,7 @@ content-addressed by that version, the training queries and the settings.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -87,11 +88,30 @@ class LearnedRanker:
 
     @classmethod
     def load(cls, folder: Path) -> "LearnedRanker":
-        import lightgbm as lgb
-
+        lgb = import_lightgbm_for_serving()
         folder = Path(folder)
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         return cls(lgb.Booster(model_file=str(folder / MODEL_FILE)), RankerSummary(**meta))
+
+
+def import_lightgbm_for_serving():
+    """LightGBM, imported without scikit-learn where nothing has loaded it yet.
+
+    ``import lightgbm`` pulls in scikit-learn and SciPy for its sklearn-style wrappers when
+    they are installed: about 110 MiB that a query-only process (the service, the CLI) never
+    uses, since serving only calls ``Booster.predict``. Hiding the package for the one import
+    makes LightGBM take its own no-sklearn path; anything importing scikit-learn later gets it.
+    """
+    if "lightgbm" in sys.modules or "sklearn" in sys.modules:
+        import lightgbm
+
+        return lightgbm
+    sys.modules["sklearn"] = None  # an import of it now raises ImportError: LightGBM's compat layer expects that
+    try:
+        import lightgbm
+    finally:
+        del sys.modules["sklearn"]
+    return lightgbm
 
 
 def saved_in(folder: Path) -> bool:

@@ -164,3 +164,21 @@ def test_popular_targets_weigh_as_capped_and_the_weights_reach_the_model():
     assert ranker.score(x)[0] > ranker.score(x)[1]
     assert unweighted.score(x)[1] > unweighted.score(x)[0]  # without the weights the many light groups win
     assert ranker.summary.importances["bm25_value"] > ranker.summary.importances["votes_value"]
+
+
+def test_loading_a_ranker_to_serve_leaves_scikit_learn_out(tmp_path):
+    """Serving needs only ``Booster.predict``: LightGBM's sklearn wrappers (and ~110 MiB) stay unloaded."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(5)
+    fit_ranker(_groups(40, rng, 0), [], RankerConfig(max_rounds=5, min_data_in_leaf=2), "s", 1.0).save(tmp_path / "r")
+    code = "\n".join([
+        "import sys, numpy as np",
+        "from deepcodeseek.ranking.ranker import LearnedRanker",
+        f"r = LearnedRanker.load({str(tmp_path / 'r')!r})",
+        "print(r.score(np.zeros((3, r.booster.num_feature()), dtype=np.float32)).shape, 'sklearn' in sys.modules)",
+        "import sklearn  # still importable afterwards",
+    ])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.split()[-2:] == ["(3,)", "False"], out.stderr[-2000:]
