@@ -16,7 +16,9 @@ signals read from the same features (``bm25``, ``votes``, ``dense``):
 The rule, fixed before the figures: among the settings whose simulated-cold top@1 and MRR
 are no lower than every single signal's for every seed, the best mean top@5, then mean
 MRR. Dev is printed for the record and chooses nothing. A target outside the candidates
-counts as a miss (the ranker ranks it below all hundred candidates).
+counts as a miss (the ranker ranks it below all hundred candidates), so the ranker rows are
+exact. The signal rows rank within the candidates too: exact to rank 30 (each signal's top
+30 are candidates), flattering beyond it, so their top@40 is higher than the report's.
 
     .venv/bin/python benchmarks/ranker_settings.py --home $DEEPCODESEEK_HOME --instance stock
 """
