@@ -42,6 +42,7 @@ from deepcodeseek.datasets.holdout import exclusions_for, script_of  # noqa: E40
 from deepcodeseek.datasets.splits import group_position  # noqa: E402
 from deepcodeseek.evaluation.benchmark import read_benchmark  # noqa: E402
 from deepcodeseek.evaluation.benchmark_build import ranker_queries_path, read_holdout_of, read_split  # noqa: E402
+from deepcodeseek.evaluation.metrics import MRR_AT, MethodScores  # noqa: E402
 from deepcodeseek.paths import instance_paths  # noqa: E402
 from deepcodeseek.ranking.features import FEATURES  # noqa: E402
 from deepcodeseek.ranking.ranker import RankerConfig, fit_ranker  # noqa: E402
@@ -91,19 +92,20 @@ def groups_for(rows: list[dict], cap: float, max_callers: int) -> tuple[list, li
     return train, valid
 
 
-def rank_of(scores: np.ndarray, relevance: np.ndarray) -> float:
+def rank_of(scores: np.ndarray, relevance: np.ndarray) -> int | None:
+    """The target's 1-based rank among the candidates, None when it is not one (or ranks past MRR@40)."""
     if not relevance.any():
-        return np.inf
-    return 1.0 + float((scores > scores[relevance > 0].max()).sum())
+        return None
+    rank = 1 + int((scores > scores[relevance > 0].max()).sum())
+    return rank if rank <= MRR_AT else None
 
 
-def figures(ranks: list[float]) -> dict[str, float]:
-    r = np.asarray(ranks, dtype=float)
-    if not len(r):
+def figures(ranks: list[int | None]) -> dict[str, float]:
+    """The report's own metrics (:class:`MethodScores`) over these ranks."""
+    if not ranks:
         return {}
-    return {"top@1": round(float(np.mean(r <= 1)), 4), "top@5": round(float(np.mean(r <= 5)), 4),
-            "top@40": round(float(np.mean(r <= 40)), 4),
-            "mrr@40": round(float(np.mean(np.where(r <= 40, 1 / r, 0.0))), 4)}
+    scores = MethodScores("", list(ranks), [])
+    return {**{f"top@{k}": round(scores.top_k(k), 4) for k in (1, 5, 40)}, "mrr@40": round(scores.mrr(), 4)}
 
 
 def score(rows: list[dict], scorer) -> dict[str, dict]:
