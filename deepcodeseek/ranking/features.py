@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.ranking.graph import DocGraph, tables_in
 from deepcodeseek.retrieval.query import Query
 from deepcodeseek.text import code_tokens
@@ -99,7 +98,6 @@ def _features(retriever, query: Query, graph: DocGraph, candidates: np.ndarray, 
     docs = retriever.docs
     context_words = set(code_tokens(query.text(lines_before=20)))
     query_tables = {t.lower() for t in tables_in(query.code_before)}
-    mentioned_set = set(mentioned.tolist())
     parents = graph.parent
     mentioned_parents = {int(parents[m]) for m in mentioned if parents[m] >= 0}
     voters = raw.get("voters", np.zeros(len(docs)))
@@ -113,26 +111,27 @@ def _features(retriever, query: Query, graph: DocGraph, candidates: np.ndarray, 
     columns["voters"] = voters[candidates]
     columns["usage_after"] = np.log1p(usage[candidates])
     scope = query.scope
-    rules = [admission_rule(scope, docs[i]["scope"], docs[i]["access"], docs[i]["active"]) for i in candidates]
-    columns["same_scope"] = np.array([docs[i]["scope"] == scope for i in candidates], dtype=float)
-    columns["target_global"] = np.array([docs[i]["scope"] == "global" for i in candidates], dtype=float)
-    columns["rule_public"] = np.array([r == "public" for r in rules], dtype=float)
-    columns["rule_same_scope"] = np.array([r == "same scope" for r in rules], dtype=float)
-    columns["access_public"] = np.array([(docs[i]["access"] or "public") == "public" for i in candidates], dtype=float)
+    facts = retriever.ranking.facts
+    rules = retriever.scope_rules(scope)[candidates]
+    scopes = facts.scopes[candidates]
+    columns["same_scope"] = (scopes == scope).astype(float)
+    columns["target_global"] = (scopes == "global").astype(float)
+    columns["rule_public"] = (rules == "public").astype(float)
+    columns["rule_same_scope"] = (rules == "same scope").astype(float)
+    columns["access_public"] = facts.access_public[candidates]
     columns["is_platform"] = retriever.is_platform[candidates].astype(float)
-    columns["mentioned"] = np.array([i in mentioned_set for i in candidates], dtype=float)
-    columns["parent_mentioned"] = np.array([parents[i] in mentioned_set for i in candidates], dtype=float)
-    columns["child_mentioned"] = np.array([int(i) in mentioned_parents for i in candidates], dtype=float)
-    columns["sibling_mentioned"] = np.array([parents[i] >= 0 and int(parents[i]) in mentioned_parents
-                                             for i in candidates], dtype=float)
-    columns["table_overlap"] = np.array([len(graph.tables[i] & query_tables) for i in candidates], dtype=float)
-    columns["doc_tables"] = np.array([len(graph.tables[i]) for i in candidates], dtype=float)
+    columns["mentioned"] = np.isin(candidates, mentioned).astype(float)
+    columns["parent_mentioned"] = np.isin(parents[candidates], mentioned).astype(float)
+    child_of = np.fromiter(mentioned_parents, dtype=np.int64, count=len(mentioned_parents))
+    columns["child_mentioned"] = np.isin(candidates, child_of).astype(float)
+    columns["sibling_mentioned"] = ((parents[candidates] >= 0) & np.isin(parents[candidates], child_of)).astype(float)
+    columns["table_overlap"] = np.array([len(graph.tables[i] & query_tables) for i in candidates], dtype=float) \
+        if query_tables else np.zeros(len(candidates))
+    columns["doc_tables"] = graph.doc_tables[candidates]
     columns["query_tables"] = np.full(len(candidates), float(len(query_tables)))
-    columns["method_overlap"] = np.array([max((len(w & context_words) for w in docs[i]["method_words"].values()),
-                                              default=0) for i in candidates], dtype=float)
-    name_words = [docs[i]["name_words"] for i in candidates]
-    columns["name_overlap"] = np.array([len(w & context_words) for w in name_words], dtype=float)
-    columns["name_words"] = np.array([len(w) for w in name_words], dtype=float)
+    columns["method_overlap"] = facts.best_method_overlap(context_words)[candidates]
+    columns["name_overlap"] = facts.names.overlaps(context_words)[candidates]
+    columns["name_words"] = facts.names.sizes[candidates]
     columns["q_mentioned"] = np.full(len(candidates), float(len(mentioned)))
     columns["q_max_bm25"] = np.full(len(candidates), float(raw["bm25"].max()) if len(raw["bm25"]) else 0.0)
     columns["q_voters"] = np.full(len(candidates), float(voters.sum()))

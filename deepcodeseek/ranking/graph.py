@@ -67,6 +67,14 @@ class DocGraph:
     usage: "object"  # scipy CSR callers x documents, 1 where the caller calls the document
     by_name: dict[str, list[int]]  # identifier -> documents it names (namespace or API name)
 
+    def __post_init__(self) -> None:
+        # Fixed per version, so computed once rather than in every query's walk: the
+        # transpose as CSR of its own, and the degrees with no script masked out.
+        self.usage_t = self.usage.T.tocsr()
+        self.doc_tables = np.array([len(t) for t in self.tables], dtype=np.float64)
+        self._caller_degree = self.usage @ np.ones(self.usage.shape[1])
+        self._doc_degree = self.usage_t @ np.ones(self.usage.shape[0])
+
     @classmethod
     def load(cls, path: Path | None, docs: list[dict], context_callers: np.ndarray,
              context_targets: np.ndarray) -> "DocGraph":
@@ -111,7 +119,7 @@ class DocGraph:
         seed = np.zeros(self.usage.shape[1])
         seed[seeds] = 1.0
         callers = (self.usage @ seed > 0) * mask
-        return self.usage.T @ callers
+        return self.usage_t @ callers
 
     def personalised_pagerank(self, seeds: np.ndarray, mask: np.ndarray,
                               restart: float = RESTART, steps: int = WALK_STEPS) -> np.ndarray:
@@ -126,12 +134,12 @@ class DocGraph:
             return np.zeros(n)
         start = np.zeros(n)
         start[seeds] = 1.0 / len(seeds)
-        doc_degree = self.usage.T @ mask
-        caller_degree = self.usage @ np.ones(n)
+        doc_degree = self._doc_degree if mask.all() else self.usage_t @ mask
+        caller_degree = self._caller_degree
         p = start
         for _ in range(steps):
             to_callers = (self.usage @ np.divide(p, doc_degree, out=np.zeros(n), where=doc_degree > 0)) * mask
-            back = self.usage.T @ np.divide(to_callers, caller_degree, out=np.zeros_like(to_callers),
+            back = self.usage_t @ np.divide(to_callers, caller_degree, out=np.zeros_like(to_callers),
                                             where=caller_degree > 0)
             p = restart * start + (1 - restart) * back
         return p

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcodeseek.ranking.doc_facts import DocFacts
 from deepcodeseek.ranking.features import RankingInputs, ranking_inputs
 from deepcodeseek.ranking.graph import GRAPH_FILE, DocGraph
 from deepcodeseek.ranking.ranker import LearnedRanker, saved_in
@@ -37,6 +38,7 @@ class RankingStage:
         graph = f"{version_rel}/{GRAPH_FILE}"
         self.graph = DocGraph.load(index.local(graph) if index.exists(graph) else None, retriever.docs,
                                    retriever.context_callers, retriever.context_targets)
+        self.facts = DocFacts(retriever.docs)
         self.version_rel = version_rel
         named = ranker_folder(retriever.paths, retriever.manifest, version_rel)
         self.ranker = LearnedRanker.load(named) if named is not None else None

@@ -134,6 +134,7 @@ class Retriever:
         self.vote_neighbours = VOTE_NEIGHBOURS
         self.usage_counts = np.bincount(self.context_targets, minlength=len(self.docs)).astype(np.float64)
         self._admitted_by_scope: dict[str | None, np.ndarray] = {}
+        self._rules_by_scope: dict[str | None, np.ndarray] = {}
         self.default_method = self.manifest.get("default_method", DEFAULT_METHOD)  # chosen on calibration
         self._ranking = None  # candidates, features and the learned ranker, loaded on first use
         self._version_folder = folder
@@ -407,10 +408,18 @@ class Retriever:
         """Which documents code in ``scope`` may call; computed once per scope, then reused."""
         mask = self._admitted_by_scope.get(scope)
         if mask is None:
-            mask = np.array([admission_rule(scope, d["scope"], d["access"], d["active"]) is not None
-                             for d in self.docs], dtype=bool)
+            mask = np.array([rule is not None for rule in self.scope_rules(scope)], dtype=bool)
             self._admitted_by_scope[scope] = mask
         return mask
+
+    def scope_rules(self, scope: str | None) -> np.ndarray:
+        """Per document, the rule that admits a call from ``scope`` (None: not admitted); once per scope."""
+        rules = self._rules_by_scope.get(scope)
+        if rules is None:
+            rules = np.array([admission_rule(scope, d["scope"], d["access"], d["active"]) for d in self.docs],
+                             dtype=object)
+            self._rules_by_scope[scope] = rules
+        return rules
 
     def _result(self, i: int, score: float, signals: dict[str, np.ndarray], context_words: set[str],
                 scope: str | None) -> Result:

@@ -182,3 +182,22 @@ def test_loading_a_ranker_to_serve_leaves_scikit_learn_out(tmp_path):
     ])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.split()[-2:] == ["(3,)", "False"], out.stderr[-2000:]
+
+
+def test_word_overlaps_as_one_sparse_product_equal_the_set_intersections():
+    from deepcodeseek.ranking.doc_facts import DocFacts, WordSets
+
+    sets = [{"get", "record"}, set(), {"record", "count", "row"}, {"get"}]
+    words = {"get", "row", "unknown"}
+    assert WordSets(sets).overlaps(words).tolist() == [len(s & words) for s in sets]
+    assert WordSets(sets).sizes.tolist() == [2, 0, 3, 1]
+    docs = [{"scope": "x_a", "access": None, "name_words": frozenset({"incident", "utils"}),
+             "method_words": {"getRecord": {"get", "record"}, "rowCount": {"row", "count"}}},
+            {"scope": None, "access": "package_private", "name_words": frozenset(), "method_words": {}},
+            {"scope": "global", "access": "public", "name_words": frozenset({"row"}),
+             "method_words": {"get": {"get"}}}]
+    facts = DocFacts(docs)
+    best = [max((len(w & words) for w in d["method_words"].values()), default=0) for d in docs]
+    assert facts.best_method_overlap(words).tolist() == best == [1, 0, 1]
+    assert facts.access_public.tolist() == [1.0, 0.0, 1.0]
+    assert (facts.scopes == None).tolist() == [False, True, False]  # noqa: E711 (elementwise)

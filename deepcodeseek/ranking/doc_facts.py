@@ -1,0 +1,61 @@
+"""Per-document facts the ranker's features read, laid out as arrays once per loaded version.
+
+The features of a query's ~100 candidates were Python loops over document dicts: the
+word overlaps alone (each candidate's best method name against the code's words) took
+about 0.6 ms of a 9 ms ranked query, on the thread that holds the interpreter lock in a
+service answering several queries at once. Here each family of word sets is one sparse
+rows x vocabulary matrix, so a query's overlaps with every method of every document are
+one sparse product, and the scalar facts are arrays to index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+class WordSets:
+    """Many small word sets as one sparse 0/1 matrix; ``overlaps`` counts shared words per set."""
+
+    def __init__(self, sets: Sequence[Iterable[str]]):
+        from scipy import sparse
+
+        vocabulary: dict[str, int] = {}
+        indices: list[int] = []
+        indptr = [0]
+        for words in sets:
+            indices.extend(sorted({vocabulary.setdefault(w, len(vocabulary)) for w in words}))
+            indptr.append(len(indices))
+        self.vocabulary = vocabulary
+        self.sizes = np.diff(np.asarray(indptr)).astype(np.float64)
+        self.matrix = sparse.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64),
+                                         np.asarray(indptr, dtype=np.int64)), shape=(len(sets), len(vocabulary)))
+
+    def overlaps(self, words: Iterable[str]) -> np.ndarray:
+        """Per set, how many of ``words`` it holds (``len(set & words)`` for every set at once)."""
+        hits = [self.vocabulary[w] for w in set(words) if w in self.vocabulary]
+        query = np.zeros(len(self.vocabulary))
+        query[hits] = 1.0
+        return self.matrix @ query
+
+
+class DocFacts:
+    """The documents' access, scope and name words, and their methods' name words, as arrays."""
+
+    def __init__(self, docs: Sequence[dict]):
+        self.scopes = np.array([d["scope"] for d in docs], dtype=object)  # as stored: None stays None
+        self.access_public = np.array([(d["access"] or "public") == "public" for d in docs], dtype=float)
+        self.names = WordSets([d["name_words"] for d in docs])
+        per_doc = [list(d["method_words"].values()) for d in docs]
+        self.methods = WordSets([w for sets in per_doc for w in sets])
+        counts = np.array([len(sets) for sets in per_doc], dtype=np.int64)
+        self._has_methods = counts > 0
+        self._method_starts = (np.cumsum(counts) - counts)[self._has_methods]
+
+    def best_method_overlap(self, words: Iterable[str]) -> np.ndarray:
+        """Per document, the most words any one of its methods' names shares with ``words`` (0 without methods)."""
+        best = np.zeros(len(self._has_methods))
+        if len(self._method_starts):
+            best[self._has_methods] = np.maximum.reduceat(self.methods.overlaps(words), self._method_starts)
+        return best
