@@ -36,10 +36,14 @@ def few_malloc_arenas(arenas: int = 2) -> None:
 
 def one_thread_per_query() -> None:
     """Numerical libraries run each query on one thread: the service runs queries side by side
-    (one per core), and a threaded BLAS inside each of them only oversubscribes the cores."""
+    (one per core), and a threaded BLAS or ONNX Runtime inside each of them only oversubscribes
+    the cores."""
     from threadpoolctl import threadpool_limits
 
+    from deepcodeseek.index.onnx_query_encoder import set_threads_per_query
+
     threadpool_limits(limits=1, user_api="blas")
+    set_threads_per_query(1)
 
 
 def serve_http(settings: ServiceSettings) -> None:
