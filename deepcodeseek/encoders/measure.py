@@ -21,6 +21,10 @@ from deepcodeseek.encoders.base import QueryEncoder
 from deepcodeseek.encoders.serving import ServingAdapter
 
 KEEP_SHARE = 0.97  # a student must keep this share of the teacher's default-method top-5
+# Encode costs within this share of the cheapest qualifying student's count as equal: timings on
+# a shared 2-core machine move by about 20% between runs, and a choice that flipped with them
+# would retrain the ranker (its key names the encoder) on a reindex that changed nothing.
+COST_TOLERANCE = 0.25
 TEACHER = "teacher"
 
 
@@ -140,11 +144,20 @@ def shares(measurements: Sequence[StudentMeasurement], teacher: str = TEACHER) -
 
 
 def select_student(measurements: Sequence[StudentMeasurement], teacher: str = TEACHER,
-                   keep: float = KEEP_SHARE) -> str:
+                   keep: float = KEEP_SHARE, tolerance: float = COST_TOLERANCE) -> str:
     """The cheapest student (by encode p50) whose default-method top-5 is at least ``keep``
-    of the teacher's on the samples measured; the teacher when none is."""
+    of the teacher's on the samples measured; the teacher when none is.
+
+    Students whose cost is within ``tolerance`` of the cheapest such student are equally
+    cheap: of those, the best default top-5 wins (then the smaller, then the name), so the
+    choice follows quality, which is deterministic, and not timing noise.
+    """
     ref = next((m for m in measurements if m.name == teacher), None)
     if ref is None:
         raise ValueError(f"select_student: no measurement named {teacher!r} to compare with")
     good = [m for m in measurements if m.name != teacher and m.default_top5 >= keep * ref.default_top5]
-    return min(good, key=lambda m: (m.encode_p50_ms, m.memory_bytes)).name if good else teacher
+    if not good:
+        return teacher
+    cheapest = min(m.encode_p50_ms for m in good)
+    tied = [m for m in good if m.encode_p50_ms <= cheapest * (1 + tolerance)]
+    return min(tied, key=lambda m: (-m.default_top5, m.memory_bytes, m.name)).name

@@ -67,6 +67,7 @@ def tiny_specs() -> list[StudentSpec]:
     return [
         StudentSpec("teacher-torch-int8", "torch", quantization="int8"),
         StudentSpec("teacher-onnx-int8", "onnx", quantization="int8-channel"),
+        StudentSpec("teacher-onnx-int8-32", "onnx", quantization="int8-channel", max_tokens=32),
         StudentSpec("static", "static", mapping="none"),
         StudentSpec("static-procrustes", "static", mapping="procrustes"),
         StudentSpec("static-mlp", "static", mapping="mlp", map_config=small_map),
@@ -137,7 +138,7 @@ def test_a_second_call_with_the_same_inputs_reuses_every_student(built, tiny_tea
     for name, student in again.students.items():
         assert student.folder == students.students[name].folder, name
     # Other training data or settings make a new student beside the old one.
-    changed = replace(tiny_specs()[4], map_config=MapConfig(hidden=8, epochs=1, batch_size=32))
+    changed = replace(next(s for s in tiny_specs() if s.name == "static-mlp"), map_config=MapConfig(hidden=8, epochs=1, batch_size=32))
     monkeypatch.undo()
     other = build_students(tiny_teacher, students.data, root, [changed], device="cpu")
     assert other.trained == ["static-mlp"]
@@ -188,6 +189,20 @@ def test_onnx_student_agrees_with_the_teacher(tmp_path):
     assert student.tokenizer.model_ids(texts[1]) == list(expected)
 
 
+def test_a_shorter_query_window_is_a_student_of_its_own_from_the_same_export(built):
+    students, root, _, _ = built
+    full, window = students.students["teacher-onnx-int8"], students.students["teacher-onnx-int8-32"]
+    assert full.folder != window.folder
+    assert (full.folder / "model.onnx").read_bytes() == (window.folder / "model.onnx").read_bytes()  # one export
+    long_text = "\n".join(f"var step{i} = new StepRunner(ctx, {i});" for i in range(40))
+    served = load_encoder(window.folder)
+    assert len(served.tokenizer.model_ids(long_text)) == 32
+    assert len(load_encoder(full.folder).tokenizer.model_ids(long_text)) == 64
+    assert served.tokenizer.model_ids(long_text)[-5:] == load_encoder(full.folder).tokenizer.model_ids(long_text)[-5:]
+    # The shared export's scratch folder is gone once every student that reads it is saved.
+    assert not [p for p in root.iterdir() if "export" in p.name]
+
+
 def test_serving_a_saved_student_imports_no_torch(built, tmp_path):
     import subprocess
     import sys
@@ -210,6 +225,10 @@ def test_selection_picks_the_cheapest_student_that_keeps_97_percent():
     assert select_student(ms) == "mlp"  # 0.486 >= 0.97 * 0.50; the cheaper static student loses too much
     assert select_student(ms, keep=0.98) == "onnx"
     assert select_student([_m("teacher", 10.0, 0.5), _m("static", 0.2, 0.3)]) == "teacher"
+    # Costs within timing noise (25%) of the cheapest are equal: the better top-5 of them wins.
+    close = [_m("teacher", 10.0, 0.50), _m("window-32", 3.0, 0.486), _m("window-48", 3.3, 0.492), _m("full", 4.4, 0.5)]
+    assert select_student(close) == "window-48"
+    assert select_student(close, tolerance=0.0) == "window-32"
 
 
 def test_serving_with_plugs_a_student_into_a_retriever_and_restores_it(built):
