@@ -150,8 +150,10 @@ def test_instances_health_ready(client, home):
     assert info["version"] == live["version"] and info["model"] == live["model"]
     assert info["published_at"].endswith("Z") and info["age_seconds"] >= 0
     assert info["last_load_error"] is None and info["api_docs"] == "api_docs"
-    # the build exported the model as int8 ONNX: an adapted version's queries need no torch
-    assert info["query_encoder"] == ("onnx-int8" if live.get("adapted_from") else "none")
+    # the version's chosen light student encodes its queries (named); else the int8 ONNX export
+    # of its model, so an adapted version's queries need no torch
+    student = (live.get("query_encoder") or {}).get("name")
+    assert info["query_encoder"] == (student or ("onnx-int8" if live.get("adapted_from") else "none"))
     assert info["adapted"] == bool(live.get("adapted_from"))
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["ready"] is True

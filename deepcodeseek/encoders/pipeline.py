@@ -19,7 +19,8 @@ from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.encoders.students import DEFAULT_STUDENTS, train_query_encoders
 
 QUERY_ENCODERS_DIR = "query_encoders"  # under <home>/models
-CPU_STUDENTS = ("teacher-onnx-int8", "static", "static-procrustes", "static-mlp")
+CPU_STUDENTS = ("teacher-onnx-int8", "teacher-onnx-int8-48", "teacher-onnx-int8-32", "static", "static-procrustes",
+                "static-mlp")
 CPU_MAX_CONTEXTS = 2500  # each also cut to its last 3 and 6 lines: about 7,000 texts for the teacher to embed
 
 
@@ -93,3 +94,47 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
     if progress:
         progress(f"query encoder: {chosen} (calibration: {[(r['student'], r['default top@5 kept']) for r in choice.calibration]})")
     return choice
+
+
+def rechoose_for_default(paths, manifest: dict, retriever, method: str,
+                         progress: Callable[[str], None] | None = None) -> dict:
+    """Choose the query encoder again, measured through ``method`` (the version's default), and restage.
+
+    The students are chosen before the ranker exists, so that first choice measures
+    them through the fusion. Once the learned ranker is the default, the share of the
+    teacher that counts is the ranker's: the dense similarity is one of its features,
+    so a student may keep more of the ranker's top-5 than of the fusion's, or less.
+    ``retriever`` is the staged version with its ranker loaded; the returned manifest
+    is the restaged one.
+    """
+    from deepcodeseek.encoders.base import load_encoder
+    from deepcodeseek.encoders.compact import TeacherEncoder
+    from deepcodeseek.encoders.measure import measure_students, select_student, shares
+    from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, read_holdout_of, read_split
+    from deepcodeseek.index.embedder import local_model_path
+    from deepcodeseek.index.model_store import fetch_model
+    from deepcodeseek.index.release import restage
+
+    first = manifest.get("query_encoders") or {}
+    students = first.get("students") or {}
+    samples = read_split(paths, CALIBRATION_SPLIT, {d["namespace"] for d in retriever.docs})
+    if not students or not samples or first.get("chosen") is None:
+        return manifest
+    started = time.perf_counter()
+    encoders = []
+    for name, folder in students.items():
+        local = fetch_model(paths.home, folder) or Path(paths.home) / "models" / folder
+        encoders.append(load_encoder(local))
+    teacher = TeacherEncoder(local_model_path(retriever.model_name, retriever.paths.home), None, "teacher")
+    measured = measure_students(retriever, encoders, samples, teacher, holdout=read_holdout_of(paths),
+                                progress=progress, default_method=method)
+    choice = EncoderChoice(
+        chosen=select_student(measured), students=students, calibration=shares(measured),
+        trained=first.get("trained", []), texts=first.get("texts", 0),
+        seconds=round(first.get("seconds", 0.0) + time.perf_counter() - started, 1),
+        note=f"{first.get('note', '')}; chosen through {method}, the version's default "
+             f"(through fusion: {first['chosen']})".lstrip("; "))
+    if progress:
+        progress(f"query encoder through {method}: {choice.chosen} "
+                 f"(calibration: {[(r['student'], r['default top@5 kept']) for r in choice.calibration]})")
+    return restage(paths, manifest, choice.as_manifest())

@@ -38,9 +38,13 @@ class RankerOutcome:
     note: str = ""
 
 
-def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: RankerConfig, with_dense: bool) -> str:
+def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: RankerConfig, with_dense: bool,
+                 query_encoder: str = "teacher") -> str:
+    """``query_encoder``: what computed the dense feature (a student or the teacher); another one retrains."""
     h = hashlib.sha256(f"{version}|{FEATURE_SET}|{FEATURES}|{json.dumps(asdict(config), sort_keys=True)}|"
                        f"{with_dense}".encode())
+    if with_dense:
+        h.update(f"|query encoder {query_encoder}".encode())
     h.update(json.dumps(holdout.as_json(), sort_keys=True).encode())
     for s in samples:
         h.update(f"{s.id}|{s.target_namespace}|{len(s.code_before)}|{len(s.code_after)}\x01".encode())
@@ -113,7 +117,8 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
 
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
     """
-    key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense)
+    key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense,
+                       stage.retriever.query_encoder_name)
     index = stage.retriever.paths.index
     rel = f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
     if index.is_complete(rel) and saved_in(index.local(rel)):
@@ -175,9 +180,13 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     default, figures = decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout)
     summary = {k: v for k, v in asdict(ranker.summary).items() if k not in ("curve", "importances", "config")}
     summary["folder"] = f"{RANKER_DIR}-{ranker.summary.key[:16]}"
-    restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
+    manifest = restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
     if progress:
         progress(f"default method {default} (calibration: {figures})")
+    if default == "ranker":
+        from deepcodeseek.encoders.pipeline import rechoose_for_default
+
+        rechoose_for_default(paths, manifest, retriever, default, progress)
     return RankerOutcome(ranker, default, figures)
 
 

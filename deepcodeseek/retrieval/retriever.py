@@ -181,6 +181,12 @@ class Retriever:
             return None  # the student is gone: the teacher answers (slower, as calibrated for the teacher)
         return ServingAdapter(load_encoder(folder), self.model_name, self.paths.home)
 
+    def _student_loaded(self) -> bool:
+        """Whether a light student (not the teacher) is what encodes this retriever's queries now."""
+        from deepcodeseek.encoders.serving import ServingAdapter
+
+        return isinstance(self._embedder, ServingAdapter)
+
     @property
     def ranking(self):
         """The learned ranking stage of this version (graph facts, ranker), loaded once."""

@@ -42,7 +42,7 @@ class LiveIndex:
     manifest: dict
     retriever: Retriever
     catalog: ApiCatalog
-    query_encoder: str  # what encodes queries: onnx-int8, torch-int8, torch, or none (lexical version)
+    query_encoder: str  # what encodes queries: the version's student by name, or onnx-int8, torch-int8, torch, none
     loaded_at: float
     load_seconds: float
 
@@ -85,12 +85,15 @@ def load_live_index(paths: InstancePaths, manifest: dict, encoders: EncoderCache
     on their first dense query.
     """
     started = time.perf_counter()
-    embedder = encoders.get(manifest["model"], paths.home) if manifest.get("adapted_from") else None
+    student = (manifest.get("query_encoder") or {}).get("name")  # the light encoder its calibration chose
+    shared = manifest.get("adapted_from") and not student
+    embedder = encoders.get(manifest["model"], paths.home) if shared else None
     retriever = Retriever(paths.instance, str(paths.home), embedder=embedder, version=manifest["version"])
     catalog = read_api_catalog(paths, manifest["version"])
     retriever.warm_up()  # the version's own default: what requests that name no method get
+    label = retriever.query_encoder_name if student and retriever._student_loaded() else encoder_label(embedder)
     return LiveIndex(instance=paths.instance, manifest=retriever.manifest, retriever=retriever, catalog=catalog,
-                     query_encoder=encoder_label(embedder), loaded_at=time.time(),
+                     query_encoder=label, loaded_at=time.time(),
                      load_seconds=round(time.perf_counter() - started, 3))
 
 

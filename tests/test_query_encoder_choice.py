@@ -1,0 +1,38 @@
+"""The query encoder is chosen through the version's default method, and the service serves that choice."""
+
+from __future__ import annotations
+
+import shutil
+
+from deepcodeseek.encoders.measure import COST_TOLERANCE
+from deepcodeseek.encoders.pipeline import rechoose_for_default
+from deepcodeseek.index.publish import current_manifest
+from deepcodeseek.paths import instance_paths
+from deepcodeseek.retrieval.retriever import Retriever
+from deepcodeseek.service.instances import EncoderCache, load_live_index
+
+
+def test_the_choice_is_measured_again_through_the_default_and_the_service_serves_it(built_sample, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(built_sample, home)  # the choice is restaged: keep the session's sample untouched
+    paths = instance_paths("sample", home)
+    manifest = current_manifest(paths)
+    first = manifest["query_encoders"]
+    retriever = Retriever("sample", str(home), version=manifest["version"])
+    # Through BM25 the query encoder changes nothing, so every student keeps all of the teacher's
+    # top-5 and one of the cheapest (within the timing tolerance) must be chosen.
+    restaged = rechoose_for_default(paths, manifest, retriever, "bm25")
+    again = restaged["query_encoders"]
+    rows = {r["student"]: r for r in again["calibration"]}
+    assert set(rows) == {"teacher", *first["students"]}
+    assert all(r["default top@5 kept"] == 1.0 for r in rows.values() if r["default top@5 kept"] is not None)
+    fastest = min(r["encode p50 ms"] for r in rows.values() if r["student"] != "teacher")
+    cheap = {r["student"] for r in rows.values() if r["student"] != "teacher"
+             and r["encode p50 ms"] <= fastest * (1 + COST_TOLERANCE) + 1e-3}  # the table rounds to 3 digits
+    assert again["chosen"] in cheap and restaged["query_encoder"]["name"] == again["chosen"]
+    assert "chosen through bm25" in again["note"] and f"(through fusion: {first['chosen']})" in again["note"]
+    assert current_manifest(paths)["query_encoder"] == restaged["query_encoder"]  # what readers open now
+    # The service's live index encodes queries with the chosen student, and says so by name.
+    live = load_live_index(paths, current_manifest(paths), EncoderCache())
+    assert live.query_encoder == again["chosen"] and live.retriever._student_loaded()
+    assert live.retriever.retrieve("var gr = new GlideRecord('incident');\nvar u = new ", k=3, method="dense")
