@@ -229,6 +229,12 @@ def test_selection_picks_the_cheapest_student_that_keeps_97_percent():
     close = [_m("teacher", 10.0, 0.50), _m("window-32", 3.0, 0.486), _m("window-48", 3.3, 0.492), _m("full", 4.4, 0.5)]
     assert select_student(close) == "window-48"
     assert select_student(close, tolerance=0.0) == "window-32"
+    # On 50 samples 3% of the teacher's 42 hits is about one sample: only a student that loses none qualifies.
+    few = [replace(_m("teacher", 10.0, 0.84), samples=50), replace(_m("window-32", 2.7, 0.82), samples=50),
+           replace(_m("full", 4.8, 0.84), samples=50)]
+    assert select_student(few) == "full"
+    many = [replace(m, samples=330) for m in few]  # 3% of 277 hits: eight samples
+    assert select_student(many) == "window-32"
 
 
 def test_serving_with_plugs_a_student_into_a_retriever_and_restores_it(built):
