@@ -30,6 +30,9 @@ def learned_ranker(context: AssetExecutionContext, home: DeepCodeSeekHome, embed
                                    ranking.config(), ranking.enabled, progress=context.log.info)
     metadata = {"default_method": outcome.default_method, "note": outcome.note,
                 "calibration": md_table([{"method": m, **f} for m, f in outcome.calibration.items()])}
+    if outcome.query_encoder:  # the students measured again through the ranker: this choice serves
+        metadata["query_encoder"] = outcome.query_encoder.get("chosen", "teacher")
+        metadata["query_encoders_through_ranker"] = md_table(outcome.query_encoder.get("calibration") or [])
     if outcome.ranker is not None:
         summary = outcome.ranker.summary
         metadata.update({

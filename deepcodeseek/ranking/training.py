@@ -36,6 +36,7 @@ class RankerOutcome:
     default_method: str
     calibration: dict  # method -> {top@5, mrr@40} on the calibration split
     note: str = ""
+    query_encoder: dict | None = None  # the choice measured again through the ranker, when it is the default
 
 
 def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: RankerConfig, with_dense: bool,
@@ -183,11 +184,12 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     manifest = restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
     if progress:
         progress(f"default method {default} (calibration: {figures})")
-    if default == "ranker":
-        from deepcodeseek.encoders.pipeline import rechoose_for_default
+    if default != "ranker":
+        return RankerOutcome(ranker, default, figures)
+    from deepcodeseek.encoders.pipeline import rechoose_for_default
 
-        rechoose_for_default(paths, manifest, retriever, default, progress)
-    return RankerOutcome(ranker, default, figures)
+    manifest = rechoose_for_default(paths, manifest, retriever, default, progress)
+    return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"))
 
 
 def default_evidence(manifest: dict) -> tuple[bool, str]:
