@@ -229,12 +229,16 @@ def test_selection_picks_the_cheapest_student_that_keeps_97_percent():
     close = [_m("teacher", 10.0, 0.50), _m("window-32", 3.0, 0.486), _m("window-48", 3.3, 0.492), _m("full", 4.4, 0.5)]
     assert select_student(close) == "window-48"
     assert select_student(close, tolerance=0.0) == "window-32"
-    # On 50 samples 3% of the teacher's 42 hits is about one sample: only a student that loses none qualifies.
-    few = [replace(_m("teacher", 10.0, 0.84), samples=50), replace(_m("window-32", 2.7, 0.82), samples=50),
-           replace(_m("full", 4.8, 0.84), samples=50)]
+    # On 50 samples 3% of the teacher's 42 hits is about one sample: quality cannot choose there, so
+    # of the students that lose nothing the one closest to the teacher serves, whatever it gained.
+    few = [replace(_m("teacher", 10.0, 0.84), samples=50, cosine_to_teacher=1.0),
+           replace(_m("window-32", 2.7, 0.82), samples=50, cosine_to_teacher=0.88),
+           replace(_m("static-mlp", 0.2, 0.90), samples=50, cosine_to_teacher=0.80),
+           replace(_m("full", 4.8, 0.84), samples=50, cosine_to_teacher=0.99)]
     assert select_student(few) == "full"
+    assert select_student([m for m in few if m.name != "full"]) == "static-mlp"  # the only one losing nothing
     many = [replace(m, samples=330) for m in few]  # 3% of 277 hits: eight samples
-    assert select_student(many) == "window-32"
+    assert select_student(many) == "static-mlp"  # the cheapest that keeps 97%
 
 
 def test_serving_with_plugs_a_student_into_a_retriever_and_restores_it(built):
