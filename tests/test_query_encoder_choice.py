@@ -12,25 +12,34 @@ from deepcodeseek.retrieval.retriever import Retriever
 from deepcodeseek.service.instances import EncoderCache, load_live_index
 
 
-def test_the_choice_is_measured_again_through_the_default_and_the_service_serves_it(built_sample, tmp_path):
+def test_the_choice_is_measured_again_through_the_default_and_the_service_serves_it(built_sample, tmp_path,
+                                                                                      monkeypatch):
     home = tmp_path / "home"
     shutil.copytree(built_sample, home)  # the choice is restaged: keep the session's sample untouched
     paths = instance_paths("sample", home)
     manifest = current_manifest(paths)
     first = manifest["query_encoders"]
     retriever = Retriever("sample", str(home), version=manifest["version"])
-    # Through BM25 the query encoder changes nothing, so every student keeps all of the teacher's
-    # top-5 and one of the cheapest (within the timing tolerance) must be chosen.
+    # Through BM25 the query encoder changes nothing, so every student keeps all of the teacher's top-5.
+    # The sample's calibration split is too small to tell a 3% loss from noise: the student closest
+    # to the teacher serves.
     restaged = rechoose_for_default(paths, manifest, retriever, "bm25")
     again = restaged["query_encoders"]
     rows = {r["student"]: r for r in again["calibration"]}
     assert set(rows) == {"teacher", *first["students"]}
-    assert all(r["default top@5 kept"] == 1.0 for r in rows.values() if r["default top@5 kept"] is not None)
-    fastest = min(r["encode p50 ms"] for r in rows.values() if r["student"] != "teacher")
-    cheap = {r["student"] for r in rows.values() if r["student"] != "teacher"
-             and r["encode p50 ms"] <= fastest * (1 + COST_TOLERANCE) + 1e-3}  # the table rounds to 3 digits
-    assert again["chosen"] in cheap and restaged["query_encoder"]["name"] == again["chosen"]
+    students = [r for r in rows.values() if r["student"] != "teacher"]
+    assert all(r["default top@5 kept"] == 1.0 for r in students)
+    closest = max(students, key=lambda r: (r["cos to teacher"], -r["encode p50 ms"]))
+    assert again["chosen"] == closest["student"] and restaged["query_encoder"]["name"] == closest["student"]
     assert "chosen through bm25" in again["note"] and f"(through fusion: {first['chosen']})" in again["note"]
+    # On a split large enough to resolve 3%, one of the cheapest (within the timing tolerance) wins.
+    monkeypatch.setattr("deepcodeseek.encoders.measure.MIN_TOLERATED_HITS", 0.0)
+    restaged = rechoose_for_default(paths, manifest, retriever, "bm25")
+    again = restaged["query_encoders"]
+    rows = {r["student"]: r for r in again["calibration"] if r["student"] != "teacher"}
+    fastest = min(r["encode p50 ms"] for r in rows.values())
+    cheap = {n for n, r in rows.items() if r["encode p50 ms"] <= fastest * (1 + COST_TOLERANCE) + 1e-3}
+    assert again["chosen"] in cheap  # the table rounds to 3 digits
     assert current_manifest(paths)["query_encoder"] == restaged["query_encoder"]  # what readers open now
     # The service's live index encodes queries with the chosen student, and says so by name.
     live = load_live_index(paths, current_manifest(paths), EncoderCache())
