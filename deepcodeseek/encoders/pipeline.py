@@ -121,10 +121,8 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     if not students or not samples or first.get("chosen") is None:
         return manifest
     started = time.perf_counter()
-    encoders = []
-    for name, folder in students.items():
-        local = fetch_model(paths.home, folder) or Path(paths.home) / "models" / folder
-        encoders.append(load_encoder(local))
+    encoders = [load_encoder(fetch_model(paths.home, folder) or Path(paths.home) / "models" / folder)
+                for folder in students.values()]
     teacher = TeacherEncoder(local_model_path(retriever.model_name, retriever.paths.home), None, "teacher")
     measured = measure_students(retriever, encoders, samples, teacher, holdout=read_holdout_of(paths),
                                 progress=progress, default_method=method)
