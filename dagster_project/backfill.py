@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from dagster import DagsterInstance, materialize
 
-from deepcodeseek_pipeline.definitions import all_assets, all_checks
+from deepcodeseek_pipeline.run import selection
 from deepcodeseek_pipeline.environment import get_environment
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import resources_for
@@ -98,11 +98,8 @@ def _run_in_child(ref, name: str, specs: dict, backfill_id: str, skip: tuple[str
 def _run_partition(instance: DagsterInstance, name: str, resources: dict, backfill_id: str,
                    skip: tuple[str, ...]) -> PartitionOutcome:
     """One partition's run; its failure is recorded, never raised, so the other partitions go on."""
-    skipped = set(skip)
-    assets = [a for a in all_assets if a.key.to_user_string() not in skipped]
-    checks = [c for c in all_checks if not {k.asset_key.to_user_string() for k in c.check_keys} & skipped]
     started = time.perf_counter()
-    result = materialize([*assets, *checks], partition_key=name, instance=instance,
+    result = materialize(selection(skip), partition_key=name, instance=instance,
                          resources=resources, raise_on_error=False, tags={BACKFILL_TAG: backfill_id},
                          run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
     failures = [e for e in result.all_events if e.is_step_failure]

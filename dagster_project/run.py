@@ -10,9 +10,11 @@ API instance's credentials are read at launch from its variables (run config
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
+from deepcodeseek.errors import BadInput
 from deepcodeseek.sources.registry import InstanceRegistry
 from deepcodeseek_pipeline.assets.sources.resources import credentials_run_config
 from deepcodeseek_pipeline.definitions import all_assets, all_checks
@@ -25,14 +27,28 @@ def dagster_instance() -> DagsterInstance:
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
 
+def selection(skip: Sequence[str] = ()) -> list:
+    """Every asset and check, less the assets named in ``skip`` (by key) and the checks on them."""
+    skipped = set(skip)
+    unknown = sorted(skipped - {a.key.to_user_string() for a in all_assets})
+    if unknown:
+        raise BadInput(f"cannot skip {', '.join(map(repr, unknown))}: not an asset; the assets are "
+                       f"{', '.join(sorted(a.key.to_user_string() for a in all_assets))}")
+    assets = [a for a in all_assets if a.key.to_user_string() not in skipped]
+    checks = [c for c in all_checks if not {k.asset_key.to_user_string() for k in c.check_keys} & skipped]
+    return [*assets, *checks]
+
+
 def materialize_instance(name: str, home: str = "", instance: DagsterInstance | None = None,
-                         raise_on_error: bool = True, log_level: str = "WARNING") -> ExecuteInProcessResult:
+                         raise_on_error: bool = True, log_level: str = "WARNING",
+                         skip: Sequence[str] = ()) -> ExecuteInProcessResult:
+    """One partition's run. ``skip`` leaves assets out (their upstream inputs are read as they are on disk)."""
     instance = instance or dagster_instance()
     run_config = credentials_run_config(InstanceRegistry(home or None).get(name))
     if not instance.has_dynamic_partition(servicenow_instances.name, name):
         instance.add_dynamic_partitions(servicenow_instances.name, [name])
     return materialize(
-        [*all_assets, *all_checks],
+        selection(skip),
         partition_key=name,
         instance=instance,
         resources=resources_for(get_environment(), home=home),

@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--instance", required=True)
     p.add_argument("--records", help="folder (or file) of records JSONL to register as the instance's source")
     p.add_argument("--benchmark", help="benchmark JSONL for the instance's evaluation report")
+    p.add_argument("--skip", action="append", default=[], metavar="ASSET",
+                   help="leave this asset out of the build (repeat), e.g. adapted_embedder or evaluation_report: "
+                        "publish sooner, and let the next scheduled reindex build it")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("retrieve", help="rank APIs for each query of a JSONL file")
@@ -179,6 +182,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     from deepcodeseek.sources.instance_config import InstanceConfig
     from deepcodeseek.sources.registry import InstanceRegistry
 
+    if args.skip:  # named before anything is registered or built
+        from deepcodeseek_pipeline.run import selection
+
+        selection(args.skip)
     registry = InstanceRegistry(args.home)
     if args.records:
         records = Path(args.records).expanduser().resolve()
@@ -192,15 +199,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         registry.add(replace(registry.get(args.instance), benchmark=str(Path(args.benchmark).resolve())))
     else:
         registry.get(args.instance)  # fails with a clear message when unknown
-    return _materialize(args.instance, args.home)
+    return _materialize(args.instance, args.home, skip=args.skip)
 
 
-def _materialize(instance: str, home: str | None) -> int:
+def _materialize(instance: str, home: str | None, skip: list[str] | None = None) -> int:
     print(f"indexing instance {instance} ...", file=sys.stderr)
     from deepcodeseek_pipeline.run import materialize_instance
 
     started = time.perf_counter()
-    result = materialize_instance(instance, home=str(home_dir(home)), raise_on_error=False, log_level="INFO")
+    result = materialize_instance(instance, home=str(home_dir(home)), raise_on_error=False, log_level="INFO",
+                                  skip=skip or ())
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         shown = {k: v.value for k, v in mat.metadata.items() if isinstance(v.value, (int, float, str)) and "/" not in k

@@ -11,6 +11,7 @@ import pytest
 
 from deepcodeseek.sources.records_jsonl import write_records_jsonl
 from deepcodeseek.sources.sample_instance import read_sample_instance
+from tests.steps import BEYOND_THE_INDEX
 
 
 def run_cli(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -20,12 +21,17 @@ def run_cli(*args: str, home: Path, cwd: Path | None = None) -> subprocess.Compl
                           env=env, cwd=cwd, timeout=600)
 
 
+# This file is about the CLI's contract, so its build leaves out the stages beyond the index (``--skip``,
+# as an operator who wants the index published sooner would).
+
+
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory) -> Path:
     """An instance registered from a folder of records JSONL and indexed by the CLI."""
     root = tmp_path_factory.mktemp("cli")
     write_records_jsonl(read_sample_instance().records, root / "records" / "acme.jsonl")
-    done = run_cli("index", "--instance", "acme-dev", "--records", str(root / "records"), home=root / "home")
+    skips = [arg for step in BEYOND_THE_INDEX for arg in ("--skip", step)]
+    done = run_cli("index", "--instance", "acme-dev", "--records", str(root / "records"), *skips, home=root / "home")
     assert done.returncode == 0, done.stderr[-2000:]
     return root / "home"
 
@@ -72,6 +78,7 @@ def test_explain_prints_signals_and_scope_rule(indexed, tmp_path):
     (None, ["index", "--instance", "ghost"], "unknown instance 'ghost'"),
     (None, ["index", "--instance", "Bad Name!", "--records", "."], "invalid instance name"),
     (None, ["index", "--instance", "x", "--records", "/no/such/dir"], "/no/such/dir"),
+    (None, ["index", "--instance", "acme-dev", "--skip", "embeddings"], "cannot skip 'embeddings'"),
 ])
 def test_bad_input_is_one_line_and_non_zero(indexed, tmp_path, setup, args, message):
     q = tmp_path / "Q"
