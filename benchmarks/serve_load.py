@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deepcodeseek.index.publish import current_manifest, switch_current  # noqa: E402
+from deepcodeseek.index.publish import PUBLISHED, STAGED, current_manifest, promote, version_manifest  # noqa: E402
 from deepcodeseek.paths import instance_paths  # noqa: E402
 
 
@@ -53,8 +53,8 @@ def export_missing_query_encoders(home: Path, instance: str) -> list[str]:
     from deepcodeseek.index.onnx_query_encoder import META_FILE, onnx_encoder_dir
 
     paths = instance_paths(instance, home)
-    models = {json.loads((p / "manifest.json").read_text())["model"]
-              for p in paths.version_dir("x").parent.iterdir() if (p / "manifest.json").exists()}
+    models = {version_manifest(paths, p.name)["model"] for p in paths.version_dir("x").parent.iterdir()
+              if (p / STAGED).exists() or (p / PUBLISHED).exists()}
     done = []
     for model in sorted(models):
         if not (onnx_encoder_dir(home, model) / META_FILE).exists():
@@ -210,7 +210,7 @@ def swapper(paths, port: int, first: str, second: str, log: list, period: float)
     def run():
         for target in (second, first):
             time.sleep(period)
-            switch_current(paths, target)
+            promote(paths, target)
             switched = time.perf_counter()
             while True:
                 _, raw = request(port, "GET", "/v1/instances")
@@ -265,7 +265,7 @@ def main() -> int:
             if not args.no_swap:
                 first = current_manifest(paths)["version"]
                 others = [p.name for p in paths.version_dir("x").parent.iterdir()
-                          if p.name != first and (p / "manifest.json").exists()]
+                          if p.name != first and ((p / STAGED).exists() or (p / PUBLISHED).exists())]
                 if others:
                     total = max(args.requests, 600)
                     row = load(args.port, queries, 4, total, args.method,

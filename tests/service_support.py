@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from deepcodeseek.index.publish import current_manifest, switch_current
+from deepcodeseek.index.publish import PUBLISHED, STAGED, current_manifest, switch_current
 from deepcodeseek.paths import instance_paths
 
 INSTANCE = "sample"
@@ -30,13 +30,14 @@ def copy_home(built: Path, target: Path) -> Path:
 
 
 def published_versions(home: Path) -> list[str]:
-    """The versions of the sample with a manifest (the build stages the base and the adapted one)."""
+    """The versions of the sample with a manifest, staged or published (the build stages the base and the
+    adapted one, and publishes one of them)."""
     root = instance_paths(INSTANCE, home).version_dir("x").parent
-    return sorted(p.name for p in root.iterdir() if (p / "manifest.json").exists())
+    return sorted(p.name for p in root.iterdir() if (p / STAGED).exists() or (p / PUBLISHED).exists())
 
 
 def other_version(home: Path) -> str:
-    """A complete version that is not the live one: switching to it is a real publish."""
+    """A complete version that is not the live one: promoting it is a real publish."""
     paths = instance_paths(INSTANCE, home)
     live = current_manifest(paths)["version"]
     return next(v for v in published_versions(home) if v != live and not v.startswith("broken"))

@@ -7,7 +7,7 @@ import json
 from dagster import DagsterInstance
 
 from deepcodeseek_pipeline.run import materialize_instance
-from deepcodeseek.index import release
+from deepcodeseek.index import publish
 from deepcodeseek.index.publish import current_manifest
 from deepcodeseek.paths import instance_paths
 from deepcodeseek.retrieval.retriever import Retriever
@@ -54,8 +54,8 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
 def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sample, monkeypatch):
     before = current_manifest(instance_paths("sample", built_sample))["version"]
     switches = []
-    real_switch = release.switch_current
-    monkeypatch.setattr(release, "switch_current", lambda paths, version: (switches.append(version),
+    real_switch = publish.switch_current
+    monkeypatch.setattr(publish, "switch_current", lambda paths, version: (switches.append(version),
                                                                            real_switch(paths, version)))
     result = materialize_instance("sample", home=str(built_sample), instance=DagsterInstance.ephemeral())
     assert result.success
@@ -69,11 +69,13 @@ def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sam
     assert _metadata(result, "adapted_embedder")["training/reused"] is True  # nothing changed: no training
     assert _metadata(result, "learned_ranker")["reused"] is True
     assert _metadata(result, "query_encoders")["trained"] == "none"
+    assert _metadata(result, "query_encoders")["measured_before"] is True  # nothing changed: nothing timed again
     adapted = _metadata(result, "adapted_index")
     assert adapted["embedded"] == 0 and adapted["version"] == before
     published = _metadata(result, "published_index")
     assert published["version"] == before and published["chosen"] == "adapted"
     evaluation = _metadata(result, "evaluation_report")
+    assert evaluation["reused"] is True  # the same manifest and benchmark: the report is not computed again
     assert evaluation["samples"] >= 30
     assert evaluation["hybrid/top@5"] >= evaluation["bm25/top@5"] - 0.05
 

@@ -6,7 +6,7 @@ import shutil
 
 from deepcodeseek.encoders.measure import COST_TOLERANCE
 from deepcodeseek.encoders.pipeline import rechoose_for_default
-from deepcodeseek.index.publish import current_manifest
+from deepcodeseek.index.publish import current_manifest, promote
 from deepcodeseek.paths import instance_paths
 from deepcodeseek.retrieval.retriever import Retriever
 from deepcodeseek.service.instances import EncoderCache, load_live_index
@@ -40,6 +40,8 @@ def test_the_choice_is_measured_again_through_the_default_and_the_service_serves
     fastest = min(r["encode p50 ms"] for r in rows.values())
     cheap = {n for n, r in rows.items() if r["encode p50 ms"] <= fastest * (1 + COST_TOLERANCE) + 1e-3}
     assert again["chosen"] in cheap  # the table rounds to 3 digits
+    assert current_manifest(paths)["query_encoder"] == manifest["query_encoder"]  # staged: readers see no change
+    promote(paths, manifest["version"])  # what the publish step does
     assert current_manifest(paths)["query_encoder"] == restaged["query_encoder"]  # what readers open now
     # The service's live index encodes queries with the chosen student, and says so by name.
     live = load_live_index(paths, current_manifest(paths), EncoderCache())

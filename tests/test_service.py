@@ -16,7 +16,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from deepcodeseek.index.publish import current_manifest, switch_current
+from deepcodeseek.index.publish import current_manifest, promote
 from deepcodeseek.paths import instance_paths
 from deepcodeseek.retrieval.retriever import Retriever
 from deepcodeseek.service.app import create_app
@@ -294,10 +294,10 @@ def test_new_version_swaps_in_under_load_with_zero_errors(built_sample, tmp_path
             with ThreadPoolExecutor(4) as pool:
                 futures = [pool.submit(hammer) for _ in range(4)]
                 time.sleep(0.5)
-                switch_current(paths, second)  # what the pipeline's publish step does
+                promote(paths, second)  # what the pipeline's publish step does
                 wait_for(lambda: http.get("/v1/instances").json()["instances"][0]["version"] == second)
                 time.sleep(0.5)
-                switch_current(paths, first)
+                promote(paths, first)
                 wait_for(lambda: http.get("/v1/instances").json()["instances"][0]["version"] == first)
                 time.sleep(0.3)
                 stop.set()
@@ -322,7 +322,7 @@ def test_failed_load_keeps_the_old_version_and_reports_it(built_sample, tmp_path
         assert r.status_code == 200 and r.json()["version"] == live
         assert 'deepcodeseek_index_load_failures_total{instance="sample"} 1.0' in client.get("/metrics").text
         assert client.get("/readyz").status_code == 200  # still serving: ready
-        switch_current(instance_paths(INSTANCE, home), live)  # a good publish clears the error
+        promote(instance_paths(INSTANCE, home), live)  # a good publish clears the error
         wait_for(lambda: client.get("/v1/instances").json()["instances"][0]["last_load_error"] is None)
 
 
@@ -348,7 +348,7 @@ def test_requests_in_flight_finish_on_the_version_they_started_with(built_sample
         with ThreadPoolExecutor(1) as executor:
             pending = executor.submit(client.post, "/v1/retrieve", json=QUERY)
             assert entered.wait(30)
-            switch_current(paths, second)
+            promote(paths, second)
             assert pool.refresh() == [INSTANCE]  # swapped while the request is still ranking
             assert client.post("/v1/retrieve", json=QUERY).json()["version"] == second
             release.set()
@@ -384,7 +384,7 @@ def test_dagster_and_the_service_agree_on_the_live_version(built_sample, tmp_pat
     home = copy_home(built_sample, tmp_path / "home")
     paths = instance_paths(INSTANCE, home)
     built = current_manifest(paths)["version"]
-    switch_current(paths, other_version(home))  # the service starts on another version
+    promote(paths, other_version(home))  # the service starts on another version
     with TestClient(create_app(settings_for(home)), raise_server_exceptions=False) as client:
         wait_for(lambda: client.get("/readyz").status_code == 200)
         assert client.get("/v1/instances").json()["instances"][0]["version"] != built

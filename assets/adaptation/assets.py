@@ -93,7 +93,9 @@ def query_encoders(context: AssetExecutionContext, home: DeepCodeSeekHome, embed
                                  query_encoders.device, query_encoders.enabled, query_encoders.full,
                                  progress=context.log.info)
     return MaterializeResult(metadata={
-        "chosen": choice.chosen, "students": len(choice.students), "trained": ", ".join(choice.trained) or "none",
+        "chosen": choice.chosen, "students": len(choice.students),
+        "trained": "none" if choice.reused else ", ".join(choice.trained) or "none",
+        "measured_before": choice.reused,
         "texts": choice.texts, "seconds": choice.seconds, "note": choice.note,
         "calibration": md_table(choice.calibration),
     })

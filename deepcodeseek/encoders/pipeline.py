@@ -17,6 +17,7 @@ from pathlib import Path
 
 from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.encoders.students import DEFAULT_STUDENTS, train_query_encoders
+from deepcodeseek.measured import folder_digest, inputs_key, remembered
 
 QUERY_ENCODERS_DIR = "query_encoders"  # under <home>/models
 CPU_STUDENTS = ("teacher-onnx-int8", "teacher-onnx-int8-48", "teacher-onnx-int8-32", "static", "static-procrustes",
@@ -33,11 +34,12 @@ class EncoderChoice:
     texts: int = 0
     seconds: float = 0.0
     note: str = ""
+    reused: bool = False  # this build read the measurement back (deepcodeseek.measured): nothing trained
 
     def as_manifest(self) -> dict:
         folder = self.students.get(self.chosen)
         return {"query_encoder": {"name": self.chosen, "model": folder} if folder else None,
-                "query_encoders": asdict(self)}
+                "query_encoders": {k: v for k, v in asdict(self).items() if k != "reused"}}
 
 
 def _sample(contexts: list, limit: int) -> list:
@@ -54,8 +56,8 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
     """Build (or reuse) the students of this build's version, choose one on calibration, restage the version."""
     from deepcodeseek.encoders.compact import TeacherEncoder
     from deepcodeseek.encoders.instance import index_inputs
-    from deepcodeseek.encoders.measure import measure_students, select_student, shares
-    from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, read_holdout_of, read_split
+    from deepcodeseek.encoders.measure import StudentMeasurement, measure_students, select_student, shares
+    from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, datasets_dir, read_holdout_of, read_split
     from deepcodeseek.index.embedder import resolve_device
     from deepcodeseek.index.release import build_version, restage
     from deepcodeseek.index.static_encoder import static_encoder_dir
@@ -69,31 +71,45 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
         choice = EncoderChoice("teacher", note="disabled" if not enabled else "no calibration samples: the teacher")
         restage(paths, manifest, choice.as_manifest())
         return choice
-    started = time.perf_counter()
     device = resolve_device(device)
     every = full or device == "cuda"
     specs = DEFAULT_STUDENTS if every else tuple(s for s in DEFAULT_STUDENTS if s.name in CPU_STUDENTS)
-    inputs = index_inputs(retriever)
-    holdout = read_holdout_of(paths)
-    contexts = inputs.contexts if every else _sample(inputs.contexts, CPU_MAX_CONTEXTS)
-    root = Path(paths.home) / "models" / QUERY_ENCODERS_DIR
-    built = train_query_encoders(inputs.teacher_path, contexts, set(holdout.held_out()), inputs.document_ids,
-                                 inputs.document_vectors, root, specs=specs, device=device, progress=progress,
-                                 static_table=static_encoder_dir(paths.home, retriever.model_name))
-    teacher = TeacherEncoder(inputs.teacher_path, None, "teacher")
-    measured = measure_students(retriever, [s.encoder for s in built.students.values()], samples, teacher,
-                                holdout=holdout, progress=progress)
-    chosen = select_student(measured)
+    key = inputs_key(manifest, "query_encoders", [s.name for s in specs], CPU_MAX_CONTEXTS,
+                     folder_digest(datasets_dir(paths)))
+
+    def measure() -> dict:
+        started = time.perf_counter()
+        inputs = index_inputs(retriever)
+        holdout = read_holdout_of(paths)
+        contexts = inputs.contexts if every else _sample(inputs.contexts, CPU_MAX_CONTEXTS)
+        root = Path(paths.home) / "models" / QUERY_ENCODERS_DIR
+        built = train_query_encoders(inputs.teacher_path, contexts, set(holdout.held_out()), inputs.document_ids,
+                                     inputs.document_vectors, root, specs=specs, device=device, progress=progress,
+                                     static_table=static_encoder_dir(paths.home, retriever.model_name))
+        teacher = TeacherEncoder(inputs.teacher_path, None, "teacher")
+        measured = measure_students(retriever, [s.encoder for s in built.students.values()], samples, teacher,
+                                    holdout=holdout, progress=progress)
+        return {"measured": [m.as_dict() for m in measured],
+                "students": {n: f"{QUERY_ENCODERS_DIR}/{s.folder.name}" for n, s in built.students.items()},
+                "trained": built.trained, "texts": len(built.data), "seconds": round(time.perf_counter() - started, 1)}
+
+    stored, reused = remembered(paths.root, "query_encoders", key, measure, usable=lambda r: _students_exist(paths, r))
+    measured = [StudentMeasurement(**m) for m in stored["measured"]]  # the rule applies anew to kept figures
     choice = EncoderChoice(
-        chosen=chosen, students={n: f"{QUERY_ENCODERS_DIR}/{s.folder.name}" for n, s in built.students.items()},
-        calibration=shares(measured), trained=built.trained, texts=len(built.data),
-        seconds=round(time.perf_counter() - started, 1),
+        chosen=select_student(measured), students=stored["students"], calibration=shares(measured),
+        trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"], reused=reused,
         note=("every student family" if every else f"CPU: {', '.join(CPU_STUDENTS)} on at most "
                                                    f"{CPU_MAX_CONTEXTS} contexts (the others need a GPU or full=True)"))
     restage(paths, manifest, choice.as_manifest())
     if progress:
-        progress(f"query encoder: {chosen} (calibration: {[(r['student'], r['default top@5 kept']) for r in choice.calibration]})")
+        progress(f"query encoder: {choice.chosen}{' (measured before on the same inputs)' if reused else ''} "
+                 f"(calibration: {[(r['student'], r['default top@5 kept']) for r in choice.calibration]})")
     return choice
+
+
+def _students_exist(paths, choice: dict) -> bool:
+    """Every student a stored choice names is still on disk (or on object storage, for serving)."""
+    return all((Path(paths.home) / "models" / folder).exists() for folder in (choice.get("students") or {}).values())
 
 
 def rechoose_for_default(paths, manifest: dict, retriever, method: str,
@@ -109,8 +125,8 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     """
     from deepcodeseek.encoders.base import load_encoder
     from deepcodeseek.encoders.compact import TeacherEncoder
-    from deepcodeseek.encoders.measure import measure_students, select_student, shares
-    from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, read_holdout_of, read_split
+    from deepcodeseek.encoders.measure import StudentMeasurement, measure_students, select_student, shares
+    from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, datasets_dir, read_holdout_of, read_split
     from deepcodeseek.index.embedder import local_model_path
     from deepcodeseek.index.model_store import fetch_model
     from deepcodeseek.index.release import restage
@@ -120,16 +136,23 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     samples = read_split(paths, CALIBRATION_SPLIT, {d["namespace"] for d in retriever.docs})
     if not students or not samples or first.get("chosen") is None:
         return manifest
-    started = time.perf_counter()
-    encoders = [load_encoder(fetch_model(paths.home, folder) or Path(paths.home) / "models" / folder)
-                for folder in students.values()]
-    teacher = TeacherEncoder(local_model_path(retriever.model_name, retriever.paths.home), None, "teacher")
-    measured = measure_students(retriever, encoders, samples, teacher, holdout=read_holdout_of(paths),
-                                progress=progress, default_method=method)
+    key = inputs_key(manifest, "query_encoders_through_default", method, folder_digest(datasets_dir(paths)))
+
+    def measure() -> dict:
+        started = time.perf_counter()
+        encoders = [load_encoder(fetch_model(paths.home, folder) or Path(paths.home) / "models" / folder)
+                    for folder in students.values()]
+        teacher = TeacherEncoder(local_model_path(retriever.model_name, retriever.paths.home), None, "teacher")
+        measured = measure_students(retriever, encoders, samples, teacher, holdout=read_holdout_of(paths),
+                                    progress=progress, default_method=method)
+        return {"measured": [m.as_dict() for m in measured], "seconds": round(time.perf_counter() - started, 1)}
+
+    stored = remembered(paths.root, "query_encoders_through_default", key, measure)[0]
+    measured = [StudentMeasurement(**m) for m in stored["measured"]]
     choice = EncoderChoice(
         chosen=select_student(measured), students=students, calibration=shares(measured),
         trained=first.get("trained", []), texts=first.get("texts", 0),
-        seconds=round(first.get("seconds", 0.0) + time.perf_counter() - started, 1),
+        seconds=round(first.get("seconds", 0.0) + stored["seconds"], 1),
         note=f"{first.get('note', '')}; chosen through {method}, the version's default "
              f"(through fusion: {first['chosen']})".lstrip("; "))
     if progress:

@@ -3,6 +3,9 @@
 Every build writes a complete new version (a LanceDB table ``docs_<version>`` and a
 folder ``versions/<version>/`` with the BM25 index and manifest); only then does
 ``CURRENT.json`` move to it, in one replace (``os.replace`` locally, one PUT on S3).
+The build's stages add their settings to the version's ``staged.json``; the publish
+step makes it the version's ``manifest.json`` in one write, so readers of a version
+that a no-change reindex stages again keep its whole published manifest until then.
 Readers that opened the previous version keep answering from it, and nobody ever sees
 a half-written one. Where the versions live is ``paths.index`` (``deepcodeseek.storage``).
 """
@@ -22,6 +25,8 @@ from deepcodeseek.paths import InstancePaths
 
 FORMAT_VERSION = "2"  # 2: graph facts (extends, tables) are part of a version
 POINTER = "CURRENT.json"
+PUBLISHED = "manifest.json"  # a version's manifest as readers of CURRENT see it
+STAGED = "staged.json"  # the manifest a build is still adding to (see publish)
 LANCEDB_DIR = "lancedb"
 KEEP_VERSIONS = 3
 DOC_COLUMNS = ("sys_id", "namespace", "api_name", "scope", "access", "active", "client_callable",
@@ -98,14 +103,26 @@ def open_vector_table(paths: InstancePaths, version: str):
 def publish(paths: InstancePaths, version: str, manifest: dict, switch: bool = True) -> dict:
     """Write the manifest, then switch ``CURRENT.json`` to this version in one rename.
 
-    ``switch=False`` writes the manifest only: the version can then be opened by name
-    (and measured) before readers are moved to it.
+    ``switch=False`` stages it instead: the manifest goes to the version's ``staged.json``,
+    where the build's later stages (and anyone opening the version by name to measure it)
+    read it, and readers of ``CURRENT`` never do. A no-change reindex stages the live
+    version again, stage by stage; its readers keep the published manifest, whole, until
+    :func:`promote` replaces it.
     """
     manifest = {**manifest, "version": version, "table": table_name(version), "published_at": time.time()}
-    _write_json(paths, version_path(version, "manifest.json"), manifest)
+    _write_json(paths, version_path(version, PUBLISHED if switch else STAGED), manifest)
     if switch:
         switch_current(paths, version)
     return manifest
+
+
+def promote(paths: InstancePaths, version: str) -> dict:
+    """Publish a staged version: its staged manifest becomes its manifest (one write), then readers switch."""
+    try:
+        staged = json.loads(paths.index.read_text(version_path(version, STAGED)))
+    except FileNotFoundError as exc:
+        raise IndexNotPublished(f"instance {paths.instance!r}: version {version} was never staged") from exc
+    return publish(paths, version, {k: v for k, v in staged.items() if k not in ("version", "table")})
 
 
 def switch_current(paths: InstancePaths, version: str) -> None:
@@ -114,7 +131,7 @@ def switch_current(paths: InstancePaths, version: str) -> None:
     The pointer is the last thing written: the version's parts and manifest are
     complete before it names them (one PUT on S3 is atomic, ``os.replace`` locally).
     """
-    if not paths.index.exists(version_path(version, "manifest.json")):
+    if not paths.index.exists(version_path(version, PUBLISHED)):
         raise IndexNotPublished(f"instance {paths.instance!r}: version {version} has no manifest to switch to")
     _write_json(paths, POINTER, {"version": version})
     _prune_old_versions(paths, keep=version)
@@ -124,7 +141,7 @@ def current_manifest(paths: InstancePaths) -> dict:
     """The live version's manifest. Cheap (two small reads), so replicas poll it to pick up new versions."""
     try:
         pointer = json.loads(paths.index.read_text(POINTER))
-        return json.loads(paths.index.read_text(version_path(pointer["version"], "manifest.json")))
+        return json.loads(paths.index.read_text(version_path(pointer["version"], PUBLISHED)))
     except FileNotFoundError as exc:
         raise IndexNotPublished(
             f"instance {paths.instance!r} has no published index under {paths.index.uri()}; "
@@ -133,9 +150,21 @@ def current_manifest(paths: InstancePaths) -> dict:
 
 
 def version_manifest(paths: InstancePaths, version: str) -> dict:
-    """The manifest of one published version, current or not."""
+    """The newest manifest of one version: the one a build staged, else the published one.
+
+    What the build's stages and comparisons open a version by name with. Serving reads
+    the published manifest (:func:`current_manifest`, :func:`published_manifest`).
+    """
     try:
-        return json.loads(paths.index.read_text(version_path(version, "manifest.json")))
+        return json.loads(paths.index.read_text(version_path(version, STAGED)))
+    except FileNotFoundError:
+        return published_manifest(paths, version)
+
+
+def published_manifest(paths: InstancePaths, version: str) -> dict:
+    """The manifest one version was last published with, current or not."""
+    try:
+        return json.loads(paths.index.read_text(version_path(version, PUBLISHED)))
     except FileNotFoundError as exc:
         raise IndexNotPublished(f"instance {paths.instance!r}: version {version} was never published "
                                 f"or has been pruned") from exc
@@ -148,8 +177,8 @@ def _write_json(paths: InstancePaths, rel: str, payload: dict) -> None:
 def _staged_at(paths: InstancePaths, version: str) -> float:
     """When a version was staged (its manifest's time; S3 object times are whole seconds), else its newest file."""
     try:
-        return float(json.loads(paths.index.read_text(version_path(version, "manifest.json")))["published_at"])
-    except (FileNotFoundError, KeyError, ValueError):
+        return float(version_manifest(paths, version)["published_at"])
+    except (IndexNotPublished, KeyError, ValueError):
         return paths.index.newest_mtime(version_path(version))
 
 
@@ -164,7 +193,8 @@ def _prune_old_versions(paths: InstancePaths, keep: str) -> None:
     db = connect_index(paths)
     existing = table_names(db)
     for version in stale:
-        storage.remove(version_path(version, "manifest.json"))  # first: the version stops being openable
+        storage.remove(version_path(version, PUBLISHED))  # first: the version stops being openable
+        storage.remove(version_path(version, STAGED))
         if table_name(version) in existing:
             db.drop_table(table_name(version))
         storage.remove(version_path(version))

@@ -20,8 +20,8 @@ from deepcodeseek.index.onnx_query_encoder import onnx_encoder_dir
 from deepcodeseek.index.publish import (
     IndexNotPublished,
     open_vector_table,
+    promote,
     publish,
-    switch_current,
     version_manifest,
     version_path,
 )
@@ -123,8 +123,7 @@ def publish_build(store: InstanceStore, paths: InstancePaths, base_model: str, t
     """
     manifest, chosen = build_version(store, paths, base_model, tuned_model, variant)
     check_complete(paths, manifest["version"], manifest["documents"])
-    switch_current(paths, manifest["version"])
-    return {**manifest, "chosen": chosen}
+    return {**promote(paths, manifest["version"]), "chosen": chosen}
 
 
 def _staged(paths: InstancePaths, version: str, required: bool = True) -> dict | None:

@@ -179,7 +179,8 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
         restage(paths, manifest, {"default_method": "fusion", "ranker": None})
         return RankerOutcome(None, "fusion", {}, note)
     default, figures = decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout)
-    summary = {k: v for k, v in asdict(ranker.summary).items() if k not in ("curve", "importances", "config")}
+    summary = {k: v for k, v in asdict(ranker.summary).items()
+               if k not in ("curve", "importances", "config", "reused")}  # reused: this build's, not the ranker's
     summary["folder"] = f"{RANKER_DIR}-{ranker.summary.key[:16]}"
     manifest = restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
     if progress:

@@ -103,6 +103,7 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
 
     from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, datasets_dir, read_holdout_of, read_split
     from deepcodeseek.index.release import build_version, restage
+    from deepcodeseek.measured import folder_digest, inputs_key, remembered
     from deepcodeseek.rerankers import examples as ex
     from deepcodeseek.rerankers.base import resolve_device
     from deepcodeseek.rerankers.candidates import build_cases
@@ -123,46 +124,60 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
         outcome.note = "disabled" if not settings.enabled else "no calibration samples or triplets: no reranker"
         restage(paths, manifest, outcome.as_manifest())
         return outcome
-    started = time.perf_counter()
-    device = resolve_device(settings.device)
-    holdout = read_holdout_of(paths)
-    cases = build_cases(retriever, every_kth(calibration, settings.calibration_limit), settings.depth, base_method,
-                        holdout=holdout)
-    triplets = pq.read_table(triplets_path)  # the train split only: nothing held out reaches it
-    pairs = _training_pairs(retriever, paths, triplets, base_method, holdout, settings, progress)
-    ce_config = CrossEncoderConfig(max_query_tokens=settings.ce_query_tokens,
-                                   max_document_tokens=settings.ce_document_tokens,
-                                   loop=LoopSettings(epochs=1.0, batch_size=16, learning_rate=5e-4))
-    home = Path(paths.home)
-    ce, summary = train_cross_encoder(pairs, home, ce_config, device=device, progress=progress)
-    outcome.summaries["cross-encoder"] = asdict(summary)
-    serving = {CE_METHOD: (ce.for_cpu() if ce.device == "cpu" else ce, summary)}
-    lm_on = settings.lm == "on" or (settings.lm == "auto" and device == "cuda")
-    if lm_on:
-        distilled = _lm_stages(retriever, paths, triplets, pq.read_table(datasets_dir(paths) / "yes_no_pairs.parquet"),
-                               pairs, ce_config, settings, device, holdout, outcome, progress)
-        serving[DISTILLED_METHOD] = (distilled[0].for_cpu() if distilled[0].device == "cpu" else distilled[0],
-                                     distilled[1])
-    else:
-        outcome.note = "LM reranker stages need a GPU or lm='on' (about an hour on 2 CPU cores at a useful scale)"
-    stages, top_n = {"no rerank": None}, {}
-    for method, (reranker, trained) in serving.items():
-        choice = choose_top_n(cases, reranker, settings.ns, budget_ms=settings.budget_ms, progress=progress)
-        outcome.served[method] = {"name": trained.name, "folder": _models_rel(home, trained.path), "top_n": choice.n,
-                                  "within_budget": choice.within_budget, "by_n": choice.by_n}
-        stages[method], top_n[method] = reranker, choice.n
-    table = table4(cases, stages, top_n, progress=progress)
-    outcome.calibration = table.markdown()
-    outcome.calibration_top = {r.name: {f"top@{k}": v for k, v in r.top.items()} for r in table.rows}
-    base_row = table.row("no rerank")
-    winners = [m for m in serving if outcome.served[m]["within_budget"] and ab_key(table.row(m).top) > ab_key(base_row.top)]
-    if winners:
-        outcome.default_method = max(winners, key=lambda m: ab_key(table.row(m).top))
-    outcome.seconds = round(time.perf_counter() - started, 1)
+    key = inputs_key(manifest, "rerankers", asdict(settings), folder_digest(datasets_dir(paths)))
+
+    def measure() -> dict:
+        started = time.perf_counter()
+        device = resolve_device(settings.device)
+        holdout = read_holdout_of(paths)
+        cases = build_cases(retriever, every_kth(calibration, settings.calibration_limit), settings.depth, base_method,
+                            holdout=holdout)
+        triplets = pq.read_table(triplets_path)  # the train split only: nothing held out reaches it
+        pairs = _training_pairs(retriever, paths, triplets, base_method, holdout, settings, progress)
+        ce_config = CrossEncoderConfig(max_query_tokens=settings.ce_query_tokens,
+                                       max_document_tokens=settings.ce_document_tokens,
+                                       loop=LoopSettings(epochs=1.0, batch_size=16, learning_rate=5e-4))
+        home = Path(paths.home)
+        ce, summary = train_cross_encoder(pairs, home, ce_config, device=device, progress=progress)
+        outcome.summaries["cross-encoder"] = asdict(summary)
+        serving = {CE_METHOD: (ce.for_cpu() if ce.device == "cpu" else ce, summary)}
+        lm_on = settings.lm == "on" or (settings.lm == "auto" and device == "cuda")
+        if lm_on:
+            distilled = _lm_stages(retriever, paths, triplets, pq.read_table(datasets_dir(paths) / "yes_no_pairs.parquet"),
+                                   pairs, ce_config, settings, device, holdout, outcome, progress)
+            serving[DISTILLED_METHOD] = (distilled[0].for_cpu() if distilled[0].device == "cpu" else distilled[0],
+                                         distilled[1])
+        else:
+            outcome.note = "LM reranker stages need a GPU or lm='on' (about an hour on 2 CPU cores at a useful scale)"
+        stages, top_n = {"no rerank": None}, {}
+        for method, (reranker, trained) in serving.items():
+            choice = choose_top_n(cases, reranker, settings.ns, budget_ms=settings.budget_ms, progress=progress)
+            outcome.served[method] = {"name": trained.name, "folder": _models_rel(home, trained.path), "top_n": choice.n,
+                                      "within_budget": choice.within_budget, "by_n": choice.by_n}
+            stages[method], top_n[method] = reranker, choice.n
+        table = table4(cases, stages, top_n, progress=progress)
+        outcome.calibration = table.markdown()
+        outcome.calibration_top = {r.name: {f"top@{k}": v for k, v in r.top.items()} for r in table.rows}
+        base_row = table.row("no rerank")
+        winners = [m for m in serving if outcome.served[m]["within_budget"] and ab_key(table.row(m).top) > ab_key(base_row.top)]
+        if winners:
+            outcome.default_method = max(winners, key=lambda m: ab_key(table.row(m).top))
+        outcome.seconds = round(time.perf_counter() - started, 1)
+        if progress:
+            progress(f"rerankers on calibration ({len(cases)} cases): default {outcome.default_method}\n{outcome.calibration}")
+        return asdict(outcome)
+
+    stored, reused = remembered(paths.root, "rerankers", key, measure, usable=lambda r: _artefacts_exist(paths, r))
+    outcome = RerankerOutcome(**stored)
     restage(paths, manifest, outcome.as_manifest())
-    if progress:
-        progress(f"rerankers on calibration ({len(cases)} cases): default {outcome.default_method}\n{outcome.calibration}")
+    if reused and progress:
+        progress(f"rerankers: measured before on the same inputs, default {outcome.default_method}")
     return outcome
+
+
+def _artefacts_exist(paths, outcome: dict) -> bool:
+    """Every reranker a stored outcome serves is still under the home's models."""
+    return all((Path(paths.home) / "models" / spec["folder"]).exists() for spec in (outcome.get("served") or {}).values())
 
 
 def _training_pairs(retriever, paths, triplets, base_method: str, holdout, settings: RerankerSettings,

@@ -89,8 +89,11 @@ class Retriever:
     """An instance's published index, kept loaded for fast queries."""
 
     def __init__(self, instance: str, home: str | None = None, embedder: Embedder | None = None, llm=None,
-                 version: str | None = None, use_usage: bool = True, query_encoder: str | None = None):
-        """``version`` pins a published version (the base of an adapted one, for comparison); default CURRENT.
+                 version: str | None = None, use_usage: bool = True, query_encoder: str | None = None,
+                 manifest: dict | None = None):
+        """``version`` pins a version by name, as the build staged it (the base of an adapted one, for
+        comparison); ``manifest`` opens the version it names exactly as given (the service passes the
+        published one it polled); default CURRENT's published manifest.
 
         ``use_usage=False`` answers as an instance with no usage-bearing scripts would (a
         brand-new app): no neighbour votes, no usage prior; only documents and the graph.
@@ -98,7 +101,7 @@ class Retriever:
         its calibration chose a light student (the default serves the student).
         """
         self.paths: InstancePaths = instance_paths(instance, home)
-        self.manifest = version_manifest(self.paths, version) if version else current_manifest(self.paths)
+        self.manifest = manifest or (version_manifest(self.paths, version) if version else current_manifest(self.paths))
         index, folder = self.paths.index, version_path(self.manifest["version"])  # local folder or object storage
         table = open_vector_table(self.paths, self.manifest["version"]).to_arrow()
         self.model_name = table.schema.metadata[b"model"].decode()

@@ -88,7 +88,7 @@ def load_live_index(paths: InstancePaths, manifest: dict, encoders: EncoderCache
     student = (manifest.get("query_encoder") or {}).get("name")  # the light encoder its calibration chose
     shared = manifest.get("adapted_from") and not student
     embedder = encoders.get(manifest["model"], paths.home) if shared else None
-    retriever = Retriever(paths.instance, str(paths.home), embedder=embedder, version=manifest["version"])
+    retriever = Retriever(paths.instance, str(paths.home), embedder=embedder, manifest=manifest)
     catalog = read_api_catalog(paths, manifest["version"])
     retriever.warm_up()  # the version's own default: what requests that name no method get
     label = retriever.query_encoder_name if student and retriever._student_loaded() else encoder_label(embedder)

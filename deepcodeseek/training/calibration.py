@@ -54,7 +54,8 @@ class Calibration:
         return self.weights.get("dense", 0.0)
 
     def as_manifest(self) -> dict:
-        return {"fusion_weights": self.weights, "calibration": asdict(self)}
+        """What the version is served with; the time it took is the asset's metadata, not a setting."""
+        return {"fusion_weights": self.weights, "calibration": {k: v for k, v in asdict(self).items() if k != "seconds"}}
 
 
 @dataclass

@@ -1,0 +1,73 @@
+"""Results of the build's measuring stages, kept by what they measured.
+
+The query encoder choice and the rerankers' N come from timings as well as from
+quality, and timings on a shared 2-core machine move by 20% between runs. Measured
+again on a reindex that changed nothing, the same inputs would give other figures:
+the staged manifest would differ from the published one, so the evaluation keyed by it
+would run again, and a choice could flip. So a stage that measures keeps its result
+under a key of everything it read (the staged manifest so far, the split files, its
+settings) and reads it back when the key comes again: a no-change reindex measures
+nothing, as it trains nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from deepcodeseek import atomic
+
+MEASURED_DIR = "measured"  # under the instance's state folder
+KEEP_PER_STAGE = 3  # a few recent keys, so going back to an earlier input finds it too
+VOLATILE = ("published_at",)
+
+
+def inputs_key(manifest: dict, *parts: object) -> str:
+    """A key over the staged manifest a stage starts from (less its time of writing) and the stage's own inputs."""
+    stable = {k: v for k, v in manifest.items() if k not in VOLATILE}
+    text = json.dumps([stable, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def file_digest(*files: Path) -> str:
+    """The content of ``files`` (an absent one counts as empty), for a key."""
+    h = hashlib.sha256()
+    for path in files:
+        h.update(str(Path(path).name).encode())
+        h.update(Path(path).read_bytes() if Path(path).exists() else b"")
+    return h.hexdigest()[:20]
+
+
+def folder_digest(folder: Path) -> str:
+    """The content of every file directly in ``folder`` (the instance's datasets: splits, held-out rule, pairs)."""
+    folder = Path(folder)
+    return file_digest(*sorted(p for p in folder.iterdir() if p.is_file())) if folder.is_dir() else file_digest()
+
+
+def remembered(root: Path, stage: str, key: str, measure: Callable[[], dict],
+               usable: Callable[[dict], bool] = lambda result: True) -> tuple[dict, bool]:
+    """``measure()``'s result for ``key``, measured now or read back; and whether it was read back.
+
+    ``usable`` rejects a stored result whose artefacts are gone (a model folder removed by hand).
+    """
+    folder = Path(root) / MEASURED_DIR
+    path = folder / f"{stage}-{key}.json"
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = None  # unreadable: measure again and replace it
+        if isinstance(stored, dict) and usable(stored):
+            return stored, True
+    result = measure()
+    atomic.write_json(path, result, default=str)
+    _prune(folder, stage)
+    return result, False
+
+
+def _prune(folder: Path, stage: str) -> None:
+    kept = sorted(folder.glob(f"{stage}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEEP_PER_STAGE:]:
+        old.unlink(missing_ok=True)
