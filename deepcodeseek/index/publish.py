@@ -117,12 +117,10 @@ def publish(paths: InstancePaths, version: str, manifest: dict, switch: bool = T
 
 
 def promote(paths: InstancePaths, version: str) -> dict:
-    """Publish a staged version: its staged manifest becomes its manifest (one write), then readers switch."""
-    try:
-        staged = json.loads(paths.index.read_text(version_path(version, STAGED)))
-    except FileNotFoundError as exc:
-        raise IndexNotPublished(f"instance {paths.instance!r}: version {version} was never staged") from exc
-    return publish(paths, version, {k: v for k, v in staged.items() if k not in ("version", "table")})
+    """Publish a version's newest manifest (the staged one, else the one it was published with), then
+    switch readers to it: the manifest in one write, the pointer in another."""
+    newest = version_manifest(paths, version)
+    return publish(paths, version, {k: v for k, v in newest.items() if k not in ("version", "table")})
 
 
 def switch_current(paths: InstancePaths, version: str) -> None:

@@ -52,5 +52,5 @@ def test_staging_the_live_version_again_leaves_its_readers_the_published_manifes
     assert current_manifest(paths)["default_method"] == "ranker"
     promoted = promote(paths, "v1")  # the publish step: the staged manifest, whole, in one write
     assert current_manifest(paths) == promoted and promoted["default_method"] == "fusion"
-    with pytest.raises(IndexNotPublished, match="never staged"):
+    with pytest.raises(IndexNotPublished, match="v9 was never published"):
         promote(paths, "v9")
