@@ -48,6 +48,13 @@ def code_tokens(text: str, keep_whole: bool = True) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=256)
+def query_tokens(text: str) -> tuple[str, ...]:
+    """``code_tokens`` of a query text, kept for the few texts in flight: one query asks for the same
+    text's tokens several times (BM25 over documents and over usage contexts, the context words)."""
+    return tuple(code_tokens(text))
+
+
 def last_lines(code: str, n: int) -> str:
     """The last ``n`` non-blank lines of ``code``: the query form the paper found best."""
     lines = [line for line in code.replace("\r\n", "\n").split("\n") if line.strip()]

@@ -11,7 +11,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from deepcodeseek.text import code_tokens
+from deepcodeseek.text import code_tokens, query_tokens
 
 
 class BM25Index:
@@ -33,12 +33,25 @@ class BM25Index:
         return cls(bm25s.BM25.load(str(folder), show_progress=False))
 
     def scores(self, query: str) -> np.ndarray:
-        """A score per document, in index order (zeros when no query token is known)."""
-        tokens = [t for t in code_tokens(query) if t in self._vocab]
+        """A score per document, in index order (zeros when no query token is known).
+
+        bm25s's own scoring calls ``np.add.at`` once per query token: on a corpus query
+        (about 60 tokens, two indexes) that was 0.6 ms of the default method's CPU. One
+        call over every token's postings adds the same values in the same order, so the
+        scores are the same to the bit.
+        """
+        ids = [self._vocab[t] for t in query_tokens(query) if t in self._vocab]
         n_docs = int(self._model.scores["num_docs"])
-        if not tokens:
+        if not ids:
             return np.zeros(n_docs, dtype=np.float32)
-        return np.asarray(self._model.get_scores(tokens), dtype=np.float32)
+        if self._model.nonoccurrence_array is not None:  # variants that score absent terms too
+            return np.asarray(self._model.get_scores_from_ids(ids), dtype=np.float32)
+        posting = self._model.scores
+        indptr, indices, data = posting["indptr"], posting["indices"], posting["data"]
+        spans = [(indptr[i], indptr[i + 1]) for i in ids]
+        out = np.zeros(n_docs, dtype=np.dtype(self._model.dtype))
+        np.add.at(out, np.concatenate([indices[a:b] for a, b in spans]), np.concatenate([data[a:b] for a, b in spans]))
+        return out.astype(np.float32, copy=False)
 
 
 CHUNK_LINES = 30

@@ -18,7 +18,7 @@ import numpy as np
 
 from deepcodeseek.ranking.graph import DocGraph, tables_in
 from deepcodeseek.retrieval.query import Query
-from deepcodeseek.text import code_tokens
+from deepcodeseek.text import query_tokens
 
 MAX_CANDIDATES = 100
 SOURCE_DEPTH = {"bm25": 30, "votes": 30, "dense": 30, "semantic_votes": 15, "fusion": 40,
@@ -96,7 +96,7 @@ def ranking_inputs(retriever, query: Query, exclude: frozenset[str], graph: DocG
 def _features(retriever, query: Query, graph: DocGraph, candidates: np.ndarray, parts: dict, raw: dict,
               ranks: dict, usage: np.ndarray, mentioned: np.ndarray, sources: np.ndarray) -> np.ndarray:
     docs = retriever.docs
-    context_words = set(code_tokens(query.text(lines_before=20)))
+    context_words = set(query_tokens(query.text(lines_before=20)))
     query_tables = {t.lower() for t in tables_in(query.code_before)}
     parents = graph.parent
     mentioned_parents = {int(parents[m]) for m in mentioned if parents[m] >= 0}

@@ -71,10 +71,10 @@ def neighbour_votes(context_scores: np.ndarray, context_targets: np.ndarray, n_d
     best = float(context_scores[nearest].max())
     if best <= 0:
         return votes, voters
-    for j in nearest:
-        if context_scores[j] > 0:
-            votes[context_targets[j]] += context_scores[j] / best
-            voters[context_targets[j]] += 1
+    voting = nearest[context_scores[nearest] > 0]  # in the same order as a loop over ``nearest`` would add them
+    targets = context_targets[voting]
+    votes = np.bincount(targets, weights=context_scores[voting] / best, minlength=n_docs).astype(np.float64)
+    voters = np.bincount(targets, minlength=n_docs).astype(np.int32)
     return votes, voters
 
 

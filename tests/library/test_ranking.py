@@ -201,3 +201,25 @@ def test_word_overlaps_as_one_sparse_product_equal_the_set_intersections():
     assert facts.best_method_overlap(words).tolist() == best == [1, 0, 1]
     assert facts.access_public.tolist() == [1.0, 0.0, 1.0]
     assert (facts.scopes == None).tolist() == [False, True, False]  # noqa: E711 (elementwise)
+
+
+def test_neighbour_votes_add_up_as_a_loop_over_the_nearest_contexts():
+    import numpy as np
+
+    from deepcodeseek.retrieval.signals import neighbour_votes
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(1, 400))
+        scores = (rng.random(n) * (rng.random(n) > 0.4)).astype(np.float32)
+        targets = rng.integers(0, 30, n)
+        votes, voters = neighbour_votes(scores, targets, 30, neighbours=12)
+        nearest = np.argpartition(-scores, min(12, n) - 1)[:min(12, n)]
+        best = float(scores[nearest].max())
+        expected, counted = np.zeros(30), np.zeros(30, dtype=np.int32)
+        for j in nearest:
+            if scores[j] > 0:
+                expected[targets[j]] += scores[j] / best
+                counted[targets[j]] += 1
+        assert np.array_equal(votes, expected) and np.array_equal(voters, counted)
+        assert votes.dtype == np.float64 and voters.dtype == np.int32

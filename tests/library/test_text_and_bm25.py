@@ -42,3 +42,21 @@ def test_chunked_bm25_scores_a_document_by_its_best_chunk():
     scores = ChunkedBM25Index(texts, lines=30).scores("approveChangeRequest")
     assert scores.shape == (3,) and scores[2] == 0
     assert scores[0] > 0 and scores[1] > 0  # the match in the last chunk is not diluted by 60 filler lines
+
+
+def test_scores_match_bm25s_to_the_bit_with_repeated_and_unknown_tokens():
+    import random
+
+    import numpy as np
+
+    from deepcodeseek.text import code_tokens
+
+    rng = random.Random(7)
+    words = ["gr", "GlideRecord", "incident", "addQuery", "assetTag", "getValue", "x_acme_itam", "HRCase", "next"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))) for _ in range(60)]
+    index = BM25Index.build(texts)
+    for _ in range(40):
+        query = " ".join(rng.choice(words + ["unknownWord"]) for _ in range(rng.randint(1, 25)))
+        known = [t for t in code_tokens(query) if t in index._vocab]
+        expected = np.asarray(index._model.get_scores(known), dtype=np.float32)
+        assert np.array_equal(index.scores(query), expected), query
