@@ -123,12 +123,11 @@ class LeftTruncatingTokenizer:
     ``max_tokens - 2`` tokens + ``[SEP]`` (the lines nearest the cursor say most)."""
 
     def __init__(self, tokenizer_file: Path, max_tokens: int | None = QUERY_MAX_TOKENS):
-        from tokenizers import Tokenizer
+        from deepcodeseek.index.wordpiece import SharedTokenizer
 
         self.file = Path(tokenizer_file)
-        self.tokenizer = Tokenizer.from_file(str(self.file))
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()  # the teacher's tokenizer.json may pad to a fixed length
+        self._shared = SharedTokenizer.load(self.file)  # one per content: the static table's is the same
+        self.tokenizer = self._shared.tokenizer
         self.max_tokens = max_tokens
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
         self.sep_id = self.tokenizer.token_to_id("[SEP]")
@@ -139,7 +138,7 @@ class LeftTruncatingTokenizer:
 
     def content_ids(self, text: str) -> list[int]:
         """Token ids without special tokens, left-truncated to what the teacher would see."""
-        ids = self.tokenizer.encode(text, add_special_tokens=False).ids
+        ids = list(self._shared.ids(text))
         if self.max_tokens is not None:
             ids = ids[-(self.max_tokens - 2):] if self.max_tokens > 2 else []
         return ids

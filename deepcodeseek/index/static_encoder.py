@@ -66,17 +66,16 @@ class StaticEncoder:
     """Token-vector lookup and IDF-weighted mean; thread-safe and cheap to call."""
 
     def __init__(self, folder: Path):
-        from tokenizers import Tokenizer
+        from deepcodeseek.index.wordpiece import SharedTokenizer
 
         self.folder = Path(folder)
         self.vectors = np.load(self.folder / VECTORS_FILE).astype(np.float32)
-        self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()  # the teacher's tokenizer.json pads to a fixed length
+        self._shared = SharedTokenizer.load(self.folder / TOKENIZER_FILE)
+        self.tokenizer = self._shared.tokenizer
         self.idf = np.ones(len(self.vectors), dtype=np.float32)
 
     def token_ids(self, text: str) -> np.ndarray:
-        return np.asarray(self.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64)
+        return np.asarray(self._shared.ids(text), dtype=np.int64)
 
     def fit_idf(self, texts: list[str]) -> np.ndarray:
         """IDF over the texts this encoder will be compared with (the index's documents)."""
