@@ -13,10 +13,10 @@ from deepcodeseek_pipeline.deployment import DeploymentConfig, PoolConfig, apply
 from deepcodeseek_pipeline.environment import Environment
 from deepcodeseek_pipeline.gpu import GPU_POOL, LLM_POOL
 from deepcodeseek_pipeline.resources import resources_for
+from tests.steps import BEYOND_THE_INDEX
 
 HEALTHY = ("acme", "globex")
-# Adaptation and evaluation have tests of their own; left out, a sample build takes about a minute.
-SKIPPED = ("training_triplets", "adapted_embedder", "adapted_index", "evaluation_report")
+SKIPPED = BEYOND_THE_INDEX  # the stages that train or measure have tests of their own
 
 
 def _pool_intervals(instance, run_ids: list[str], steps: set[str]) -> list[tuple[float, float, str]]:
