@@ -103,18 +103,6 @@ def report_build(built: dict, docs: list[dict]) -> None:
               f"{adapted['training/device']}")
 
 
-def _timed(retriever, samples, holdout, method: str | None = None) -> list[float]:
-    from deepcodeseek.datasets.holdout import exclusions_for
-
-    values = []
-    for s in samples:
-        started = time.perf_counter()
-        retriever.retrieve(s.code_before, s.code_after or None, s.scope, k=40, method=method,
-                           exclude_callers=exclusions_for(s, holdout))
-        values.append((time.perf_counter() - started) * 1000)
-    return values
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instance", default="sample")
@@ -127,6 +115,7 @@ def main() -> int:
     from deepcodeseek.documents import load_documents
     from deepcodeseek.evaluation.benchmark import read_benchmark
     from deepcodeseek.evaluation.mining import mine_call_site_samples
+    from deepcodeseek.datasets.holdout import exclusions_for
     from deepcodeseek.evaluation.benchmark_build import read_holdout_of
     from deepcodeseek.paths import instance_paths
     from deepcodeseek.retrieval.retriever import Retriever
@@ -154,12 +143,14 @@ def main() -> int:
     print(f"\n== query latency ({len(samples)} queries x {args.repeat}, model loaded, k=40)")
     timings: dict[str, list[float]] = {}
     for method in methods:
-        timings[method] = [v for _ in range(args.repeat) for v in _timed(retriever, samples, holdout, method)]
-    if getattr(retriever.embedder, "off_thread", False):  # the same default with its encode on the calling thread
-        retriever.overlap_encode = False
-        serial = f"{retriever.default_method} serial"
-        timings[serial] = [v for _ in range(args.repeat) for v in _timed(retriever, samples, holdout)]
-        retriever.overlap_encode = True
+        values = []
+        for _ in range(args.repeat):
+            for s in samples:
+                started = time.perf_counter()
+                retriever.retrieve(s.code_before, s.code_after or None, s.scope, k=40, method=method,
+                                   exclude_callers=exclusions_for(s, holdout))
+                values.append((time.perf_counter() - started) * 1000)
+        timings[method] = values
     base = statistics.median(timings["bm25"])
     adapted = retriever.manifest.get("adapted_from")
     print(f"index {retriever.version}, model {retriever.model_name}" + (" (adapted)" if adapted else ""))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
 from dagster import DagsterInstance
 
 from deepcodeseek_pipeline.run import materialize_instance
@@ -103,22 +101,6 @@ def test_retriever_ranks_the_expected_namespace_in_the_top_3(built_sample):
         assert expected in names[:3], (expected, names[:5])
         top = results[names.index(expected)]
         assert top.methods and top.evidence["scope_rule"] in {"same scope", "public"}
-
-
-def test_an_onnx_query_encode_runs_beside_the_lexical_signals_and_changes_no_score(built_sample, monkeypatch):
-    from deepcodeseek.retrieval import retriever as module
-    from deepcodeseek.retrieval.query import Query
-
-    retriever = Retriever("sample", str(built_sample))
-    assert retriever.embedder.off_thread  # the version serves an int8 ONNX encoder
-    submitted = []
-    pool = module.encode_pool()
-    monkeypatch.setattr(module, "encode_pool", lambda: submitted.append(1) or pool)
-    for code_before, scope, _ in QUERIES:
-        query = Query(code_before, None, scope)
-        beside = retriever.fusion_components(query, names=("bm25", "votes", "prior", "dense"))["raw"]["dense"]
-        assert np.array_equal(beside, retriever._dense(query)["dense"])
-    assert len(submitted) == len(QUERIES)
 
 
 def test_package_private_apis_are_pruned_outside_their_scope(built_sample):

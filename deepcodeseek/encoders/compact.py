@@ -122,7 +122,6 @@ class OnnxEncoder(EncoderBase):
     """A transformer in ONNX Runtime; the graph returns the unit sentence embedding."""
 
     kind = "onnx"
-    off_thread = True  # a run holds no GIL for milliseconds: the retriever overlaps it with the lexical signals
 
     def __init__(self, folder: Path, name: str, max_tokens: int = QUERY_MAX_TOKENS, threads: int = ONNX_THREADS,
                  extra: dict | None = None):

@@ -26,10 +26,6 @@ class ServingAdapter:
     def dimension(self) -> int:
         return self.encoder.dimension
 
-    @property
-    def off_thread(self) -> bool:
-        return bool(getattr(self.encoder, "off_thread", False))
-
     def embed_query(self, text: str) -> np.ndarray:
         return self.encoder.embed_query(text)
 

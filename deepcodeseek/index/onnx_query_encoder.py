@@ -155,7 +155,6 @@ class OnnxQueryEmbedder:
     """
 
     uses_torch = False
-    off_thread = True  # see OnnxEncoder.off_thread
 
     def __init__(self, name: str, folder: str | os.PathLike[str], home: str | os.PathLike[str] | None = None,
                  threads: int | None = None):

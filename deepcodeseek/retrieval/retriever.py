@@ -27,10 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +54,7 @@ from deepcodeseek.retrieval.signals import (
     rrf,
     top_k,
 )
-from deepcodeseek.text import query_tokens, split_identifier
+from deepcodeseek.text import code_tokens, split_identifier
 
 QUANTIZED_CPU_QUERIES = True  # serving on a CPU: int8 query encoder (half the latency; README for its cost)
 RERANK_METHODS = ("rerank_ce", "rerank_ce_distilled", "rerank_lm")  # neural rerankers over the top N (``rerankers``)
@@ -88,29 +85,8 @@ class Result:
         return out
 
 
-_ENCODE_POOL: ThreadPoolExecutor | None = None
-_ENCODE_POOL_LOCK = threading.Lock()
-
-
-def encode_pool() -> ThreadPoolExecutor:
-    """Threads that run query encoders which release the GIL (ONNX Runtime), one per core.
-
-    A query's encode (3-5 ms of int8 MiniLM on one core) then overlaps its BM25 and
-    votes (about 3 ms of numpy on the calling thread): on an idle 2-core machine the
-    query takes the longer of the two, not their sum. Under load, when every core is
-    busy anyway, it costs only the hand-over.
-    """
-    global _ENCODE_POOL
-    with _ENCODE_POOL_LOCK:
-        if _ENCODE_POOL is None:
-            _ENCODE_POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="query-encode")
-        return _ENCODE_POOL
-
-
 class Retriever:
     """An instance's published index, kept loaded for fast queries."""
-
-    overlap_encode = True  # an off-thread query encoder runs beside the lexical signals (see encode_pool)
 
     def __init__(self, instance: str, home: str | None = None, embedder: Embedder | None = None, llm=None,
                  version: str | None = None, use_usage: bool = True, query_encoder: str | None = None,
@@ -250,7 +226,7 @@ class Retriever:
         query = Query(code_before, code_after, scope)
         signals = self._scorers[method](query, exclude_callers)
         score = np.where(self._admitted(scope), signals.pop("score"), -np.inf)
-        context_words = set(query_tokens(query.text(lines_before=20)))
+        context_words = set(code_tokens(query.text(lines_before=20)))
         results = [self._result(i, float(score[i]), signals, context_words, scope)
                    for i in top_k(score, k) if np.isfinite(score[i])]
         elapsed = round((time.perf_counter() - started) * 1000, 3)
@@ -402,9 +378,6 @@ class Retriever:
         the static encoder): calibration asks for all of them once per sample and tries
         every weighting on the same vectors, the serving path only for its nonzero weights.
         """
-        pending = None
-        if "dense" in names and self.overlap_encode and getattr(self.embedder, "off_thread", False):
-            pending = encode_pool().submit(self._dense, query)  # runs beside BM25 and the votes, on the other core
         lexical = self._bm25(query)["bm25"]
         votes = self._votes(query, exclude, semantic="semantic_votes" in names)
         parts = {"bm25": max_normalised(lexical), "votes": max_normalised(votes["votes"]),
@@ -414,7 +387,7 @@ class Retriever:
             parts["semantic_votes"] = max_normalised(votes["semantic_votes"])
             raw["semantic_votes"] = votes["semantic_votes"]
         if "dense" in names:
-            dense = (pending.result() if pending is not None else self._dense(query))["dense"]
+            dense = self._dense(query)["dense"]
             parts["dense"], raw["dense"] = floored(dense), dense
         return {"parts": parts, "raw": raw}
 
