@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deepcodeseek.index.publish import PUBLISHED, STAGED, current_manifest, promote, version_manifest  # noqa: E402
+from deepcodeseek.index.publish import current_manifest, promote, version_manifest, versions_with_manifest  # noqa: E402
 from deepcodeseek.paths import instance_paths  # noqa: E402
 
 
@@ -53,8 +53,7 @@ def export_missing_query_encoders(home: Path, instance: str) -> list[str]:
     from deepcodeseek.index.onnx_query_encoder import META_FILE, onnx_encoder_dir
 
     paths = instance_paths(instance, home)
-    models = {version_manifest(paths, p.name)["model"] for p in paths.version_dir("x").parent.iterdir()
-              if (p / STAGED).exists() or (p / PUBLISHED).exists()}
+    models = {version_manifest(paths, v)["model"] for v in versions_with_manifest(paths)}
     done = []
     for model in sorted(models):
         if not (onnx_encoder_dir(home, model) / META_FILE).exists():
@@ -264,8 +263,7 @@ def main() -> int:
             swaps: list = []
             if not args.no_swap:
                 first = current_manifest(paths)["version"]
-                others = [p.name for p in paths.version_dir("x").parent.iterdir()
-                          if p.name != first and ((p / STAGED).exists() or (p / PUBLISHED).exists())]
+                others = [v for v in versions_with_manifest(paths) if v != first]
                 if others:
                     total = max(args.requests, 600)
                     row = load(args.port, queries, 4, total, args.method,

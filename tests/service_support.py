@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from deepcodeseek.index.publish import PUBLISHED, STAGED, current_manifest, switch_current
+from deepcodeseek.index.publish import current_manifest, switch_current, versions_with_manifest
 from deepcodeseek.paths import instance_paths
 
 INSTANCE = "sample"
@@ -32,8 +32,7 @@ def copy_home(built: Path, target: Path) -> Path:
 def published_versions(home: Path) -> list[str]:
     """The versions of the sample with a manifest, staged or published (the build stages the base and the
     adapted one, and publishes one of them)."""
-    root = instance_paths(INSTANCE, home).version_dir("x").parent
-    return sorted(p.name for p in root.iterdir() if (p / STAGED).exists() or (p / PUBLISHED).exists())
+    return versions_with_manifest(instance_paths(INSTANCE, home))
 
 
 def other_version(home: Path) -> str:

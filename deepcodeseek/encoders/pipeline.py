@@ -108,7 +108,7 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
 
 
 def _students_exist(paths, choice: dict) -> bool:
-    """Every student a stored choice names is still on disk (or on object storage, for serving)."""
+    """Every student a stored choice names is still in the home's models folder."""
     return all((Path(paths.home) / "models" / folder).exists() for folder in (choice.get("students") or {}).values())
 
 

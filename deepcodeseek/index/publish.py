@@ -159,6 +159,13 @@ def version_manifest(paths: InstancePaths, version: str) -> dict:
         return published_manifest(paths, version)
 
 
+def versions_with_manifest(paths: InstancePaths) -> list[str]:
+    """Every version that has a manifest, staged or published: those that can be opened or promoted."""
+    storage = paths.index
+    return [v for v in storage.children("versions")
+            if storage.exists(version_path(v, STAGED)) or storage.exists(version_path(v, PUBLISHED))]
+
+
 def published_manifest(paths: InstancePaths, version: str) -> dict:
     """The manifest one version was last published with, current or not."""
     try:

@@ -128,6 +128,7 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
 
     def measure() -> dict:
         started = time.perf_counter()
+        outcome = RerankerOutcome(default_method=base_method, rerank_base=base_method)  # this measurement's own
         device = resolve_device(settings.device)
         holdout = read_holdout_of(paths)
         cases = build_cases(retriever, every_kth(calibration, settings.calibration_limit), settings.depth, base_method,
