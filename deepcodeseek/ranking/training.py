@@ -41,7 +41,8 @@ class RankerOutcome:
 
 def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: RankerConfig, with_dense: bool,
                  query_encoder: str = "teacher") -> str:
-    """``query_encoder``: what computed the dense feature (a student or the teacher); another one retrains."""
+    """``query_encoder``: what computed the dense feature (the teacher, or a student's name and folder);
+    another one retrains."""
     h = hashlib.sha256(f"{version}|{FEATURE_SET}|{FEATURES}|{json.dumps(asdict(config), sort_keys=True)}|"
                        f"{with_dense}".encode())
     if with_dense:
@@ -119,7 +120,7 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
     """
     key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense,
-                       stage.retriever.query_encoder_name)
+                       stage.retriever.query_encoder_identity)
     index = stage.retriever.paths.index
     rel = f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
     if index.is_complete(rel) and saved_in(index.local(rel)):

@@ -171,6 +171,15 @@ class Retriever:
         choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None
         return choice["name"] if choice else "teacher"
 
+    @property
+    def query_encoder_identity(self) -> str:
+        """The serving encoder's name and its content-addressed folder: what a ranker trained on its
+        dense feature is keyed by (a student rebuilt under the same name is another encoder)."""
+        choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None
+        if not choice:
+            return "teacher"
+        return f"{choice['name']}@{choice.get('model') or ''}"
+
     def _student(self):
         """The light query encoder the version's calibration chose, when there is one (see ``encoders``)."""
         choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None

@@ -223,3 +223,31 @@ def test_neighbour_votes_add_up_as_a_loop_over_the_nearest_contexts():
                 counted[targets[j]] += 1
         assert np.array_equal(votes, expected) and np.array_equal(voters, counted)
         assert votes.dtype == np.float64 and voters.dtype == np.int32
+
+
+def test_a_student_rebuilt_under_the_same_name_trains_another_ranker():
+    """The ranker's key names the encoder that computed its dense feature by name *and* folder:
+    a student rebuilt with other settings keeps its name, and a ranker kept by name alone would
+    score its dense feature with trees fitted to the old student's similarities."""
+    from types import SimpleNamespace
+
+    from deepcodeseek.ranking.training import training_key
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    def identity(choice, override=None):
+        fake = SimpleNamespace(manifest={"query_encoder": choice}, _query_encoder=override)
+        return Retriever.query_encoder_identity.fget(fake)
+
+    old = identity({"name": "static-mlp", "model": "query_encoders/static-mlp-aaaa"})
+    new = identity({"name": "static-mlp", "model": "query_encoders/static-mlp-bbbb"})
+    assert old != new and old.startswith("static-mlp@")
+    assert identity(None) == identity({"name": "static-mlp", "model": "x"}, override="teacher") == "teacher"
+    keys = {training_key("v1", [], _NoHoldOut(), RankerConfig(), True, e) for e in (old, new)}
+    assert len(keys) == 2
+    assert training_key("v1", [], _NoHoldOut(), RankerConfig(), False, old) == \
+        training_key("v1", [], _NoHoldOut(), RankerConfig(), False, new)  # no dense feature: the encoder is moot
+
+
+class _NoHoldOut:
+    def as_json(self) -> dict:
+        return {}
