@@ -38,7 +38,7 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert manifest["rerank_base"] in ("ranker", "fusion") and "rerank_ce" in manifest["rerankers"]
     # A light query student was chosen on calibration (or the teacher kept), and serves the queries.
     encoders = manifest["query_encoders"]
-    assert encoders["calibration"] and {"teacher-onnx-int8", "static-mlp"} <= set(encoders["students"])
+    assert encoders["calibration"] and {"teacher-onnx-int8", "static-mlp", "static-tuned"} <= set(encoders["students"])
     assert (manifest["query_encoder"] or {"name": "teacher"})["name"] == encoders["chosen"]
     assert manifest["ranker"]["queries"] > 0 and set(manifest["ranker_calibration"]) == {"ranker", "fusion"}
     assert (paths.version_dir(manifest["version"]) / manifest["ranker"]["folder"] / "model.txt").exists()
