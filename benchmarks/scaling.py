@@ -174,16 +174,18 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def query_latency(name: str, home: Path) -> dict:
-    """p50/p95 (ms) of the default method and BM25 over usage-context queries, model loaded, two passes."""
+    """p50/p95 (ms) of the version's default method (what its calibration chose, with the query
+    encoder it chose), the fusion and BM25 over usage-context queries, model loaded, two passes."""
     from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
-    from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, Retriever
+    from deepcodeseek.retrieval.retriever import Retriever
 
     retriever = Retriever(name, str(home))
     folder = retriever.paths.index.local(f"versions/{retriever.version}/{CONTEXTS_FILE}")
     contexts = read_contexts(folder)
     queries = [c.text for c in contexts[:: max(1, len(contexts) // QUERIES)]][:QUERIES]
-    out = {"namespaces": len(retriever.docs), "usage_contexts": len(contexts), "adapted": retriever.adapted}
-    for method in (DEFAULT_METHOD, "bm25"):
+    out = {"namespaces": len(retriever.docs), "usage_contexts": len(contexts), "adapted": retriever.adapted,
+           "default_method": retriever.default_method, "query_encoder": retriever.query_encoder_name}
+    for method in dict.fromkeys((retriever.default_method, "fusion", "bm25")):
         retriever.warm_up(method)
         times = []
         for _ in range(2):
@@ -200,7 +202,10 @@ def component_costs(name: str, home: Path) -> dict:
     """Median ms of each part of the default ranking: which parts grow with the namespaces.
 
     The query encoder is constant; BM25 over documents, BM25 over usage contexts (the
-    votes) and the dense product are linear in documents or contexts.
+    votes, semantic votes included) and the dense product are linear in documents or
+    contexts. Where the learned ranker is the default, the rest of its query is the
+    candidates and their features (``ranking inputs`` less the signals above) and the
+    LightGBM model over them.
     """
     import numpy as np
 
@@ -212,7 +217,10 @@ def component_costs(name: str, home: Path) -> dict:
     contexts = read_contexts(r.paths.index.local(f"versions/{r.version}/{CONTEXTS_FILE}"))
     queries = [Query(c.text) for c in contexts[:: max(1, len(contexts) // 50)]][:50]
     r.warm_up()
+    ranked = r.default_method == "ranker"
     parts: dict[str, list[float]] = {"encoder": [], "dense_product": [], "bm25_documents": [], "bm25_contexts_votes": []}
+    if ranked:
+        parts.update({"candidates_features": [], "lightgbm": []})
     for q in queries:
         text = r._text(q)
         t0 = time.perf_counter()
@@ -222,13 +230,54 @@ def component_costs(name: str, home: Path) -> dict:
         t2 = time.perf_counter()
         r.bm25.scores(text)
         t3 = time.perf_counter()
-        r._votes(q)
+        r._votes(q, semantic=True)
         t4 = time.perf_counter()
-        for key, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+        timings = [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
+        if ranked:
+            inputs = r.ranking.inputs(q)
+            t5 = time.perf_counter()
+            r.ranking.ranker.score(inputs.features)
+            t6 = time.perf_counter()
+            timings += [max(0.0, (t5 - t4) - (t4 - t0)), t6 - t5]
+        for key, seconds in zip(parts, timings):
             seconds and parts[key].append(seconds * 1000)
-    out = {k: round(float(np.median(v)), 2) for k, v in parts.items()}
+    out = {k: round(float(np.median(v)), 2) for k, v in parts.items() if v}
+    out["semantic_votes"] = semantic_index_cost(r, queries)
+    if ranked:
+        out["candidates"] = int(np.median([len(r.ranking.inputs(q).candidates) for q in queries[:10]]))
     out["dense_ann"] = dense_ann(r.vectors, np.stack([r.embedder.embed_query(r._text(q)) for q in queries[:20]]))
     return out
+
+
+def semantic_index_cost(r, queries: list) -> dict:
+    """Semantic votes' context similarities: the exact product against the inverted file the
+    Retriever builds above ``IVF_MIN_CONTEXTS`` (ms per query, and the recall of the 20 nearest)."""
+    import numpy as np
+
+    from deepcodeseek.retrieval.context_ivf import IVF_MIN_CONTEXTS, ContextIVF
+
+    encoder, contexts = r._static_signals()
+    if encoder is None:
+        return {"contexts": 0}
+    ivf = contexts if isinstance(contexts, ContextIVF) else ContextIVF.build(contexts)
+    matrix = ivf.vectors  # the same rows, cluster by cluster: the exact product reads them all
+    exact_ms, ivf_ms, recall = [], [], []
+    for q in queries:
+        vector = encoder.encode([r._text(q)])[0]
+        t0 = time.perf_counter()
+        exact = matrix @ vector
+        t1 = time.perf_counter()
+        probed = ivf.similarities(vector)
+        t2 = time.perf_counter()
+        probed = probed[ivf.order]  # into the exact product's row order
+        exact_ms.append((t1 - t0) * 1000)
+        ivf_ms.append((t2 - t1) * 1000)
+        kth = np.sort(exact)[-20]
+        recall.append(float(np.mean(exact[np.argpartition(-probed, 19)[:20]] >= kth - 1e-6)))
+    return {"contexts": len(ivf.order), "served_by": "inverted file" if contexts is ivf else "exact product",
+            "ivf_from_contexts": IVF_MIN_CONTEXTS, "exact_ms": round(float(np.median(exact_ms)), 2),
+            "ivf_ms": round(float(np.median(ivf_ms)), 2), "ivf_recall_at_20": round(float(np.mean(recall)), 3),
+            "clusters": len(ivf.centroids), "probes": ivf.probes}
 
 
 def dense_ann(vectors, queries, k: int = 50) -> dict:
@@ -301,28 +350,32 @@ def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: P
     docs = [dict(d) for d in real.docs]
     for d in docs:
         d["methods"] = json.dumps(d["methods"])
-        d.pop("method_words", None)
     vectors = real.vectors
     contexts = read_contexts(real.paths.index.local(f"versions/{real.version}/{CONTEXTS_FILE}"))
     includes = [i for i, d in enumerate(docs) if d["kind"] != "platform"]
-    by_target: dict[str, list[UsageContext]] = {}
-    for c in contexts:
-        by_target.setdefault(c.target_sys_id, []).append(c)
+    by_target: dict[str, list[int]] = {}
+    for n, c in enumerate(contexts):
+        by_target.setdefault(c.target_sys_id, []).append(n)
     rng = np.random.default_rng(seed)
     out_docs, out_vectors, out_contexts = list(docs), [vectors], list(contexts)
+    context_sources = list(range(len(contexts)))  # which source context each one copies (its static vector)
+    renames: list[tuple[str, set[str]]] = []  # per copy: its suffix and the sys_ids it renamed
     copy = 0
     while len(out_docs) < n_namespaces:
         copy += 1
         chosen = includes[: n_namespaces - len(out_docs)]
         suffix = f"C{copy}"
+        renames.append((suffix, {docs[i]["sys_id"] for i in chosen}))
         for i in chosen:
             d = docs[i]
             new = {**d, "sys_id": f"{d['sys_id']}-{suffix}", "namespace": d["namespace"] + suffix,
                    "api_name": d["api_name"] + suffix, "text": d["text"].replace(d["namespace"], d["namespace"] + suffix)}
             out_docs.append(new)
-            out_contexts.extend(UsageContext(f"{c.caller_sys_id}-{suffix}", new["sys_id"], c.method,
-                                             c.text.replace(d["namespace"], new["namespace"]))
-                                for c in by_target.get(d["sys_id"], []))
+            for n in by_target.get(d["sys_id"], []):
+                c = contexts[n]
+                out_contexts.append(UsageContext(f"{c.caller_sys_id}-{suffix}", new["sys_id"], c.method,
+                                                 c.text.replace(d["namespace"], new["namespace"])))
+                context_sources.append(n)
         noisy = vectors[chosen] + rng.normal(0, noise, size=(len(chosen), vectors.shape[1])).astype(np.float32)
         out_vectors.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
     matrix = np.concatenate(out_vectors).astype(np.float32)
@@ -335,6 +388,7 @@ def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: P
     index.write_once(version_path(version, CONTEXTS_FILE), lambda p: write_contexts(out_contexts, p))
     index.write_once(version_path(version, "contexts_bm25"),
                      lambda p: BM25Index.build([c.text for c in out_contexts]).save(p))
+    carry_serving_parts(real, version, paths, renames, context_sources, noise, seed)
     manifest = {k: v for k, v in real.manifest.items() if k not in ("version", "table", "published_at")}
     if as_adapted and not manifest.get("adapted_from"):
         # Serve as an adapted index does (the dense signal in the default fusion), the base
@@ -343,11 +397,58 @@ def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: P
         manifest["fusion_weights"] = {**manifest.get("fusion_weights", {}), "dense": 0.5}
     publish(paths, version, {**manifest, "instance": name, "documents": len(out_docs),
                              "usage_contexts": len(out_contexts), "synthetic_from": real.version})
-    models = home / "models"
-    if (source_home / "models" / model).is_dir() and not (models / model).exists():
-        models.mkdir(parents=True, exist_ok=True)
-        (models / model).symlink_to(source_home / "models" / model)
-    return {"namespaces": len(out_docs), "usage_contexts": len(out_contexts)}
+    models = home / "models"  # the tuned model, the static table and the query students, linked
+    models.mkdir(parents=True, exist_ok=True)
+    for entry in (source_home / "models").iterdir() if (source_home / "models").is_dir() else ():
+        if not (models / entry.name).exists():
+            (models / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+    return {"namespaces": len(out_docs), "usage_contexts": len(out_contexts),
+            "default_method": manifest.get("default_method", "fusion"),
+            "query_encoder": (manifest.get("query_encoder") or {}).get("name", "teacher")}
+
+
+def carry_serving_parts(real, version: str, paths, renames: list[tuple[str, set[str]]],
+                        context_sources: list[int], noise: float, seed: int) -> None:
+    """What the source version's default needs beside documents and contexts, grown with them:
+    the graph sidecar (each copy's ``extends`` pointing into the same copy), the static signals
+    of semantic votes (each copied context its source's vector plus noise, as the documents':
+    exact copies would tie, and make any index's recall look perfect) and the learned ranker
+    (copied as is: its features do not depend on how many documents there are)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from deepcodeseek.index.publish import version_path
+    from deepcodeseek.ranking.graph import GRAPH_FILE, write_doc_graph
+    from deepcodeseek.ranking.stage import ranker_folder
+
+    source_rel, index = f"versions/{real.version}", paths.index
+    graph = real.paths.index.local(f"{source_rel}/{GRAPH_FILE}")
+    if graph.exists():
+        rows = pq.read_table(graph).to_pylist()
+        out = list(rows)
+        for suffix, renamed in renames:
+            out.extend({"sys_id": f"{r['sys_id']}-{suffix}", "tables": r["tables"],
+                        "extends": f"{r['extends']}-{suffix}" if r["extends"] in renamed else r["extends"]}
+                       for r in rows if r["sys_id"] in renamed)
+        index.write_once(version_path(version, GRAPH_FILE), lambda p: write_doc_graph(out, p))
+    static = real.paths.index.local(f"{source_rel}/static")
+    if (static / "contexts.npy").exists():
+        def write_static(folder: Path) -> None:
+            folder.mkdir(parents=True)
+            meta = json.loads((static / "meta.json").read_text())
+            (folder / "meta.json").write_text(json.dumps({**meta, "contexts": len(context_sources)}))
+            shutil.copyfile(static / "idf.npy", folder / "idf.npy")
+            source = np.load(static / "contexts.npy").astype(np.float32)
+            rows = source[np.asarray(context_sources)]
+            copies = slice(len(source), None)  # the source's own contexts stay as they are
+            rng = np.random.default_rng(seed + 1)
+            rows[copies] += rng.normal(0, noise, size=rows[copies].shape).astype(np.float32)
+            rows[copies] /= np.linalg.norm(rows[copies], axis=1, keepdims=True)
+            np.save(folder / "contexts.npy", rows.astype(np.float16))
+        index.write_once(version_path(version, "static"), write_static)
+    ranker = ranker_folder(real.paths, real.manifest, source_rel)
+    if ranker is not None:
+        index.write_once(version_path(version, ranker.name), lambda p: shutil.copytree(ranker, p))
 
 
 # -- main ------------------------------------------------------------------------------
@@ -440,14 +541,16 @@ def main() -> None:
 
 def print_table(rows: list[dict]) -> None:
     print("\n| size | mode | full build s (embed / train / other) | no-change s | 1% change s | "
-          "default p50/p95 ms | bm25 p50/p95 ms | Retriever MiB | index MiB |")
+          "default (encoder) p50/p95 ms | bm25 p50/p95 ms | Retriever MiB | index MiB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         full, q = r.get("full"), r["query"]
         build_cell = (f"{full['total_s']} ({full['embedding_s']} / {full['training_s']} / {full['other_s']})"
                       if full else "")
+        default = q.get("default_method", "fusion")
         print(f"| {q['namespaces']} | {r['mode']} | {build_cell} | {r.get('no_change', {}).get('total_s', '')} | "
-              f"{r.get('small_change', {}).get('total_s', '')} | {q['fusion_p50_ms']} / {q['fusion_p95_ms']} | "
+              f"{r.get('small_change', {}).get('total_s', '')} | {default} ({q.get('query_encoder', '')}) "
+              f"{q[f'{default}_p50_ms']} / {q[f'{default}_p95_ms']} | "
               f"{q['bm25_p50_ms']} / {q['bm25_p95_ms']} | {r['memory']['loaded_mib']:.0f} | {r['disk_mib']} |")
 
 

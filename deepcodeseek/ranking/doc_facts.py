@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from deepcodeseek.text import split_identifier
+
 
 class WordSets:
     """Many small word sets as one sparse 0/1 matrix; ``overlaps`` counts shared words per set."""
@@ -32,30 +34,38 @@ class WordSets:
         self.matrix = sparse.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64),
                                          np.asarray(indptr, dtype=np.int64)), shape=(len(sets), len(vocabulary)))
 
-    def overlaps(self, words: Iterable[str]) -> np.ndarray:
-        """Per set, how many of ``words`` it holds (``len(set & words)`` for every set at once)."""
+    def overlaps(self, words: Iterable[str], rows: np.ndarray | None = None) -> np.ndarray:
+        """Per set (or per set of ``rows``), how many of ``words`` it holds (``len(set & words)``, all at once)."""
         hits = [self.vocabulary[w] for w in set(words) if w in self.vocabulary]
         query = np.zeros(len(self.vocabulary))
         query[hits] = 1.0
-        return self.matrix @ query
+        return (self.matrix if rows is None else self.matrix[rows]) @ query
 
 
 class DocFacts:
-    """The documents' access, scope and name words, and their methods' name words, as arrays."""
+    """The documents' access, scope and name words, and their methods' name words, as arrays
+    (``docs``: the Retriever's document dicts; names and methods split into words here)."""
 
     def __init__(self, docs: Sequence[dict]):
         self.scopes = np.array([d["scope"] for d in docs], dtype=object)  # as stored: None stays None
         self.access_public = np.array([(d["access"] or "public") == "public" for d in docs], dtype=float)
-        self.names = WordSets([d["name_words"] for d in docs])
-        per_doc = [list(d["method_words"].values()) for d in docs]
+        self.names = WordSets([split_identifier(d["namespace"]) for d in docs])
+        per_doc = [[split_identifier(m) for m in dict.fromkeys(d["methods"])] for d in docs]
         self.methods = WordSets([w for sets in per_doc for w in sets])
-        counts = np.array([len(sets) for sets in per_doc], dtype=np.int64)
-        self._has_methods = counts > 0
-        self._method_starts = (np.cumsum(counts) - counts)[self._has_methods]
+        self._counts = np.array([len(sets) for sets in per_doc], dtype=np.int64)
+        self._starts = np.cumsum(self._counts) - self._counts  # each document's first method row
 
-    def best_method_overlap(self, words: Iterable[str]) -> np.ndarray:
-        """Per document, the most words any one of its methods' names shares with ``words`` (0 without methods)."""
-        best = np.zeros(len(self._has_methods))
-        if len(self._method_starts):
-            best[self._has_methods] = np.maximum.reduceat(self.methods.overlaps(words), self._method_starts)
+    def best_method_overlap(self, words: Iterable[str], docs: np.ndarray | None = None) -> np.ndarray:
+        """Per document (or per document of ``docs``), the most words any one of its methods' names
+        shares with ``words`` (0 without methods). The ranker asks for its candidates only: on a
+        50,000-namespace instance every method of every document was 2 ms of a query."""
+        docs = np.arange(len(self._counts)) if docs is None else np.asarray(docs, dtype=np.int64)
+        counts, starts = self._counts[docs], self._starts[docs]
+        has = counts > 0
+        best = np.zeros(len(docs))
+        if has.any():
+            counts, starts = counts[has], starts[has]
+            segments = np.cumsum(counts) - counts
+            rows = np.arange(int(counts.sum())) - np.repeat(segments - starts, counts)  # each document's rows
+            best[has] = np.maximum.reduceat(self.methods.overlaps(words, rows), segments)
         return best

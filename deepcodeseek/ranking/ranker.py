@@ -21,7 +21,7 @@ from deepcodeseek.ranking.features import FEATURES
 
 MODEL_FILE = "model.txt"
 META_FILE = "ranker.json"
-FEATURE_SET = "features-v1"  # bump when a feature's meaning changes: stored rankers then retrain
+FEATURE_SET = "features-v2"  # bump when a feature's meaning changes: stored rankers then retrain (v2: ranks capped)
 
 
 @dataclass(frozen=True)

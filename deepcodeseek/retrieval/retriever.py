@@ -42,6 +42,7 @@ from deepcodeseek.index.publish import current_manifest, open_vector_table, vers
 from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
+from deepcodeseek.retrieval.context_ivf import context_similarities
 from deepcodeseek.retrieval.llm_forms import MethodUnavailable, describe_intent, hypothetical_completion
 from deepcodeseek.retrieval.query import QUERY_LINES_BEFORE, Query
 from deepcodeseek.retrieval.signals import (
@@ -85,6 +86,21 @@ class Result:
         return out
 
 
+def vector_matrix(column) -> np.ndarray:
+    """A LanceDB fixed-size-list column as one float32 matrix, read without Python floats.
+
+    ``to_pydict`` made a Python float of each of the 50,000 x 384 numbers of a large
+    instance (hundreds of MiB at load, then copied again), for an array Arrow already holds.
+    """
+    import pyarrow as pa
+
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not len(column):
+        return np.zeros((0, 0), dtype=np.float32)
+    width = column.type.list_size
+    return np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float32).reshape(len(column), width)
+
+
 class Retriever:
     """An instance's published index, kept loaded for fast queries."""
 
@@ -105,15 +121,15 @@ class Retriever:
         index, folder = self.paths.index, version_path(self.manifest["version"])  # local folder or object storage
         table = open_vector_table(self.paths, self.manifest["version"]).to_arrow()
         self.model_name = table.schema.metadata[b"model"].decode()
-        columns = table.to_pydict()
-        self.vectors = np.asarray(columns.pop("vector"), dtype=np.float32)
+        self.vectors = vector_matrix(table.column("vector"))
         self.vector_owners: np.ndarray | None = None  # set when vectors are chunks: row -> document
         self._torch_vectors: tuple | None = None  # (the array, its torch view) for dense similarities
+        columns = table.drop_columns(["vector"]).to_pydict()
+        # Documents stay small dicts: the words of names and methods are read where they are needed
+        # (``ranking.doc_facts`` lays them out once as arrays, results split their own few methods).
         self.docs = [dict(zip(columns, values)) for values in zip(*columns.values())]
         for d in self.docs:
             d["methods"] = json.loads(d["methods"])
-            d["method_words"] = {m: set(split_identifier(m)) for m in d["methods"]}
-            d["name_words"] = frozenset(split_identifier(d["namespace"]))  # the ranker's name overlap
         self.doc_scopes = np.array([d["scope"] or "" for d in self.docs], dtype=object)
         self.is_platform = np.array([d["kind"] == "platform" for d in self.docs], dtype=bool)
         self.bm25 = BM25Index.load(index.local(f"{folder}/bm25"))
@@ -244,7 +260,8 @@ class Retriever:
         return results
 
     def _static_signals(self):
-        """The static encoder and the usage contexts it embedded (None, None when the version has none)."""
+        """The static encoder and the usage contexts it embedded (None, None when the version has none):
+        their vectors, or above ``context_ivf.IVF_MIN_CONTEXTS`` an inverted file over them."""
         if self._static is None:
             self._static = self._load_static(self._static_folder, self._context_keep)
         return self._static
@@ -264,7 +281,9 @@ class Retriever:
         if len(vectors) != len(keep):
             raise ValueError(f"index version {self.version}: {len(vectors)} static context vectors "
                              f"for {len(keep)} usage contexts")
-        return encoder, vectors[keep]
+        from deepcodeseek.retrieval.context_ivf import searchable
+
+        return encoder, searchable(vectors if keep.all() else vectors[keep])  # no second copy when all are kept
 
     def _text(self, query: Query) -> str:
         return query.text(lines_before=self.query_lines)
@@ -308,7 +327,7 @@ class Retriever:
         out = {"score": votes, "votes": votes, "voters": voters}
         encoder, context_vectors = self._static_signals() if semantic else (None, None)
         if encoder is not None:
-            sims = context_vectors @ encoder.encode([self._text(query)])[0]
+            sims = context_similarities(context_vectors, encoder.encode([self._text(query)])[0])
             if exclude:
                 sims = np.where(np.isin(self.context_callers, list(exclude)), 0.0, sims)
             # Cubed similarities: only close precedents should carry weight.
@@ -452,7 +471,7 @@ class Retriever:
 
 def _likely_methods(doc: dict, words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
     """Methods whose name words the query context mentions first, then the most used."""
-    overlap = {m: len(w & words) for m, w in doc["method_words"].items()}
+    overlap = {m: len(words.intersection(split_identifier(m))) for m in doc["methods"]}
     ranked = sorted(doc["methods"], key=lambda m: -overlap[m])  # stable: usage order breaks ties
     matched = ranked[0] if ranked and overlap[ranked[0]] > 0 else None
     return ranked[:limit], matched

@@ -191,14 +191,17 @@ def test_word_overlaps_as_one_sparse_product_equal_the_set_intersections():
     words = {"get", "row", "unknown"}
     assert WordSets(sets).overlaps(words).tolist() == [len(s & words) for s in sets]
     assert WordSets(sets).sizes.tolist() == [2, 0, 3, 1]
-    docs = [{"scope": "x_a", "access": None, "name_words": frozenset({"incident", "utils"}),
-             "method_words": {"getRecord": {"get", "record"}, "rowCount": {"row", "count"}}},
-            {"scope": None, "access": "package_private", "name_words": frozenset(), "method_words": {}},
-            {"scope": "global", "access": "public", "name_words": frozenset({"row"}),
-             "method_words": {"get": {"get"}}}]
+    docs = [{"scope": "x_a", "access": None, "namespace": "IncidentUtils", "methods": ["getRecord", "rowCount"]},
+            {"scope": None, "access": "package_private", "namespace": "", "methods": []},
+            {"scope": "global", "access": "public", "namespace": "Row", "methods": ["get", "get"]}]
     facts = DocFacts(docs)
-    best = [max((len(w & words) for w in d["method_words"].values()), default=0) for d in docs]
+    method_words = [[{"get", "record"}, {"row", "count"}], [], [{"get"}]]
+    best = [max((len(w & words) for w in sets), default=0) for sets in method_words]
     assert facts.best_method_overlap(words).tolist() == best == [1, 0, 1]
+    assert facts.names.sizes.tolist() == [2, 0, 1]
+    some = np.array([2, 1, 0, 2])  # a query's candidates: any order, repeats allowed
+    assert facts.best_method_overlap(words, some).tolist() == [best[i] for i in some]
+    assert facts.names.overlaps(words, some).tolist() == facts.names.overlaps(words)[some].tolist()
     assert facts.access_public.tolist() == [1.0, 0.0, 1.0]
     assert (facts.scopes == None).tolist() == [False, True, False]  # noqa: E711 (elementwise)
 
@@ -251,3 +254,22 @@ def test_a_student_rebuilt_under_the_same_name_trains_another_ranker():
 class _NoHoldOut:
     def as_json(self) -> dict:
         return {}
+
+
+def test_ranks_by_partition_equal_a_full_stable_sort_to_their_limit():
+    """The first ``limit`` ranks are those of a stable sort of the admitted documents (ties by
+    document order, ties at the cut included), and every deeper or unadmitted document shares
+    ``limit + 1``."""
+    from deepcodeseek.ranking.features import _ranks
+
+    rng = np.random.default_rng(5)
+    for n, limit in ((50, 10), (300, 40), (30, 100)):
+        values = rng.integers(0, 6, n).astype(float)  # many ties, at the cut too
+        admitted = rng.random(n) < 0.8
+        keyed = np.where(admitted, values, -np.inf)
+        full = np.empty(n)
+        full[np.argsort(-keyed, kind="stable")] = np.arange(1, n + 1)
+        got = _ranks(values, admitted, limit)
+        exact = admitted & (full <= limit)
+        assert np.array_equal(got[exact], full[exact])
+        assert np.all(got[~exact] == limit + 1)

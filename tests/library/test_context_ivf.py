@@ -1,0 +1,53 @@
+"""The inverted file over usage contexts: the same clusters every time, exact where every cluster
+is read, and the nearest contexts of a clustered cloud found by reading a few clusters."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepcodeseek.retrieval import context_ivf
+from deepcodeseek.retrieval.context_ivf import ContextIVF, context_similarities, searchable
+
+
+def _cloud(n: int, centres: int = 30, d: int = 32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    middle = rng.normal(size=(centres, d))
+    rows = middle[rng.integers(0, centres, n)] + 0.15 * rng.normal(size=(n, d))
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_every_cluster_probed_is_the_exact_product_in_context_order():
+    vectors = _cloud(900)
+    ivf = ContextIVF.build(vectors)
+    ivf.probes = len(ivf.centroids)
+    query = vectors[17]
+    assert np.allclose(ivf.similarities(query), vectors @ query, atol=1e-5)
+    assert sorted(ivf.order.tolist()) == list(range(900)) and ivf.starts[-1] == 900
+
+
+def test_the_same_vectors_give_the_same_index():
+    vectors = _cloud(700, seed=3)
+    a, b = ContextIVF.build(vectors), ContextIVF.build(vectors)
+    assert np.array_equal(a.order, b.order) and np.array_equal(a.centroids, b.centroids)
+
+
+def test_a_few_probed_clusters_find_most_of_the_nearest_contexts():
+    vectors = _cloud(4000, centres=60, seed=1)
+    ivf = ContextIVF.build(vectors)
+    assert ivf.probes < len(ivf.centroids) / 4
+    rng = np.random.default_rng(2)
+    recalls = []
+    for i in rng.choice(len(vectors), 40, replace=False):
+        exact, probed = vectors @ vectors[i], ivf.similarities(vectors[i])
+        kth = np.sort(exact)[-20]
+        recalls.append(np.mean(exact[np.argpartition(-probed, 19)[:20]] >= kth - 1e-6))
+    assert np.mean(recalls) > 0.9
+    assert np.count_nonzero(ivf.similarities(vectors[0])) < len(vectors) / 3  # most contexts were not read
+
+
+def test_small_instances_keep_the_exact_product(monkeypatch):
+    vectors = _cloud(300)
+    assert searchable(vectors) is vectors
+    assert np.array_equal(context_similarities(vectors, vectors[0]), vectors @ vectors[0])
+    monkeypatch.setattr(context_ivf, "IVF_MIN_CONTEXTS", 100)
+    assert isinstance(searchable(vectors), ContextIVF)
