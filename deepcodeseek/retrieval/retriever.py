@@ -95,10 +95,11 @@ def vector_matrix(column) -> np.ndarray:
     import pyarrow as pa
 
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if not len(column):
-        return np.zeros((0, 0), dtype=np.float32)
     width = column.type.list_size
-    return np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float32).reshape(len(column), width)
+    if not len(column):
+        return np.zeros((0, width), dtype=np.float32)
+    matrix = np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float32).reshape(len(column), width)
+    return matrix if matrix.flags.writeable else matrix.copy()  # an Arrow view is read-only (torch warns on it)
 
 
 class Retriever:
