@@ -53,12 +53,14 @@ class ContextIVF:
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Each context's similarity to ``query`` where its cluster was probed, 0 elsewhere (in context order)."""
-        nearest = np.argpartition(-(self.centroids @ query), self.probes - 1)[:self.probes]
+        # einsum, not BLAS: a few hundred rows per cluster, and a threaded BLAS pool woken for each
+        # block fought the other core's work (13 ms a query instead of 1.6 while a build ran beside it).
+        nearest = np.argpartition(-np.einsum("ij,j->i", self.centroids, query), self.probes - 1)[:self.probes]
         out = np.zeros(len(self.order), dtype=np.float32)
         for c in nearest:
             lo, hi = self.starts[c], self.starts[c + 1]
             if hi > lo:
-                out[self.order[lo:hi]] = self.vectors[lo:hi] @ query
+                out[self.order[lo:hi]] = np.einsum("ij,j->i", self.vectors[lo:hi], query)
         return out
 
     def nbytes(self) -> int:
