@@ -251,6 +251,16 @@ def test_a_student_rebuilt_under_the_same_name_trains_another_ranker():
         training_key("v1", [], _NoHoldOut(), RankerConfig(), False, new)  # no dense feature: the encoder is moot
 
 
+def test_the_rank_limit_is_part_of_the_rankers_key(monkeypatch):
+    """Ranks beyond the limit are shared, so another limit is another feature: a ranker fitted
+    under one must not be reused under the other (a rebuild once did, FEATURE_SET unchanged)."""
+    from deepcodeseek.ranking import training
+
+    before = training.training_key("v1", [], _NoHoldOut(), RankerConfig(), True, "teacher")
+    monkeypatch.setattr(training, "RANK_LIMIT", training.RANK_LIMIT + 1)
+    assert training.training_key("v1", [], _NoHoldOut(), RankerConfig(), True, "teacher") != before
+
+
 class _NoHoldOut:
     def as_json(self) -> dict:
         return {}
