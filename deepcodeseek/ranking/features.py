@@ -48,7 +48,7 @@ class RankingInputs:
     raw: dict[str, np.ndarray]  # raw signals of every document, for explanations
 
 
-def _ranks(values: np.ndarray, admitted: np.ndarray, limit: int = None) -> np.ndarray:
+def _ranks(values: np.ndarray, admitted: np.ndarray, limit: int | None = None) -> np.ndarray:
     """1-based rank of every admitted document by ``values`` (ties by document order), exact to
     ``limit``; every deeper document, and every one not admitted, shares ``limit + 1``.
 
