@@ -257,7 +257,7 @@ def semantic_index_cost(r, queries: list) -> dict:
     Retriever builds above ``IVF_MIN_CONTEXTS`` (ms per query, and the recall of the 20 nearest)."""
     import numpy as np
 
-    from deepcodeseek.retrieval.context_ivf import IVF_MIN_CONTEXTS, ContextIVF
+    from deepcodeseek.retrieval.context_ivf import IVF_MIN_CONTEXTS, ContextIVF, nearest_recall
 
     encoder, contexts = r._static_signals()
     if encoder is None:
@@ -275,8 +275,7 @@ def semantic_index_cost(r, queries: list) -> dict:
         probed = probed[ivf.order]  # into the exact product's row order
         exact_ms.append((t1 - t0) * 1000)
         ivf_ms.append((t2 - t1) * 1000)
-        kth = np.sort(exact)[-20]
-        recall.append(float(np.mean(exact[np.argpartition(-probed, 19)[:20]] >= kth - 1e-6)))
+        recall.append(nearest_recall(exact, probed, 20))
     return {"contexts": len(ivf.order), "served_by": "inverted file" if contexts is ivf else "exact product",
             "ivf_from_contexts": IVF_MIN_CONTEXTS, "exact_ms": round(float(np.median(exact_ms)), 2),
             "ivf_ms": round(float(np.median(ivf_ms)), 2), "ivf_recall_at_20": round(float(np.mean(recall)), 3),

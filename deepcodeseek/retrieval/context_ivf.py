@@ -83,3 +83,11 @@ def searchable(vectors: np.ndarray) -> "np.ndarray | ContextIVF":
 def context_similarities(contexts: "np.ndarray | ContextIVF", query: np.ndarray) -> np.ndarray:
     """Every context's similarity to ``query``: exact for a matrix, probed through an inverted file."""
     return contexts.similarities(query) if isinstance(contexts, ContextIVF) else contexts @ query
+
+
+def nearest_recall(exact: np.ndarray, probed: np.ndarray, k: int = 20) -> float:
+    """Share of the ``k`` contexts the index ranks first that are among the exact ``k`` nearest,
+    by value: contexts tied with the k-th count as found (copies of one vector tie)."""
+    k = min(k, len(exact))
+    kth = np.sort(exact)[-k]
+    return float(np.mean(exact[np.argpartition(-probed, k - 1)[:k]] >= kth - 1e-6))

@@ -86,6 +86,12 @@ class Result:
         return out
 
 
+def served_choice(manifest: dict, override: str | None) -> dict | None:
+    """The light student a version's calibration chose (``{name, model}``), unless the caller asked
+    for the teacher (``query_encoder="teacher"``); None when the teacher encodes queries."""
+    return manifest.get("query_encoder") if override != "teacher" else None
+
+
 def vector_matrix(column) -> np.ndarray:
     """A LanceDB fixed-size-list column as one float32 matrix, read without Python floats.
 
@@ -185,21 +191,21 @@ class Retriever:
     @property
     def query_encoder_name(self) -> str:
         """Which encoder serves this version's queries: a light student's name, or ``teacher``."""
-        choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None
+        choice = served_choice(self.manifest, self._query_encoder)
         return choice["name"] if choice else "teacher"
 
     @property
     def query_encoder_identity(self) -> str:
         """The serving encoder's name and its content-addressed folder: what a ranker trained on its
         dense feature is keyed by (a student rebuilt under the same name is another encoder)."""
-        choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None
+        choice = served_choice(self.manifest, self._query_encoder)
         if not choice:
             return "teacher"
         return f"{choice['name']}@{choice.get('model') or ''}"
 
     def _student(self):
         """The light query encoder the version's calibration chose, when there is one (see ``encoders``)."""
-        choice = self.manifest.get("query_encoder") if self._query_encoder != "teacher" else None
+        choice = served_choice(self.manifest, self._query_encoder)
         if not choice or not choice.get("model"):
             return None
         from deepcodeseek.encoders.base import load_encoder
