@@ -22,7 +22,7 @@ import numpy as np
 from deepcodeseek.datasets.holdout import HoldOut, exclusions_for, script_of
 from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.evaluation.benchmark import Sample
-from deepcodeseek.ranking.features import FEATURES, RANK_LIMIT
+from deepcodeseek.ranking.features import FEATURES, MAX_CANDIDATES, RANK_LIMIT, SOURCE_DEPTH
 from deepcodeseek.ranking.ranker import FEATURE_SET, LearnedRanker, RankerConfig, fit_ranker, saved_in
 from deepcodeseek.ranking.stage import RANKER_DIR, RankingStage
 from deepcodeseek.retrieval.query import Query
@@ -44,6 +44,7 @@ def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: 
     """``query_encoder``: what computed the dense feature (the teacher, or a student's name and folder);
     another one retrains."""
     h = hashlib.sha256(f"{version}|{FEATURE_SET}|{FEATURES}|ranks exact to {RANK_LIMIT}|"
+                       f"candidates {json.dumps(SOURCE_DEPTH, sort_keys=True)} at most {MAX_CANDIDATES}|"
                        f"{json.dumps(asdict(config), sort_keys=True)}|{with_dense}".encode())
     if with_dense:
         h.update(f"|query encoder {query_encoder}".encode())
