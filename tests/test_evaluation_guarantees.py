@@ -59,7 +59,7 @@ def test_a_samples_group_never_votes_for_it_nor_counts_in_its_prior(sample_paths
         if not own:
             continue
         # The strongest planted leak: the query is the sample's own usage context, word for word.
-        text = retriever.context_texts[own[0]]
+        text = retriever.context_text(own[0])
         target = int(retriever.context_targets[own[0]])
         with_leak = retriever.usage_after(frozenset())[target]
         without = retriever.usage_after(excluded)[target]

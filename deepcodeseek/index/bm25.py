@@ -14,10 +14,50 @@ import numpy as np
 from deepcodeseek.text import code_tokens, query_tokens
 
 
+class TokenIds:
+    """A BM25 vocabulary (token -> id) as two sorted arrays: 64-bit token hashes and their ids.
+
+    bm25s keeps the vocabulary as a dict and every id again in a set: about 170 bytes a token, the
+    largest part of a loaded index that grows with the instance (identifiers are mostly unique: a
+    50,000-namespace instance holds about a million tokens over its two indexes). These arrays take
+    12 bytes a token. The hash is Python's own string hash, computed in the process that loads and
+    queries, so it need not be stable across runs; a collision between two vocabulary tokens is
+    detected at load and keeps the dict instead. A query token outside the vocabulary whose hash
+    equals a vocabulary token's (odds about one in 10^13 per token) would score as that token.
+    """
+
+    def __init__(self, vocab: dict[str, int]):
+        hashes = np.fromiter((hash(t) for t in vocab), dtype=np.int64, count=len(vocab))
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.ids = np.fromiter(vocab.values(), dtype=np.int32, count=len(vocab))[order]
+
+    @property
+    def unique(self) -> bool:
+        return not (len(self.hashes) > 1 and bool((self.hashes[1:] == self.hashes[:-1]).any()))
+
+    def lookup(self, tokens: list[str]) -> list[int]:
+        """The ids of ``tokens`` found in the vocabulary, in the tokens' order (repeats kept)."""
+        if not tokens or not len(self.hashes):
+            return []
+        wanted = np.fromiter((hash(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        at = np.minimum(np.searchsorted(self.hashes, wanted), len(self.hashes) - 1)
+        found = self.hashes[at] == wanted
+        return self.ids[at[found]].tolist()
+
+
 class BM25Index:
-    def __init__(self, model: bm25s.BM25):
+    def __init__(self, model: bm25s.BM25, compact: bool = False):
+        """``compact`` (a loaded index, queried only): :class:`TokenIds` replaces the vocabulary dict;
+        a built one keeps it, to be saved."""
         self._model = model
-        self._vocab = model.vocab_dict
+        self._vocab: dict[str, int] | None = model.vocab_dict
+        self._ids: TokenIds | None = None
+        if compact and model.nonoccurrence_array is None and model.vocab_dict:  # scoring reads postings alone
+            ids = TokenIds(model.vocab_dict)
+            if ids.unique:
+                self._ids, self._vocab = ids, None
+                model.vocab_dict, model.unique_token_ids_set = None, None  # the arrays replace both
 
     @classmethod
     def build(cls, texts: list[str]) -> "BM25Index":
@@ -30,7 +70,7 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path) -> "BM25Index":
-        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+        return cls(bm25s.BM25.load(str(folder), show_progress=False), compact=True)
 
     def scores(self, query: str) -> np.ndarray:
         """A score per document, in index order (zeros when no query token is known).
@@ -40,7 +80,8 @@ class BM25Index:
         call over every token's postings adds the same values in the same order, so the
         scores are the same to the bit.
         """
-        ids = [self._vocab[t] for t in query_tokens(query) if t in self._vocab]
+        tokens = query_tokens(query)
+        ids = self._ids.lookup(tokens) if self._ids is not None else [self._vocab[t] for t in tokens if t in self._vocab]
         n_docs = int(self._model.scores["num_docs"])
         if not ids:
             return np.zeros(n_docs, dtype=np.float32)

@@ -82,3 +82,14 @@ def read_contexts(path: Path) -> list[UsageContext]:
         return []
     cols = pq.read_table(path).to_pydict()
     return [UsageContext(*row) for row in zip(cols["caller_sys_id"], cols["target_sys_id"], cols["method"], cols["text"])]
+
+
+def read_context_links(path: Path) -> tuple[list[str], list[str]]:
+    """Who called what, per usage context, without the texts: what a query-time Retriever keeps.
+
+    The texts are most of the file and a query reads them only through the indexes built from
+    them (contexts BM25, static vectors); holding them cost about 0.4 KiB per context."""
+    if not path.exists():
+        return [], []
+    cols = pq.read_table(path, columns=["caller_sys_id", "target_sys_id"]).to_pydict()
+    return cols["caller_sys_id"], cols["target_sys_id"]

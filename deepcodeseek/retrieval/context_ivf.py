@@ -29,7 +29,8 @@ class ContextIVF:
     centroids: np.ndarray  # (clusters, d) unit rows
     order: np.ndarray  # context rows, cluster by cluster
     starts: np.ndarray  # (clusters + 1,) offsets of each cluster's rows in ``order``
-    vectors: np.ndarray  # the context vectors in ``order``: each cluster one contiguous block
+    codes: np.ndarray  # the context vectors in ``order``, int8: each cluster one contiguous block
+    scales: np.ndarray  # per row: the float32 factor that turns its codes back into the vector
     probes: int
 
     @classmethod
@@ -51,7 +52,8 @@ class ContextIVF:
         order = np.argsort(labels, kind="stable")
         starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=clusters))])
         probes = max(1, int(round(IVF_PROBE_SHARE * clusters)))
-        return cls(centroids.astype(np.float32), order, starts, np.ascontiguousarray(vectors[order]), probes)
+        codes, scales = quantise_rows(vectors[order])
+        return cls(centroids.astype(np.float32), order, starts, codes, scales, probes)
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Each context's similarity to ``query`` where its cluster was probed, 0 elsewhere (in context order)."""
@@ -62,11 +64,27 @@ class ContextIVF:
         for c in nearest:
             lo, hi = self.starts[c], self.starts[c + 1]
             if hi > lo:
-                out[self.order[lo:hi]] = np.einsum("ij,j->i", self.vectors[lo:hi], query)
+                out[self.order[lo:hi]] = np.einsum("ij,j->i", self.codes[lo:hi], query) * self.scales[lo:hi]
         return out
 
     def nbytes(self) -> int:
-        return self.vectors.nbytes + self.order.nbytes + self.centroids.nbytes
+        return self.codes.nbytes + self.scales.nbytes + self.order.nbytes + self.centroids.nbytes
+
+
+def quantise_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row as int8 codes times one float32 scale (its largest magnitude over 127).
+
+    The inverted file holds the only copy of the context vectors, a quarter of float32's size (42 MB
+    instead of 168 at 110,000 contexts): memory that grew four times faster than the index on disk,
+    which stores float16. float16 itself was no option: numpy converts it without SIMD, ten times
+    slower than the product. On unit vectors the similarity moves by about 1e-3, far below the gaps
+    between the nearest 20 that vote.
+    """
+    rows = np.asarray(rows, dtype=np.float32)
+    top = np.abs(rows).max(axis=1) if len(rows) else np.zeros(0, dtype=np.float32)
+    scales = np.where(top > 0, top / 127.0, 1.0).astype(np.float32)
+    codes = np.rint(rows / scales[:, None]).astype(np.int8)
+    return codes, scales
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

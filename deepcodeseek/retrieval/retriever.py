@@ -35,7 +35,7 @@ import numpy as np
 
 from deepcodeseek.errors import UnknownMethod
 from deepcodeseek.index.bm25 import BM25Index, max_per_owner
-from deepcodeseek.index.contexts import CONTEXTS_FILE, read_contexts
+from deepcodeseek.index.contexts import CONTEXTS_FILE, read_context_links
 from deepcodeseek.index.embedder import Embedder, query_embedder
 from deepcodeseek.index.model_store import fetch_model
 from deepcodeseek.index.publish import current_manifest, open_vector_table, version_manifest, version_path
@@ -141,13 +141,11 @@ class Retriever:
         self.is_platform = np.array([d["kind"] == "platform" for d in self.docs], dtype=bool)
         self.bm25 = BM25Index.load(index.local(f"{folder}/bm25"))
         by_sys_id = {d["sys_id"]: i for i, d in enumerate(self.docs)}
-        all_contexts = read_contexts(index.local(f"{folder}/{CONTEXTS_FILE}")) if use_usage else []
-        keep = np.array([c.target_sys_id in by_sys_id for c in all_contexts], dtype=bool)
-        contexts = [c for c, k in zip(all_contexts, keep) if k]
-        self.context_targets = np.array([by_sys_id[c.target_sys_id] for c in contexts], dtype=np.int64)
-        self.context_callers = np.array([c.caller_sys_id for c in contexts], dtype=object)
-        self.context_texts = [c.text for c in contexts]
-        self.contexts_bm25 = BM25Index.load(index.local(f"{folder}/contexts_bm25")) if contexts else None
+        callers, targets = read_context_links(index.local(f"{folder}/{CONTEXTS_FILE}")) if use_usage else ([], [])
+        keep = np.array([t in by_sys_id for t in targets], dtype=bool)
+        self.context_targets = np.array([by_sys_id[t] for t in targets if t in by_sys_id], dtype=np.int64)
+        self.context_callers = np.array([c for c, k in zip(callers, keep) if k], dtype=object)
+        self.contexts_bm25 = BM25Index.load(index.local(f"{folder}/contexts_bm25")) if len(self.context_targets) else None
         self.use_usage = use_usage
         self._static_folder, self._context_keep = f"{folder}/static", keep
         self._static: tuple | None = None  # loaded on first semantic query
@@ -265,6 +263,15 @@ class Retriever:
         for r in results:
             r.evidence["latency_ms"] = elapsed
         return results
+
+    def context_text(self, row: int) -> str:
+        """The code before usage context ``row`` (as ``context_callers`` numbers them), read from the
+        version's file: queries never need it, so a loaded Retriever does not hold the texts."""
+        import pyarrow.parquet as pq
+
+        folder = version_path(self.manifest["version"])
+        texts = pq.read_table(self.paths.index.local(f"{folder}/{CONTEXTS_FILE}"), columns=["text"]).column("text")
+        return texts.filter(self._context_keep)[row].as_py()
 
     def _static_signals(self):
         """The static encoder and the usage contexts it embedded (None, None when the version has none):

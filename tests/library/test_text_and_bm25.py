@@ -60,3 +60,29 @@ def test_scores_match_bm25s_to_the_bit_with_repeated_and_unknown_tokens():
         known = [t for t in code_tokens(query) if t in index._vocab]
         expected = np.asarray(index._model.get_scores(known), dtype=np.float32)
         assert np.array_equal(index.scores(query), expected), query
+
+
+def test_a_loaded_index_keeps_token_hashes_not_a_dict_and_scores_the_same(tmp_path, monkeypatch):
+    import random
+
+    import numpy as np
+
+    from deepcodeseek.index import bm25
+
+    rng = random.Random(3)
+    words = [f"{rng.choice(['get', 'set', 'has', 'is'])}{rng.choice(['Asset', 'Case', 'Task', 'User'])}{i}"
+             for i in range(300)]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) for _ in range(120)]
+    built = BM25Index.build(texts)
+    built.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25")
+    assert loaded._vocab is None and loaded._model.vocab_dict is None  # the arrays replace the dict and the id set
+    assert len(loaded._ids.hashes) == len(built._vocab)
+    for _ in range(30):  # repeated, unknown and known tokens, in any order
+        query = " ".join(rng.choice(words + ["nowhere", "x_none"]) for _ in range(rng.randint(1, 30)))
+        assert np.array_equal(loaded.scores(query), built.scores(query)), query
+
+    monkeypatch.setattr(bm25, "hash", lambda token: 7, raising=False)  # every token collides: the dict stays
+    fallback = BM25Index.load(tmp_path / "bm25")
+    assert fallback._ids is None and fallback._vocab
+    assert np.array_equal(fallback.scores(texts[0]), built.scores(texts[0]))
