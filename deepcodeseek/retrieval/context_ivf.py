@@ -75,9 +75,9 @@ def quantise_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row as int8 codes times one float32 scale (its largest magnitude over 127).
 
     The inverted file holds the only copy of the context vectors, a quarter of float32's size (42 MB
-    instead of 168 at 110,000 contexts): memory that grew four times faster than the index on disk,
-    which stores float16. float16 itself was no option: numpy converts it without SIMD, ten times
-    slower than the product. On unit vectors the similarity moves by about 1e-3, far below the gaps
+    instead of 168 at 110,000 contexts), where float32 took twice what the index stores on disk
+    (float16). float16 itself was no option: numpy converts it without SIMD, ten times slower than
+    the product. On unit vectors the similarity moves by about 1e-3, far below the gaps
     between the nearest 20 that vote.
     """
     rows = np.asarray(rows, dtype=np.float32)
