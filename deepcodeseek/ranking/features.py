@@ -84,9 +84,22 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values, dtype=np.float64)
 
 
-def ranking_inputs(retriever, query: Query, exclude: frozenset[str], graph: DocGraph, weights: dict[str, float],
-                   with_dense: bool, admitted: np.ndarray) -> RankingInputs:
-    """Candidates and their features for one query, ``exclude``'s scripts set aside as votes and prior do."""
+@dataclass
+class SourceRankings:
+    """Every candidate source's ranking of the documents for one query, before any depth applies."""
+
+    parts: dict[str, np.ndarray]  # normalised signal values per document
+    raw: dict[str, np.ndarray]
+    ranks: dict[str, np.ndarray]  # per signal: rank among admitted documents (``_ranks``)
+    lists: dict[str, np.ndarray]  # per source: its eligible documents, best first (see ``source_lists``)
+    usage: np.ndarray
+    mentioned: np.ndarray
+
+
+def source_rankings(retriever, query: Query, exclude: frozenset[str], graph: DocGraph, weights: dict[str, float],
+                    with_dense: bool, admitted: np.ndarray, reach: int | None = None) -> SourceRankings:
+    """The signals, their ranks and each source's first ``reach`` eligible documents (default: as
+    deep as ``SOURCE_DEPTH`` reaches), ``exclude``'s scripts set aside as votes and prior do."""
     from deepcodeseek.retrieval.signals import fuse
 
     names = ("bm25", "votes", "prior") + (("semantic_votes",) if retriever._static_signals()[0] is not None else ()) \
@@ -95,8 +108,7 @@ def ranking_inputs(retriever, query: Query, exclude: frozenset[str], graph: DocG
     parts, raw = dict(components["parts"]), dict(components["raw"])
     parts["fusion"] = fuse(parts, weights)
     mask = graph.caller_mask(exclude)
-    code = query.code_before
-    mentioned = graph.mentioned(code)
+    mentioned = graph.mentioned(query.code_before)
     parts["ppr"] = _normalised(graph.personalised_pagerank(mentioned, mask))
     parts["co_usage"] = _normalised(np.log1p(graph.co_usage(mentioned, mask)))
     usage = retriever.usage_after(exclude)
@@ -106,19 +118,51 @@ def ranking_inputs(retriever, query: Query, exclude: frozenset[str], graph: DocG
     in_scope = admitted & (retriever.doc_scopes == (query.scope or "")) & ~retriever.is_platform
     source_ranks = {s: ranks[s] for s in SIGNALS if s in parts}
     source_ranks["scope"] = _ranks(usage + 1e-3 * parts["bm25"], in_scope)  # the scope's most used, then BM25
-    best = np.full(n, np.inf)
-    sources = np.zeros(n)
-    for source, depth in SOURCE_DEPTH.items():
-        rank = source_ranks.get(source)
-        if rank is None:
+    eligible = {s: admitted & (parts[s] > 0) for s in source_ranks if s != "scope"} | {"scope": in_scope}
+    lists = source_lists(source_ranks, eligible, max(SOURCE_DEPTH.values()) if reach is None else reach)
+    return SourceRankings(parts, raw, ranks, lists, usage, mentioned)
+
+
+def source_lists(source_ranks: dict[str, np.ndarray], eligible: dict[str, np.ndarray],
+                 reach: int) -> dict[str, np.ndarray]:
+    """Per source, the eligible documents it ranks within ``reach``, best first.
+
+    A source's rank counts only documents it admits, and its positive values come before its zeros,
+    so a document's position in its source's list (from 1) is its rank there: a depth keeps a prefix.
+    """
+    out = {}
+    for source, rank in source_ranks.items():
+        rows = np.flatnonzero(eligible[source] & (rank <= reach))
+        out[source] = rows[np.argsort(rank[rows], kind="stable")]
+    return out
+
+
+def candidate_pool(lists: dict[str, np.ndarray], fusion: np.ndarray, depth: dict[str, int] | None = None,
+                   limit: int = MAX_CANDIDATES) -> tuple[np.ndarray, np.ndarray]:
+    """``(candidates, sources)``: the union of each source's first ``depth[source]`` documents,
+    ordered by their best rank in any source (then fusion) and cut at ``limit``; and per document
+    how many sources put it there. ``benchmarks/candidate_depths.py`` replays it with other depths."""
+    depth = SOURCE_DEPTH if depth is None else depth
+    best = np.full(len(fusion), np.inf)
+    sources = np.zeros(len(fusion))
+    for source, reach in depth.items():
+        rows = lists.get(source)
+        if rows is None:
             continue
-        hit = admitted & (rank <= depth) & (in_scope if source == "scope" else parts[source] > 0)
-        sources += hit
-        best = np.where(hit, np.minimum(best, rank), best)
+        rows = rows[:reach]
+        sources[rows] += 1
+        best[rows] = np.minimum(best[rows], np.arange(1, len(rows) + 1))
     pool = np.flatnonzero(np.isfinite(best))
-    candidates = pool[np.lexsort((-parts["fusion"][pool], best[pool]))][:MAX_CANDIDATES]
-    features = _features(retriever, query, graph, candidates, parts, raw, ranks, usage, mentioned, sources)
-    return RankingInputs(candidates, features, parts["fusion"], raw)
+    return pool[np.lexsort((-fusion[pool], best[pool]))][:limit], sources
+
+
+def ranking_inputs(retriever, query: Query, exclude: frozenset[str], graph: DocGraph, weights: dict[str, float],
+                   with_dense: bool, admitted: np.ndarray) -> RankingInputs:
+    """Candidates and their features for one query, ``exclude``'s scripts set aside as votes and prior do."""
+    s = source_rankings(retriever, query, exclude, graph, weights, with_dense, admitted)
+    candidates, sources = candidate_pool(s.lists, s.parts["fusion"])
+    features = _features(retriever, query, graph, candidates, s.parts, s.raw, s.ranks, s.usage, s.mentioned, sources)
+    return RankingInputs(candidates, features, s.parts["fusion"], s.raw)
 
 
 def _features(retriever, query: Query, graph: DocGraph, candidates: np.ndarray, parts: dict, raw: dict,

@@ -283,3 +283,34 @@ def test_ranks_by_partition_equal_a_full_stable_sort_to_their_limit():
         exact = admitted & (full <= limit)
         assert np.array_equal(got[exact], full[exact])
         assert np.all(got[~exact] == limit + 1)
+
+
+def test_the_candidate_pool_is_each_sources_prefix_and_replays_other_depths():
+    """``candidate_pool`` over ``source_lists`` equals the rule written out per document: a document is
+    a candidate where some source admits it, values it above zero and ranks it within that source's
+    depth; candidates go best rank first (then fusion), cut at the limit. Other depths replay the same."""
+    from deepcodeseek.ranking.features import SOURCE_DEPTH, _ranks, candidate_pool, source_lists
+
+    rng = np.random.default_rng(5)
+    n = 400
+    for trial in range(20):
+        admitted = rng.random(n) < 0.8
+        in_scope = admitted & (rng.random(n) < 0.2)
+        parts = {s: np.where(rng.random(n) < 0.5, rng.random(n), 0.0) for s in SOURCE_DEPTH if s != "scope"}
+        parts["votes"] = np.round(parts["votes"], 1)  # ties, broken by document order
+        ranks = {s: _ranks(v, admitted) for s, v in parts.items()}
+        ranks["scope"] = _ranks(rng.random(n), in_scope)
+        eligible = {s: admitted & (parts[s] > 0) for s in parts} | {"scope": in_scope}
+        fusion = rng.random(n)
+        depth = SOURCE_DEPTH if trial % 2 else {s: int(rng.integers(1, 60)) for s in SOURCE_DEPTH}
+        limit = 100 if trial % 3 else 25
+        candidates, sources = candidate_pool(source_lists(ranks, eligible, 60), fusion, depth, limit)
+
+        best, count = np.full(n, np.inf), np.zeros(n)
+        for source, reach in depth.items():
+            hit = eligible[source] & (ranks[source] <= reach)
+            count += hit
+            best = np.where(hit, np.minimum(best, ranks[source]), best)
+        pool = np.flatnonzero(np.isfinite(best))
+        assert np.array_equal(candidates, pool[np.lexsort((-fusion[pool], best[pool]))][:limit]), trial
+        assert np.array_equal(sources, count), trial
