@@ -27,11 +27,12 @@ MAX_CANDIDATES = 100
 # 0.501 to 0.512), and nothing chose that change.
 RANK_LIMIT = 3000
 # How deep each source reaches into its own ranking. Personalised PageRank reaches 40 (it was 15):
-# chosen on the calibration splits of two instances (corpus, stock) by a greedy search over every
-# source's depth, recall gained per candidate added: recall 0.906 -> 0.936 and 0.905 -> 0.944 there,
-# with pools mostly under MAX_CANDIDATES (median 93-95 a query, from 77). Deeper bm25, fusion or prior
-# added more candidates than targets. Seeded by the APIs the code already names, PageRank finds the
-# Script Includes that callers of those APIs also call, which no text signal ranks high.
+# chosen on the calibration splits of two instances (corpus, stock) by the greedy search over every
+# source's depth in benchmarks/candidate_depths.py (recall gained per candidate added): recall
+# 0.906 -> 0.936 and 0.905 -> 0.944 there, pools mostly under MAX_CANDIDATES (median 93-95 a query,
+# from 77). Deeper bm25, fusion or prior added more candidates than targets. Seeded by the APIs the
+# code already names, PageRank finds the Script Includes that callers of those APIs also call, which
+# no text signal ranks high.
 SOURCE_DEPTH = {"bm25": 30, "votes": 30, "dense": 30, "semantic_votes": 15, "fusion": 40,
                 "ppr": 40, "co_usage": 15, "scope": 10, "prior": 10}
 SIGNALS = ("bm25", "votes", "prior", "semantic_votes", "dense", "fusion", "ppr", "co_usage")
