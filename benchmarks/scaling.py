@@ -265,9 +265,7 @@ def semantic_index_cost(r, queries: list) -> dict:
     ivf = contexts if isinstance(contexts, ContextIVF) else ContextIVF.build(contexts)
     # The float32 vectors as the version stores them (the inverted file holds int8 codes), cluster by
     # cluster: the recall below counts what probing and the codes lose together.
-    stored = np.load(r.paths.index.local(r._static_folder) / "contexts.npy").astype(np.float32)
-    matrix = np.ascontiguousarray(stored[r._context_keep][ivf.order])
-    del stored
+    matrix = r.stored_context_vectors(r.paths.index.local(r._static_folder), r._context_keep)[ivf.order]
     exact_ms, ivf_ms, recall = [], [], []
     for q in queries:
         vector = encoder.encode([r._text(q)])[0]

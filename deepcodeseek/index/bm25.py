@@ -17,7 +17,7 @@ from deepcodeseek.text import code_tokens, query_tokens
 class TokenIds:
     """A BM25 vocabulary (token -> id) as two sorted arrays: 64-bit token hashes and their ids.
 
-    bm25s keeps the vocabulary as a dict and every id again in a set: about 170 bytes a token, the
+    bm25s keeps the vocabulary as a dict and every id again in a set: about 200 bytes a token, the
     largest part of a loaded index that grows with the instance (identifiers are mostly unique: a
     50,000-namespace instance holds about a million tokens over its two indexes). These arrays take
     12 bytes a token. The hash is Python's own string hash, computed in the process that loads and

@@ -143,7 +143,7 @@ class Retriever:
         by_sys_id = {d["sys_id"]: i for i, d in enumerate(self.docs)}
         callers, targets = read_context_links(index.local(f"{folder}/{CONTEXTS_FILE}")) if use_usage else ([], [])
         keep = np.array([t in by_sys_id for t in targets], dtype=bool)
-        self.context_targets = np.array([by_sys_id[t] for t in targets if t in by_sys_id], dtype=np.int64)
+        self.context_targets = np.array([by_sys_id[t] for t, k in zip(targets, keep) if k], dtype=np.int64)
         self.context_callers = np.array([c for c, k in zip(callers, keep) if k], dtype=object)
         self.contexts_bm25 = BM25Index.load(index.local(f"{folder}/contexts_bm25")) if len(self.context_targets) else None
         self.use_usage = use_usage
@@ -289,15 +289,21 @@ class Retriever:
             encoder = StaticEncoder(fetch_model(self.paths.home, Path(meta["encoder"]).name) or
                                     self.paths.home / meta["encoder"])
             encoder.idf = np.load(folder / "idf.npy")
-            vectors = np.load(folder / "contexts.npy").astype(np.float32)
+            vectors = self.stored_context_vectors(folder, keep)
         except FileNotFoundError:
             return None, None
+        from deepcodeseek.retrieval.context_ivf import searchable
+
+        return encoder, searchable(vectors)
+
+    def stored_context_vectors(self, folder: Path, keep: np.ndarray) -> np.ndarray:
+        """The kept usage contexts' static vectors as the version stores them, in float32 (the inverted
+        file above ``IVF_MIN_CONTEXTS`` keeps int8 codes of them; ``benchmarks/scaling.py`` compares)."""
+        vectors = np.load(folder / "contexts.npy").astype(np.float32)
         if len(vectors) != len(keep):
             raise ValueError(f"index version {self.version}: {len(vectors)} static context vectors "
                              f"for {len(keep)} usage contexts")
-        from deepcodeseek.retrieval.context_ivf import searchable
-
-        return encoder, searchable(vectors if keep.all() else vectors[keep])  # no second copy when all are kept
+        return vectors if keep.all() else vectors[keep]  # no second copy when all are kept
 
     def _text(self, query: Query) -> str:
         return query.text(lines_before=self.query_lines)
