@@ -57,11 +57,11 @@ def export(args: argparse.Namespace) -> None:
                 fh.write(json.dumps(asdict(e)) + "\n")
         print(f"cap {cap}: {len(examples)} examples, {held_out} scripts held out", file=sys.stderr)
     with gzip.open(out / "documents.json.gz", "wt", encoding="utf-8") as fh:
-        json.dump([d["text"] for d in retriever.docs], fh)
+        json.dump(retriever.docs.texts(), fh)
     holdout = read_holdout_of(paths)
     names = ("bm25", "votes", "prior") + (("semantic_votes",) if retriever._static_signals()[0] is not None else ())
     for split in SPLITS + (("test",) if args.final else ()):
-        samples = read_split(paths, split, {d["namespace"] for d in retriever.docs})
+        samples = read_split(paths, split, retriever.docs.namespaces())
         # The serving path's own signals, each sample's held-out group excluded from votes and prior.
         signal_matrix(retriever, samples, holdout, names).save(out / f"{split}.npz")
         queries = [retriever._text(Query(s.code_before, s.code_after or None, s.scope)) for s in samples]

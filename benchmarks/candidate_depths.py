@@ -53,7 +53,7 @@ def instance_queries(name: str, home: str, split: str, reach: int) -> list[Query
     stage = retriever.ranking
     paths = instance_paths(name, home)
     holdout = read_holdout_of(paths)
-    namespaces = np.array([d["namespace"] for d in retriever.docs], dtype=object)
+    namespaces = np.array(retriever.docs.column("namespace"), dtype=object)
     out = []
     started = time.perf_counter()
     for sample in read_split(paths, split):

@@ -56,9 +56,7 @@ SIGNALS = ("bm25", "votes", "dense")
 
 def query_rows(retriever: Retriever, samples, holdout, label: str) -> list[dict]:
     """Per sample: features and relevance as served, and again with every caller of its target set aside."""
-    by_namespace: dict[str, set[int]] = {}
-    for i, d in enumerate(retriever.docs):
-        by_namespace.setdefault(d["namespace"], set()).add(i)
+    by_namespace = {n: set(rows) for n, rows in retriever.docs.rows_by_namespace().items()}
     stage, rows, started = retriever.ranking, [], time.perf_counter()
     for n, sample in enumerate(samples, start=1):
         query = Query(sample.code_before, sample.code_after or None, sample.scope)
@@ -140,7 +138,7 @@ def main() -> int:
 
     paths = instance_paths(args.instance, args.home)
     retriever = Retriever(args.instance, args.home)
-    known = {d["namespace"] for d in retriever.docs}
+    known = retriever.docs.namespaces()
     holdout = read_holdout_of(paths)
     print(f"instance {args.instance}, version {retriever.version}, {len(retriever.docs)} documents", file=sys.stderr)
     train = query_rows(retriever, read_benchmark(ranker_queries_path(paths), known).samples, holdout, "train")

@@ -346,14 +346,12 @@ def synthetic_version(source_home: Path, source: str, n_namespaces: int, home: P
 
     from deepcodeseek.index.bm25 import BM25Index
     from deepcodeseek.index.contexts import CONTEXTS_FILE, UsageContext, read_contexts, write_contexts
-    from deepcodeseek.index.publish import publish, version_path, write_vector_table
+    from deepcodeseek.index.publish import open_vector_table, publish, version_path, write_vector_table
     from deepcodeseek.paths import instance_paths
     from deepcodeseek.retrieval.retriever import Retriever
 
     real = Retriever(source, str(source_home))
-    docs = [dict(d) for d in real.docs]
-    for d in docs:
-        d["methods"] = json.dumps(d["methods"])
+    docs = open_vector_table(real.paths, real.version).to_arrow().drop_columns(["vector"]).to_pylist()  # as stored
     vectors = real.vectors
     contexts = read_contexts(real.paths.index.local(f"versions/{real.version}/{CONTEXTS_FILE}"))
     includes = [i for i, d in enumerate(docs) if d["kind"] != "platform"]

@@ -307,7 +307,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     path = Path(args.samples) if args.samples else split_path(retriever.paths, args.split)
     if not path.exists():
         raise CLIError(f"no {args.split} split for instance {args.instance!r} ({path}); run 'deepcodeseek index' first")
-    bench = read_benchmark(path, {d["namespace"] for d in retriever.docs})
+    bench = read_benchmark(path, retriever.docs.namespaces())
     samples, leaks, leak_skips = guard_leaks(bench.samples)
     report = evaluate(retriever, samples, skipped=bench.skipped + leak_skips, holdout=read_holdout_of(retriever.paths),
                       split=f"{args.split} split" if args.split else str(path),

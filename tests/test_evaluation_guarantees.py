@@ -69,7 +69,7 @@ def test_a_samples_group_never_votes_for_it_nor_counts_in_its_prior(sample_paths
                   if caller not in excluded and retriever.context_targets[i] == target]
         if not others:  # only its own group ever called the target: nothing may vote for it
             voted = {r.namespace: r.evidence["votes"] for r in results}
-            assert voted.get(retriever.docs[target]["namespace"], 0.0) == 0.0
+            assert voted.get(retriever.docs.column("namespace")[target], 0.0) == 0.0
         checked += 1
     assert checked > 0
 

@@ -56,7 +56,7 @@ def test_sync_under_faults_builds_then_reindexes_only_what_changed(live):
     assert first.success
     retriever = Retriever("live", str(home))
     sample_sis = {r.name for r in read_sample_instance().records if r.is_script_include}
-    assert {d["namespace"] for d in retriever.docs} == sample_sis
+    assert retriever.docs.namespaces() == sample_sis
 
     fake.faults.clear()
     victim = next(r for r in fake.rows("sys_script_include") if r["name"] == "IOCNormalizer")
@@ -69,5 +69,5 @@ def test_sync_under_faults_builds_then_reindexes_only_what_changed(live):
                  if e.materialization.asset_key.to_user_string() == "jsdoc_summaries")
     assert jsdoc["generated"].value == 1 and jsdoc["reused"].value == len(sample_sis) - 2
     after = Retriever("live", str(home))
-    assert "IOCNormalizer" not in {d["namespace"] for d in after.docs}
+    assert "IOCNormalizer" not in after.docs.namespaces()
     assert after.version != retriever.version

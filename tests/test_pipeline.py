@@ -101,6 +101,11 @@ def test_retriever_ranks_the_expected_namespace_in_the_top_3(built_sample):
         assert expected in names[:3], (expected, names[:5])
         top = results[names.index(expected)]
         assert top.methods and top.evidence["scope_rule"] in {"same scope", "public"}
+    # Queries read no document text: the texts stay on disk until a reranker or a benchmark asks.
+    assert not retriever.docs.texts_loaded
+    stored = publish.open_vector_table(retriever.paths, retriever.version).to_arrow()
+    assert retriever.docs.texts() == stored.column("text").to_pylist() and retriever.docs.texts_loaded
+    assert list(retriever.docs.column("sys_id")) == stored.column("sys_id").to_pylist()
 
 
 def test_package_private_apis_are_pruned_outside_their_scope(built_sample):

@@ -28,5 +28,5 @@ def index_inputs(retriever) -> IndexInputs:
 
     contexts = retriever.paths.index.local(version_path(retriever.version, CONTEXTS_FILE))  # local or object storage
     return IndexInputs(retriever.model_name, local_model_path(retriever.model_name, retriever.paths.home),
-                       read_contexts(contexts), [d["sys_id"] for d in retriever.docs],
+                       read_contexts(contexts), list(retriever.docs.column("sys_id")),
                        np.asarray(retriever.vectors, dtype=np.float32))

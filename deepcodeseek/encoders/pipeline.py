@@ -70,7 +70,7 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
     manifest, _ = build_version(store, paths, base_model, tuned_model)
     restage(paths, manifest, {"query_encoder": None})  # calibrate with the teacher as served
     retriever = Retriever(paths.instance, str(paths.home), version=manifest["version"])
-    samples = read_split(paths, CALIBRATION_SPLIT, {d["namespace"] for d in retriever.docs})
+    samples = read_split(paths, CALIBRATION_SPLIT, retriever.docs.namespaces())
     if not enabled or not samples:
         choice = EncoderChoice("teacher", note="disabled" if not enabled else "no calibration samples: the teacher")
         restage(paths, manifest, choice.as_manifest())
@@ -137,7 +137,7 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
 
     first = manifest.get("query_encoders") or {}
     students = first.get("students") or {}
-    samples = read_split(paths, CALIBRATION_SPLIT, {d["namespace"] for d in retriever.docs})
+    samples = read_split(paths, CALIBRATION_SPLIT, retriever.docs.namespaces())
     if not students or not samples or first.get("chosen") is None:
         return manifest
     key = inputs_key(manifest, "query_encoders_through_default", method, folder_digest(datasets_dir(paths)))

@@ -179,7 +179,9 @@ def build_training_triplets(paths: InstancePaths, home: str, embedder: Embedder,
     reused = _reuse(folder, key)
     if reused is not None:
         return reused
-    documents = [{"namespace": d["namespace"], "api_name": d["api_name"], "text": d["text"]} for d in retriever.docs]
+    docs = retriever.docs
+    documents = [{"namespace": n, "api_name": a, "text": t}
+                 for n, a, t in zip(docs.column("namespace"), docs.column("api_name"), docs.texts())]
     vectors = retriever.vectors
 
     def scores_for(sample: Sample) -> np.ndarray:

@@ -22,6 +22,7 @@ from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.evaluation.metrics import KS, MethodScores, latency_interval, score_method
 from deepcodeseek.evaluation.plots import markdown_image, write_plots
 from deepcodeseek.ranking.features import MAX_CANDIDATES
+from deepcodeseek.retrieval.doc_columns import column, rows_by_namespace
 from deepcodeseek.retrieval.retriever import DEFAULT_METHOD, LLM_METHODS, Retriever
 
 BASELINE = "bm25"
@@ -298,19 +299,17 @@ def candidates_found(retriever: Retriever, samples: list[Sample], holdout: HoldO
     """Per sample: is its target among the learned ranker's candidates? Nothing downstream recovers a miss."""
     from deepcodeseek.retrieval.query import Query
 
-    out = []
+    out, namespaces = [], column(retriever.docs, "namespace")
     for sample in samples:
         inputs = retriever.ranking.inputs(Query(sample.code_before, sample.code_after or None, sample.scope),
                                           exclusions_for(sample, holdout))
-        out.append(any(retriever.docs[i]["namespace"] == sample.target_namespace for i in inputs.candidates))
+        out.append(any(namespaces[i] == sample.target_namespace for i in inputs.candidates))
     return out
 
 
 def cold_start(retriever: Retriever, samples: list[Sample], holdout: HoldOut | None) -> list[bool]:
     """Per sample: does its target have no call site left on the instance once its held-out group is set aside?"""
-    by_namespace: dict[str, list[int]] = {}
-    for i, d in enumerate(retriever.docs):
-        by_namespace.setdefault(d["namespace"], []).append(i)
+    by_namespace = rows_by_namespace(retriever.docs)
     out = []
     for sample in samples:
         remaining = retriever.usage_after(exclusions_for(sample, holdout))
@@ -323,11 +322,11 @@ def pruning_stats(retriever: Retriever, samples: list[Sample]) -> dict[str, floa
     scoped = [s for s in samples if s.scope]
     if not scoped:
         return {}
-    pruned, kept = [], []
+    pruned, kept, by_namespace = [], [], rows_by_namespace(retriever.docs)
     for s in scoped:
         admitted = retriever._admitted(s.scope)
         pruned.append(1 - admitted.mean())
-        kept.append(any(admitted[i] for i, d in enumerate(retriever.docs) if d["namespace"] == s.target_namespace))
+        kept.append(any(admitted[i] for i in by_namespace.get(s.target_namespace, ())))
     return {"samples_with_scope": len(scoped), "pruned_share": float(sum(pruned) / len(pruned)),
             "recall_kept": sum(kept) / len(kept)}
 

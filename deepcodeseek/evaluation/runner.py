@@ -169,7 +169,7 @@ def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: 
     mined = any(s.source.startswith("mined:") for s in samples)
     forms = [v for v in VARIANTS if not (v == "usage" and mined)]
     forms.insert(forms.index("code") + 1, CHUNKED)
-    order = {d["sys_id"]: i for i, d in enumerate(retriever.docs)}
+    order = {s: i for i, s in enumerate(retriever.docs.column("sys_id"))}
     saved, rows = (retriever.bm25, retriever.vectors, retriever.vector_owners), []
     try:
         for form in forms:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from deepcodeseek.retrieval.doc_columns import column, methods_of
 from deepcodeseek.text import split_identifier
 
 
@@ -47,10 +48,10 @@ class DocFacts:
     (``docs``: the Retriever's document dicts; names and methods split into words here)."""
 
     def __init__(self, docs: Sequence[dict]):
-        self.scopes = np.array([d["scope"] for d in docs], dtype=object)  # as stored: None stays None
-        self.access_public = np.array([(d["access"] or "public") == "public" for d in docs], dtype=float)
-        self.names = WordSets([split_identifier(d["namespace"]) for d in docs])
-        per_doc = [[split_identifier(m) for m in dict.fromkeys(d["methods"])] for d in docs]
+        self.scopes = np.array(column(docs, "scope"), dtype=object)  # as stored: None stays None
+        self.access_public = np.array([(a or "public") == "public" for a in column(docs, "access")], dtype=float)
+        self.names = WordSets([split_identifier(n) for n in column(docs, "namespace")])
+        per_doc = [[split_identifier(m) for m in dict.fromkeys(methods)] for methods in methods_of(docs)]
         self.methods = WordSets([w for sets in per_doc for w in sets])
         self._counts = np.array([len(sets) for sets in per_doc], dtype=np.int64)
         self._starts = np.cumsum(self._counts) - self._counts  # each document's first method row

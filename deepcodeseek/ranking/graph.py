@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from deepcodeseek.retrieval.doc_columns import column
 
 GRAPH_FILE = "doc_graph.parquet"
 _TABLE = re.compile(r"""Glide(?:Record|RecordSecure|Aggregate)\(\s*['"]([A-Za-z0-9_]+)['"]""")
@@ -76,28 +79,30 @@ class DocGraph:
         self._doc_degree = self.usage_t @ np.ones(self.usage.shape[0])
 
     @classmethod
-    def load(cls, path: Path | None, docs: list[dict], context_callers: np.ndarray,
+    def load(cls, path: Path | None, docs: Sequence[dict], context_callers: np.ndarray,
              context_targets: np.ndarray) -> "DocGraph":
         """``path`` is the version's graph file (None for a version built before it existed: no facts)."""
         from scipy import sparse
 
-        index = {d["sys_id"]: i for i, d in enumerate(docs)}
+        index = {s: i for i, s in enumerate(column(docs, "sys_id"))}
         parent = np.full(len(docs), -1, dtype=np.int64)
         tables: list[frozenset[str]] = [frozenset()] * len(docs)
         if path is not None and Path(path).exists():
             cols = pq.read_table(path).to_pydict()
+            shared: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct set (most repeat)
             for sys_id, extends, touched in zip(cols["sys_id"], cols["extends"], cols["tables"]):
                 if sys_id in index:
                     parent[index[sys_id]] = index.get(extends, -1) if extends else -1
-                    tables[index[sys_id]] = frozenset(t.lower() for t in touched or [])
-        callers, rows = np.unique(np.asarray(context_callers, dtype=str), return_inverse=True) \
-            if len(context_callers) else (np.array([], dtype=str), np.array([], dtype=np.int64))
+                    touched_set = frozenset(t.lower() for t in touched or [])
+                    tables[index[sys_id]] = shared.setdefault(touched_set, touched_set)
+        callers, rows = np.unique(np.asarray(context_callers, dtype=object), return_inverse=True) \
+            if len(context_callers) else (np.array([], dtype=object), np.array([], dtype=np.int64))
         usage = sparse.csr_matrix((np.ones(len(rows)), (rows, np.asarray(context_targets, dtype=np.int64))),
                                   shape=(len(callers), len(docs)))
         usage.data[:] = 1.0  # duplicates summed by the constructor: one caller calls a document once
         by_name: dict[str, list[int]] = {}
-        for i, d in enumerate(docs):
-            for name in {d["namespace"], str(d["api_name"]).rsplit(".", 1)[-1]}:
+        for i, (namespace, api_name) in enumerate(zip(column(docs, "namespace"), column(docs, "api_name"))):
+            for name in {namespace, str(api_name).rsplit(".", 1)[-1]}:
                 by_name.setdefault(name, []).append(i)
         return cls(parent, tables, callers, usage, by_name)
 

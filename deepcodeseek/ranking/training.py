@@ -25,6 +25,7 @@ from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.ranking.features import FEATURES, MAX_CANDIDATES, RANK_LIMIT, SOURCE_DEPTH
 from deepcodeseek.ranking.ranker import FEATURE_SET, LearnedRanker, RankerConfig, fit_ranker, saved_in
 from deepcodeseek.ranking.stage import RANKER_DIR, RankingStage
+from deepcodeseek.retrieval.doc_columns import rows_by_namespace
 from deepcodeseek.retrieval.query import Query
 
 MIN_TRAINING_QUERIES = 30  # fewer positives than this cannot teach LambdaRank anything it can trust
@@ -83,10 +84,7 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
     scripts set aside: the cold start the ranker meets whenever an instance calls an API for the
     first time (no votes, no prior, no graph neighbours), which plain training shows too rarely
     for the model to learn that a candidate without precedent can still be the answer."""
-    docs = stage.retriever.docs
-    by_namespace: dict[str, set[int]] = {}
-    for i, d in enumerate(docs):
-        by_namespace.setdefault(d["namespace"], set()).add(i)
+    by_namespace = {n: set(rows) for n, rows in rows_by_namespace(stage.retriever.docs).items()}
     train, valid, found = [], [], 0
     started = time.perf_counter()
     retriever = stage.retriever
@@ -171,7 +169,7 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
 
     manifest, _ = build_version(store, paths, base_model, tuned_model)
     retriever = Retriever(paths.instance, str(paths.home), version=manifest["version"])
-    known = {d["namespace"] for d in retriever.docs}
+    known = retriever.docs.namespaces()
     holdout = read_holdout_of(paths)
     path = ranker_queries_path(paths)
     samples = read_benchmark(path, known).samples if enabled and path.exists() else []

@@ -41,7 +41,8 @@ def build_cases(retriever, samples, depth: int = 40, method: str | None = None,
     from deepcodeseek.datasets.triplets import build_query
 
     method = method or retriever.default_method
-    text_of = {d["namespace"]: str(d["text"]) for d in reversed(retriever.docs)}  # first document wins
+    docs = retriever.docs
+    text_of = dict(zip(reversed(docs.column("namespace")), reversed(docs.texts())))  # first document wins
     cases = []
     for i, sample in enumerate(samples, start=1):
         results = retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope, k=depth,

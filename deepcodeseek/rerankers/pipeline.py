@@ -119,7 +119,7 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
         base_method = "fusion"
     outcome = RerankerOutcome(default_method=base_method, rerank_base=base_method)
     triplets_path = datasets_dir(paths) / "triplets.parquet"
-    calibration = read_split(paths, CALIBRATION_SPLIT, {d["namespace"] for d in retriever.docs})
+    calibration = read_split(paths, CALIBRATION_SPLIT, retriever.docs.namespaces())
     if not settings.enabled or not calibration or not triplets_path.exists():
         outcome.note = "disabled" if not settings.enabled else "no calibration samples or triplets: no reranker"
         restage(paths, manifest, outcome.as_manifest())
@@ -190,12 +190,13 @@ def _training_pairs(retriever, paths, triplets, base_method: str, holdout, setti
     from deepcodeseek.rerankers import examples as ex
     from deepcodeseek.rerankers.candidates import build_cases, short_namespace
 
-    known = {d["namespace"] for d in retriever.docs}
+    known = retriever.docs.namespaces()
     train = every_kth(read_split(paths, "train", known), settings.ce_pairs // (1 + settings.ce_negatives))
     if not train:
         return every_kth_query(ex.pairs_from_triplets(triplets, settings.ce_negatives), settings.ce_pairs)
     cases = build_cases(retriever, train, settings.depth, base_method, progress=progress, holdout=holdout)
-    documents = {short_namespace(d["namespace"]): str(d["text"]) for d in reversed(retriever.docs)}
+    documents = {short_namespace(n): t for n, t in zip(reversed(retriever.docs.column("namespace")),
+                                                       reversed(retriever.docs.texts()))}
     return ex.pairs_from_cases(cases, documents, settings.ce_negatives)
 
 
@@ -229,7 +230,7 @@ def _lm_stages(retriever, paths, triplets, yes_no, ce_pairs, ce_config, settings
         outcome.summaries[name] = asdict(trained)
     outcome.served[LM_METHOD] = {"name": "lm-sft-grpo", "folder": outcome.lm_stages["lm-sft-grpo"],
                                  "top_n": settings.lm_n, "within_budget": False, "by_n": []}
-    train = read_split(paths, "train", {d["namespace"] for d in retriever.docs})
+    train = read_split(paths, "train", retriever.docs.namespaces())
     teacher_cases = build_cases(retriever, every_kth(train, settings.distil_queries), settings.depth, holdout=holdout)
     scores = lm_score_table(grpo_model, teacher_cases, settings.lm_n, progress=progress)
     distilled, trained = train_cross_encoder(ce_pairs + soft_pairs(scores), home, ce_config,

@@ -43,6 +43,7 @@ from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
 from deepcodeseek.retrieval.context_ivf import context_similarities
+from deepcodeseek.retrieval.doc_columns import LOADED_COLUMNS, DocumentColumns
 from deepcodeseek.retrieval.llm_forms import MethodUnavailable, describe_intent, hypothetical_completion
 from deepcodeseek.retrieval.query import QUERY_LINES_BEFORE, Query
 from deepcodeseek.retrieval.signals import (
@@ -92,6 +93,21 @@ def served_choice(manifest: dict, override: str | None) -> dict | None:
     return manifest.get("query_encoder") if override != "teacher" else None
 
 
+def read_columns(vector_table, columns: tuple[str, ...]):
+    """Those columns of a version's LanceDB table, every row in the table's order (a plain scan, as
+    ``to_arrow`` reads it, without the columns a query never reads)."""
+    rows = vector_table.count_rows()
+    if not rows:
+        return vector_table.to_arrow().select(list(columns))
+    return vector_table.search().select(list(columns)).limit(rows).to_arrow()
+
+
+def read_texts(paths: InstancePaths, version: str) -> dict[str, str]:
+    """A version's document texts by ``sys_id`` (rerankers, training and benchmarks read them)."""
+    table = read_columns(open_vector_table(paths, version), ("sys_id", "text"))
+    return dict(zip(table.column("sys_id").to_pylist(), table.column("text").to_pylist()))
+
+
 def vector_matrix(column) -> np.ndarray:
     """A LanceDB fixed-size-list column as one float32 matrix, read without Python floats.
 
@@ -126,21 +142,19 @@ class Retriever:
         self.paths: InstancePaths = instance_paths(instance, home)
         self.manifest = manifest or (version_manifest(self.paths, version) if version else current_manifest(self.paths))
         index, folder = self.paths.index, version_path(self.manifest["version"])  # local folder or object storage
-        table = open_vector_table(self.paths, self.manifest["version"]).to_arrow()
-        self.model_name = table.schema.metadata[b"model"].decode()
+        vector_table = open_vector_table(self.paths, self.manifest["version"])
+        table = read_columns(vector_table, LOADED_COLUMNS + ("vector",))
+        self.model_name = vector_table.schema.metadata[b"model"].decode()
         self.vectors = vector_matrix(table.column("vector"))
         self.vector_owners: np.ndarray | None = None  # set when vectors are chunks: row -> document
         self._torch_vectors: tuple | None = None  # (the array, its torch view) for dense similarities
-        columns = table.drop_columns(["vector"]).to_pydict()
-        # Documents stay small dicts: the words of names and methods are read where they are needed
-        # (``ranking.doc_facts`` lays them out once as arrays, results split their own few methods).
-        self.docs = [dict(zip(columns, values)) for values in zip(*columns.values())]
-        for d in self.docs:
-            d["methods"] = json.loads(d["methods"])
-        self.doc_scopes = np.array([d["scope"] or "" for d in self.docs], dtype=object)
-        self.is_platform = np.array([d["kind"] == "platform" for d in self.docs], dtype=bool)
+        # Documents as columns, their texts read on first use (``doc_columns``: what that saves).
+        self.docs = DocumentColumns.from_arrow(table, functools.partial(read_texts, self.paths, self.version))
+        del table
+        self.doc_scopes = np.array([s or "" for s in self.docs.column("scope")], dtype=object)
+        self.is_platform = self.docs.flags("kind", "platform")
         self.bm25 = BM25Index.load(index.local(f"{folder}/bm25"))
-        by_sys_id = {d["sys_id"]: i for i, d in enumerate(self.docs)}
+        by_sys_id = {s: i for i, s in enumerate(self.docs.column("sys_id"))}
         callers, targets = read_context_links(index.local(f"{folder}/{CONTEXTS_FILE}")) if use_usage else ([], [])
         keep = np.array([t in by_sys_id for t in targets], dtype=bool)
         self.context_targets = np.array([by_sys_id[t] for t, k in zip(targets, keep) if k], dtype=np.int64)
@@ -394,7 +408,8 @@ class Retriever:
         top = [i for i in top_k(score, int(spec["top_n"])) if np.isfinite(score[i])]
         reranked = np.zeros(len(self.docs))
         if top:
-            reranked[top] = self._reranker(method, spec).score(query.text(), [self.docs[i]["text"] for i in top])
+            texts = self.docs.texts()
+            reranked[top] = self._reranker(method, spec).score(query.text(), [texts[i] for i in top])
             score = score.copy()
             score[top] = RERANKED + reranked[top]
         return {**base, "score": score, "rerank": reranked}
@@ -473,8 +488,9 @@ class Retriever:
         """Per document, the rule that admits a call from ``scope`` (None: not admitted); once per scope."""
         rules = self._rules_by_scope.get(scope)
         if rules is None:
-            rules = np.array([admission_rule(scope, d["scope"], d["access"], d["active"]) for d in self.docs],
-                             dtype=object)
+            docs = self.docs
+            rules = np.array([admission_rule(scope, *values) for values in
+                              zip(docs.column("scope"), docs.column("access"), docs.column("active"))], dtype=object)
             self._rules_by_scope[scope] = rules
         return rules
 

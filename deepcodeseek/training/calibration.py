@@ -24,6 +24,7 @@ import numpy as np
 
 from deepcodeseek.datasets.holdout import HoldOut, exclusions_for
 from deepcodeseek.evaluation.benchmark import Sample
+from deepcodeseek.retrieval.doc_columns import rows_by_namespace
 from deepcodeseek.retrieval.query import Query
 from deepcodeseek.retrieval.retriever import FUSION_WEIGHTS, Retriever
 from deepcodeseek.retrieval.signals import fuse
@@ -100,9 +101,7 @@ def signal_matrix(retriever: Retriever, samples: list[Sample], holdout: HoldOut 
     """The fusion signals ``names`` of every sample, as the serving path computes them."""
     rows: dict[str, list[np.ndarray]] = {n: [] for n in names}
     admitted, targets = [], []
-    by_namespace: dict[str, list[int]] = {}
-    for i, d in enumerate(retriever.docs):
-        by_namespace.setdefault(d["namespace"], []).append(i)
+    by_namespace = rows_by_namespace(retriever.docs)
     for sample in samples:
         query = Query(sample.code_before, sample.code_after or None, sample.scope)
         parts = retriever.fusion_components(query, exclusions_for(sample, holdout), names)["parts"]
@@ -165,7 +164,7 @@ def stage_calibrated_index(store, paths, model: str, adapted_from: dict | None =
 
     staged = stage_index(store, paths, model, adapted_from=adapted_from)  # measurable by name, not live
     retriever = Retriever(paths.instance, str(paths.home), version=staged["version"])
-    known = {d["namespace"] for d in retriever.docs}
+    known = retriever.docs.namespaces()
     samples = read_split(paths, CALIBRATION_SPLIT, known)
     calibration = calibrate_fusion(retriever, samples, read_holdout_of(paths), progress=progress)
     return stage_index(store, paths, model, adapted_from=adapted_from, extra=calibration.as_manifest()), calibration
