@@ -422,6 +422,7 @@ def carry_serving_parts(real, version: str, paths, renames: list[tuple[str, set[
     from deepcodeseek.index.publish import version_path
     from deepcodeseek.ranking.graph import GRAPH_FILE, write_doc_graph
     from deepcodeseek.ranking.stage import ranker_folder
+    from deepcodeseek.retrieval.context_ivf import write_index
 
     source_rel, index = f"versions/{real.version}", paths.index
     graph = real.paths.index.local(f"{source_rel}/{GRAPH_FILE}")
@@ -447,6 +448,7 @@ def carry_serving_parts(real, version: str, paths, renames: list[tuple[str, set[
             rows[copies] += rng.normal(0, noise, size=rows[copies].shape).astype(np.float32)
             rows[copies] /= np.linalg.norm(rows[copies], axis=1, keepdims=True)
             np.save(folder / "contexts.npy", rows.astype(np.float16))
+            write_index(folder, rows.astype(np.float16))  # as the index build does, above the crossover
         index.write_once(version_path(version, "static"), write_static)
     ranker = ranker_folder(real.paths, real.manifest, source_rel)
     if ranker is not None:

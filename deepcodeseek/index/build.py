@@ -26,6 +26,7 @@ from deepcodeseek.index.publish import index_version, version_path, write_vector
 from deepcodeseek.index.static_encoder import StaticEncoder, distill, static_encoder_dir
 from deepcodeseek.paths import InstancePaths
 from deepcodeseek.ranking.graph import GRAPH_FILE, doc_graph_rows, graph_digest, write_doc_graph
+from deepcodeseek.retrieval.context_ivf import write_index
 from deepcodeseek.sources.platform_load import platform_classes
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
 from deepcodeseek.store.sql_files import load_sql
@@ -111,7 +112,9 @@ def write_static_signals(paths: InstancePaths, embedder: Embedder, docs: list[di
     idf = encoder.fit_idf([d["text"] for d in docs])
     folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / "idf.npy", idf)
-    np.save(folder / "contexts.npy", encoder.encode([c.text for c in contexts]).astype(np.float16))
+    vectors = encoder.encode([c.text for c in contexts]).astype(np.float16)
+    np.save(folder / "contexts.npy", vectors)
+    write_index(folder, vectors)  # above the crossover, the inverted file semantic votes read
     (folder / "meta.json").write_text(json.dumps({
         "encoder": str(encoder_dir.relative_to(paths.home)), "teacher": embedder.name, "contexts": len(contexts)}))
 

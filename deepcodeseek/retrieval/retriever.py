@@ -42,7 +42,7 @@ from deepcodeseek.index.publish import current_manifest, open_vector_table, vers
 from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
-from deepcodeseek.retrieval.context_ivf import context_similarities
+from deepcodeseek.retrieval.context_ivf import IVF_FILE, ContextIVF, context_similarities, searchable
 from deepcodeseek.retrieval.doc_columns import LOADED_COLUMNS, DocumentColumns
 from deepcodeseek.retrieval.llm_forms import MethodUnavailable, describe_intent, hypothetical_completion
 from deepcodeseek.retrieval.query import QUERY_LINES_BEFORE, Query
@@ -303,12 +303,12 @@ class Retriever:
             encoder = StaticEncoder(fetch_model(self.paths.home, Path(meta["encoder"]).name) or
                                     self.paths.home / meta["encoder"])
             encoder.idf = np.load(folder / "idf.npy")
+            if (folder / IVF_FILE).exists():  # the build clustered them: its index holds the only copy
+                return encoder, ContextIVF.load(folder / IVF_FILE).kept(keep)
             vectors = self.stored_context_vectors(folder, keep)
         except FileNotFoundError:
             return None, None
-        from deepcodeseek.retrieval.context_ivf import searchable
-
-        return encoder, searchable(vectors)
+        return encoder, searchable(vectors)  # a version built before the build wrote the index
 
     def stored_context_vectors(self, folder: Path, keep: np.ndarray) -> np.ndarray:
         """The kept usage contexts' static vectors as the version stores them, in float32 (the inverted

@@ -4,6 +4,7 @@ is read, and the nearest contexts of a clustered cloud found by reading a few cl
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from deepcodeseek.retrieval import context_ivf
 from deepcodeseek.retrieval.context_ivf import ContextIVF, context_similarities, nearest_recall, searchable
@@ -50,3 +51,29 @@ def test_small_instances_keep_the_exact_product(monkeypatch):
     assert np.array_equal(context_similarities(vectors, vectors[0]), vectors @ vectors[0])
     monkeypatch.setattr(context_ivf, "IVF_MIN_CONTEXTS", 100)
     assert isinstance(searchable(vectors), ContextIVF)
+
+
+def test_the_build_writes_the_index_a_retriever_loads_and_a_subset_keeps_its_clusters(tmp_path, monkeypatch):
+    """Above the crossover the index build writes the inverted file; loaded back it answers as the
+    one built at load did, and restricted to kept contexts it answers as the full one does on them."""
+    vectors = _cloud(1200, seed=4).astype(np.float16)
+    monkeypatch.setattr(context_ivf, "IVF_MIN_CONTEXTS", 2000)
+    assert not context_ivf.write_index(tmp_path, vectors) and not (tmp_path / context_ivf.IVF_FILE).exists()
+    monkeypatch.setattr(context_ivf, "IVF_MIN_CONTEXTS", 1000)
+    assert context_ivf.write_index(tmp_path, vectors)
+    loaded = ContextIVF.load(tmp_path / context_ivf.IVF_FILE)
+    built = ContextIVF.build(vectors.astype(np.float32))
+    query = vectors[5].astype(np.float32)
+    assert loaded.probes == built.probes and np.array_equal(loaded.similarities(query), built.similarities(query))
+    keep = np.random.default_rng(5).random(1200) > 0.3
+    subset = loaded.kept(keep)
+    assert np.array_equal(subset.similarities(query), loaded.similarities(query)[keep])
+    assert subset.starts[-1] == keep.sum() and sorted(subset.order.tolist()) == list(range(keep.sum()))
+    assert loaded.kept(np.ones(1200, dtype=bool)) is loaded
+
+
+def test_a_file_that_is_not_a_context_index_is_named(tmp_path):
+    path = tmp_path / context_ivf.IVF_FILE
+    np.savez(path, centroids=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="not a context index \\(missing order"):
+        ContextIVF.load(path)
