@@ -89,9 +89,12 @@ class BM25Index:
             return np.asarray(self._model.get_scores_from_ids(ids), dtype=np.float32)
         posting = self._model.scores
         indptr, indices, data = posting["indptr"], posting["indices"], posting["data"]
-        spans = [(indptr[i], indptr[i + 1]) for i in ids]
+        rows = np.asarray(ids, dtype=np.int64)
+        starts, lengths = indptr[rows], indptr[rows + 1] - indptr[rows]
+        # every token's postings, token by token, as one gather (a slice per token was Python's work)
+        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
         out = np.zeros(n_docs, dtype=np.dtype(self._model.dtype))
-        np.add.at(out, np.concatenate([indices[a:b] for a, b in spans]), np.concatenate([data[a:b] for a, b in spans]))
+        np.add.at(out, indices[at], data[at])
         return out.astype(np.float32, copy=False)
 
 

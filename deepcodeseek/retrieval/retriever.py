@@ -497,17 +497,18 @@ class Retriever:
     def _result(self, i: int, score: float, signals: dict[str, np.ndarray], context_words: set[str],
                 scope: str | None) -> Result:
         doc = self.docs[i]
-        methods, matched = _likely_methods(doc, context_words)
+        methods, matched = _likely_methods(doc["methods"], context_words)
         evidence = {name: round(float(values[i]), 6) for name, values in signals.items()}
         evidence["matched_method"] = matched
-        evidence["scope_rule"] = admission_rule(scope, doc["scope"], doc["access"], doc["active"])
+        evidence["scope_rule"] = self.scope_rules(scope)[i]  # the rule that admitted it, computed once per scope
         evidence["usage_count"] = int(doc["usage_count"])
         return Result(doc["namespace"], doc["api_name"], doc["scope"], methods, score, evidence)
 
 
-def _likely_methods(doc: dict, words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
+def _likely_methods(methods: list[str], words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
     """Methods whose name words the query context mentions first, then the most used."""
-    overlap = {m: len(words.intersection(split_identifier(m))) for m in doc["methods"]}
-    ranked = sorted(doc["methods"], key=lambda m: -overlap[m])  # stable: usage order breaks ties
-    matched = ranked[0] if ranked and overlap[ranked[0]] > 0 else None
-    return ranked[:limit], matched
+    overlaps = [len(words.intersection(split_identifier(m))) for m in methods]
+    if not any(overlaps):
+        return methods[:limit], None  # usage order as stored
+    order = sorted(range(len(methods)), key=lambda j: -overlaps[j])  # stable: usage order breaks ties
+    return [methods[j] for j in order[:limit]], methods[order[0]]
