@@ -57,17 +57,21 @@ PLATFORM_GLOBALS = {"Class", "Object", "JSON", "Math", "String", "Array", "Date"
 MEMORY_PROBE = """
 import json, sys
 from pathlib import Path
-def rss():
+import time
+def rss(field='VmRSS:'):
     for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith('VmRSS:'):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
 from deepcodeseek.retrieval.retriever import Retriever
 base = rss()
+started = time.perf_counter()
 r = Retriever(sys.argv[1], sys.argv[2]); r.warm_up()
+seconds = time.perf_counter() - started
 loaded = rss()
 from deepcodeseek.service.instances import release_freed_memory
 release_freed_memory()  # what the service does after each load: the load's transient memory goes back
-print(json.dumps({'imported_mib': base, 'loaded_mib': loaded, 'served_mib': rss()}))
+print(json.dumps({'imported_mib': base, 'loaded_mib': loaded, 'served_mib': rss(), 'peak_mib': rss('VmHWM:'),
+                  'load_s': round(seconds, 2)}))
 """
 
 
@@ -563,8 +567,9 @@ def main() -> None:
 
 def print_table(rows: list[dict]) -> None:
     print("\n| size | mode | full build s (embed / train / other) | no-change s | 1% change s | "
-          "default (encoder) p50/p95 ms | bm25 p50/p95 ms | Retriever MiB (after the service's trim) | index MiB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "default (encoder) p50/p95 ms | bm25 p50/p95 ms | Retriever MiB (after the service's trim) | "
+          "start s (peak MiB) | index MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         full, q = r.get("full"), r["query"]
         build_cell = (f"{full['total_s']} ({full['embedding_s']} / {full['training_s']} / {full['other_s']})"
@@ -573,7 +578,8 @@ def print_table(rows: list[dict]) -> None:
         print(f"| {q['namespaces']} | {r['mode']} | {build_cell} | {r.get('no_change', {}).get('total_s', '')} | "
               f"{r.get('small_change', {}).get('total_s', '')} | {default} ({q.get('query_encoder', '')}) "
               f"{q[f'{default}_p50_ms']} / {q[f'{default}_p95_ms']} | "
-              f"{q['bm25_p50_ms']} / {q['bm25_p95_ms']} | {r['memory']['loaded_mib']:.0f} ({r['memory'].get('served_mib', 0):.0f}) | {r['disk_mib']} |")
+              f"{q['bm25_p50_ms']} / {q['bm25_p95_ms']} | {r['memory']['loaded_mib']:.0f} ({r['memory'].get('served_mib', 0):.0f}) | "
+              f"{r['memory'].get('load_s', '')} ({r['memory'].get('peak_mib', 0):.0f}) | {r['disk_mib']} |")
 
 
 if __name__ == "__main__":
