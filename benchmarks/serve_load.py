@@ -6,7 +6,9 @@ default). Prints, per number of concurrent clients, latency percentiles seen by 
 client (HTTP included), queries per second and errors; the in-process Retriever on the
 same queries and encoder first; then a run at 4 clients during which another complete
 version is published (and then the first again), counting errors and versions seen.
-Also: start-to-ready time and the server's resident memory.
+Also: start-to-ready time and the server's resident memory. Each ``--processes`` value
+(default 1 and 2) is a server run of its own: ``serve --processes 2`` runs two workers on
+the port, each with its own index (memory and CPU are summed over the workers).
 
     .venv/bin/python benchmarks/serve_load.py --home ../state/corpus-v0 --instance corpus
 
@@ -101,14 +103,31 @@ def in_process(home: Path, instance: str, queries: list[dict], method: str | Non
 
 
 class Server:
-    def __init__(self, home: Path, instance: str, port: int):
+    def __init__(self, home: Path, instance: str, port: int, processes: int = 1):
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         env.pop("DEEPCODESEEK_API_TOKEN", None)
         self.port = port
+        self.processes = processes
         self.started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "deepcodeseek.cli", "--home", str(home), "serve",
-                                      "--instance", instance, "--port", str(port)], env=env, cwd=ROOT,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                      "--instance", instance, "--port", str(port), "--processes", str(processes)],
+                                     env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def pids(self) -> list[int]:
+        """The server and its workers (with ``--processes N`` the parent only supervises)."""
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
 
     def wait_ready(self, timeout: float = 180) -> float:
         while time.perf_counter() - self.started < timeout:
@@ -124,16 +143,27 @@ class Server:
         raise SystemExit("server not ready in time")
 
     def memory_mib(self) -> dict:
-        fields = {}
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                fields[key] = round(int(value.split()[0]) / 1024, 1)
-        return fields
+        """Resident memory summed over the server's processes, and each worker's (the largest)."""
+        rss = {}
+        for pid in self.pids():
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                continue
+            rss[pid] = next(int(v.split()[0]) / 1024 for k, _, v in (line.partition(":") for line in lines) if k == "VmRSS")
+        largest = max(rss.values(), default=0.0)
+        return {"VmRSS": round(sum(rss.values()), 1), "largest process": round(largest, 1)} if len(rss) > 1 \
+            else {"VmRSS": round(largest, 1)}
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -204,20 +234,55 @@ def load(port: int, queries: list[dict], clients: int, total: int, method: str |
             "requests": total, "versions": versions, "error_samples": errors[:3]}
 
 
-def swapper(paths, port: int, first: str, second: str, log: list, period: float) -> callable:
-    """Publish ``second`` after ``period`` s, wait until it is served, then publish ``first`` again."""
+def swapper(paths, port: int, first: str, second: str, log: list, period: float, processes: int = 1) -> callable:
+    """Publish ``second`` after ``period`` s, wait until it is served, then publish ``first`` again.
+
+    With several workers a poll reaches one of them: the version counts as served once
+    ``5 x processes`` polls in a row (a connection each) all saw it."""
     def run():
         for target in (second, first):
             time.sleep(period)
             promote(paths, target)
-            switched = time.perf_counter()
-            while True:
+            switched, seen = time.perf_counter(), 0
+            while seen < (1 if processes == 1 else 5 * processes):
                 _, raw = request(port, "GET", "/v1/instances")
-                if json.loads(raw)["instances"][0].get("version") == target:
-                    break
+                seen = seen + 1 if json.loads(raw)["instances"][0].get("version") == target else 0
                 time.sleep(0.02)
             log.append({"published": target, "served_after_s": round(time.perf_counter() - switched, 2)})
     return run
+
+
+def measure_server(home: Path, paths, instance: str, queries: list[dict], args, processes: int) -> dict:
+    """Start ``serve --processes N`` on the copy, load it from each client count, then swap under load."""
+    server = Server(home, instance, args.port, processes)
+    rows: list[dict] = []
+    swaps: list = []
+    try:
+        ready = server.wait_ready()
+        ready_cpu = server.cpu_seconds()  # what start-up costs on idle cores, whatever else runs here
+        memory_ready = server.memory_mib()
+        _, first_body = request(args.port, "POST", "/v1/retrieve", {**queries[0], "method": args.method})
+        served_method = json.loads(first_body).get("method")
+        for clients in (int(c) for c in args.clients.split(",")):
+            before = server.cpu_seconds()
+            row = load(args.port, queries, clients, args.requests, args.method)
+            rows.append({**row, "server_cpu_ms": round((server.cpu_seconds() - before) * 1000 / args.requests, 2)})
+        memory_after = server.memory_mib()  # steady state, one version loaded
+        if not args.no_swap:
+            first = current_manifest(paths)["version"]
+            others = [v for v in versions_with_manifest(paths) if v != first]
+            if others:
+                total = max(args.requests, 600)
+                row = load(args.port, queries, 4, total, args.method,
+                           during=swapper(paths, args.port, first, others[0], swaps, period=1.5, processes=processes))
+                rows.append({**row, "clients": "4 (swap)"})
+        memory_swap = server.memory_mib()
+        _, raw = request(args.port, "GET", "/v1/instances")
+    finally:
+        server.stop()
+    return {"processes": processes, "rows": rows, "swaps": swaps, "ready": ready, "ready_cpu": ready_cpu,
+            "memory": (memory_ready, memory_after, memory_swap), "method": served_method,
+            "served": json.loads(raw)["instances"][0]}
 
 
 def main() -> int:
@@ -227,6 +292,8 @@ def main() -> int:
     parser.add_argument("--samples", help="benchmark JSONL (default: the instance's dev split)")
     parser.add_argument("--requests", type=int, default=400, help="requests per client count")
     parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--processes", default="1,2", help="server processes to measure, comma-separated "
+                                                            "('serve --processes N'; each one a run of its own)")
     parser.add_argument("--method", default=None,
                         help="ranking method (default: none named, so each version serves the default it chose)")
     parser.add_argument("--port", type=int, default=8781)
@@ -247,53 +314,36 @@ def main() -> int:
             exported = export_missing_query_encoders(home, args.instance)
             if exported:
                 print(f"exported int8 ONNX query encoders into the copy: {exported}", file=sys.stderr)
-        rows = [in_process(home, args.instance, queries, args.method, args.requests)]
-        server = Server(home, args.instance, args.port)
-        try:
-            ready = server.wait_ready()
-            ready_cpu = server.cpu_seconds()  # what start-up costs on idle cores, whatever else runs here
-            memory_ready = server.memory_mib()
-            _, first_body = request(args.port, "POST", "/v1/retrieve", {**queries[0], "method": args.method})
-            served_method = json.loads(first_body).get("method")
-            for clients in (int(c) for c in args.clients.split(",")):
-                before = server.cpu_seconds()
-                row = load(args.port, queries, clients, args.requests, args.method)
-                rows.append({**row, "server_cpu_ms": round((server.cpu_seconds() - before) * 1000 / args.requests, 2)})
-            memory_after = server.memory_mib()  # steady state, one version loaded
-            swaps: list = []
-            if not args.no_swap:
-                first = current_manifest(paths)["version"]
-                others = [v for v in versions_with_manifest(paths) if v != first]
-                if others:
-                    total = max(args.requests, 600)
-                    row = load(args.port, queries, 4, total, args.method,
-                               during=swapper(paths, args.port, first, others[0], swaps, period=1.5))
-                    rows.append({**row, "clients": "4 (swap)"})
-            memory_swap = server.memory_mib()
-            _, raw = request(args.port, "GET", "/v1/instances")
-        finally:
-            server.stop()
+        base = in_process(home, args.instance, queries, args.method, args.requests)
+        runs = [measure_server(home, paths, args.instance, queries, args, int(n)) for n in args.processes.split(",")]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"instance {args.instance}, method {served_method}"
+    print(f"instance {args.instance}, method {runs[0]['method']}"
           f"{'' if args.method else ' (the version default)'}, {len(queries)} queries from {samples.name}, "
           f"{os.cpu_count()} cores")
-    print(f"start to ready: {ready:.2f} s wall, {ready_cpu:.2f} s of CPU; server memory (MiB) at ready {memory_ready}, "
-          f"after the load {memory_after}, after the swaps {memory_swap} (two versions are held while one loads)")
-    print(f"served: {json.loads(raw)['instances'][0]}")
-    print("\n| clients | requests | p50 ms | p95 ms | p99 ms | QPS | errors | server CPU ms/request |\n"
-          "|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['clients']} | {r['requests']} | {r['p50']} | {r['p95']} | {r['p99']} | {r['qps']} | {r['errors']} "
-              f"| {r.get('server_cpu_ms', r.get('cpu_ms', ''))} |")
-    for r in rows:
-        if r.get("error_samples"):
-            print(f"errors at {r['clients']} clients: {r['error_samples']}")
-    if swaps:
-        swap_row = rows[-1]
-        print(f"\nswap during the 4-client run: {swaps}; responses by version {swap_row['versions']}, "
-              f"errors {swap_row['errors']}")
+    for run in runs:
+        ready_mem, after, swapped = run["memory"]
+        print(f"{run['processes']} process(es): start to ready {run['ready']:.2f} s wall, {run['ready_cpu']:.2f} s of "
+              f"CPU; server memory (MiB) at ready {ready_mem}, after the load {after}, after the swaps {swapped} "
+              "(two versions are held while one loads)")
+    print(f"served: {runs[-1]['served']}")
+    print("\n| processes | clients | requests | p50 ms | p95 ms | p99 ms | QPS | errors | server CPU ms/request |\n"
+          "|---|---|---|---|---|---|---|---|---|")
+    print(f"| in-process | | {base['requests']} | {base['p50']} | {base['p95']} | {base['p99']} | {base['qps']} | "
+          f"{base['errors']} | {base['cpu_ms']} |")
+    for run in runs:
+        for r in run["rows"]:
+            print(f"| {run['processes']} | {r['clients']} | {r['requests']} | {r['p50']} | {r['p95']} | {r['p99']} | "
+                  f"{r['qps']} | {r['errors']} | {r.get('server_cpu_ms', '')} |")
+    for run in runs:
+        for r in run["rows"]:
+            if r.get("error_samples"):
+                print(f"errors at {run['processes']} process(es), {r['clients']} clients: {r['error_samples']}")
+        if run["swaps"]:
+            swap_row = run["rows"][-1]
+            print(f"\n{run['processes']} process(es), swap during the 4-client run: {run['swaps']}; responses by "
+                  f"version {swap_row['versions']}, errors {swap_row['errors']}")
     return 0
 
 

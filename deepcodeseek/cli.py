@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--instance", action="append", default=[], help="instance to serve (repeat; default: all registered)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8700)
+    p.add_argument("--processes", type=int, default=1,
+                   help="server processes on the port, each with its own loaded index (default 1; "
+                        "one per core for throughput: a query holds Python's GIL most of its time)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("mcp", help="serve one instance's MCP tools over stdio (for editor agents)")
@@ -422,7 +425,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CLIError("no instance to serve: register one ('deepcodeseek instance add') or pass --instance NAME")
     if not 0 < args.port < 65536:
         raise CLIError(f"--port must be 1-65535 (got {args.port})")
-    serve_http(ServiceSettings.from_env(names, home=args.home, host=args.host, port=args.port))
+    if not 0 < args.processes <= 64:
+        raise CLIError(f"--processes must be 1-64 (got {args.processes})")
+    serve_http(ServiceSettings.from_env(names, home=args.home, host=args.host, port=args.port,
+                                        processes=args.processes))
     return 0
 
 

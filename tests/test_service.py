@@ -448,3 +448,49 @@ def test_cli_serve_starts_answers_and_refuses_bad_arguments(home):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_cli_serve_with_two_processes_is_ready_once_both_are_and_counts_every_workers_queries(home):
+    """``--processes 2``: two workers on one port, each with its own index; /readyz waits for both,
+    and a scrape answered by either worker counts the queries both answered."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.service_support import free_socket
+
+    bad = subprocess.run([sys.executable, "-m", "deepcodeseek.cli", "--home", str(home), "serve", "--instance",
+                          INSTANCE, "--processes", "0"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--processes must be 1-64" in bad.stderr
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = subprocess.Popen([sys.executable, "-m", "deepcodeseek.cli", "--home", str(home), "serve",
+                             "--instance", INSTANCE, "--port", str(port), "--processes", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        def ready():
+            try:
+                return httpx.get(f"{url}/readyz", timeout=5).status_code == 200
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read()[-2000:]
+                return False
+
+        wait_for(ready, timeout=180, interval=0.2)
+        body = httpx.get(f"{url}/readyz", timeout=5).json()
+        assert body["ready"] and body["processes"] == {"ready": 2, "of": 2}
+        for _ in range(16):  # a connection each: either worker may accept it
+            r = httpx.post(f"{url}/v1/retrieve", json=QUERY, timeout=30)
+            assert r.status_code == 200 and r.json()["results"]
+        for _ in range(4):
+            text = httpx.get(f"{url}/metrics", timeout=5).text
+            counted = sum(float(v) for v in re.findall(r'^deepcodeseek_queries_total\{[^}]*\} (\S+)$', text, re.M))
+            assert counted == 16, text[:2000]
+            assert "deepcodeseek_ready 1.0" in text and 'deepcodeseek_index_info{' in text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    shared = re.search(r"workers share (\S+)", err)
+    assert shared and not Path(shared.group(1)).exists()  # the parent removed the workers' shared folder

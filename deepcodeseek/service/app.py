@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from deepcodeseek.service.instances import InstanceNotReady, InstancePool, UnknownInstance, describe_slot
 from deepcodeseek.service.mcp_tools import build_mcp_server
 from deepcodeseek.service.metrics import ServiceMetrics
+from deepcodeseek.service.processes import ProcessReadiness
 from deepcodeseek.service.queries import BadRequest, QueryRunner, answer, checked_method
 from deepcodeseek.service.schemas import BatchRequest, RetrieveRequest
 from deepcodeseek.service.settings import MAX_BODY_BYTES, ServiceSettings
@@ -126,8 +127,14 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
                metrics: ServiceMetrics | None = None) -> FastAPI:
     """The service's ASGI app. Its lifespan starts the index watcher (and MCP's session manager)."""
     metrics = metrics or ServiceMetrics()
+    readiness = ProcessReadiness.from_env(settings.processes)
+
+    def on_load(instance: str, live, error) -> None:
+        metrics.on_load(instance, live, error)
+        readiness.mark(pool.ready)  # this worker's marker: /readyz waits for every worker's
+
     pool = pool or InstancePool(settings.instances, settings.home, settings.poll_seconds, settings.retry_seconds,
-                                on_load=metrics.on_load)
+                                on_load=on_load)
     runner = QueryRunner(settings.query_threads, metrics)
     mcp = build_mcp_server(pool, runner) if settings.mcp else None
     mcp_app = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True,
@@ -226,16 +233,21 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
     async def healthz():
         return {"status": "ok"}
 
+    def all_ready() -> bool:
+        return pool.ready and readiness.all_ready()
+
     @app.get("/readyz")
     async def readyz():
         waiting = [name for name, slot in pool.slots.items() if slot.live is None]
-        body = {"ready": not waiting, "waiting": waiting,
+        body = {"ready": not waiting and readiness.all_ready(), "waiting": waiting,
                 "errors": {n: s.last_load_error.error for n, s in pool.slots.items() if s.last_load_error}}
-        return JSONResponse(body, status_code=200 if not waiting else 503)
+        if settings.processes > 1:
+            body["processes"] = {"ready": readiness.ready_processes(), "of": settings.processes}
+        return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
     @app.get("/metrics")
     async def prometheus_metrics():
-        return Response(metrics.exposition(pool.ready), media_type=metrics.content_type)
+        return Response(metrics.exposition(all_ready()), media_type=metrics.content_type)
 
     app.state.started_at = time.time()
     return app

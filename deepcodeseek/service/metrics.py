@@ -1,11 +1,22 @@
-"""Prometheus metrics of one service process (a registry of its own, so tests can run several apps)."""
+"""Prometheus metrics of the service (a registry per app, so tests can run several apps).
+
+With ``serve --processes N`` the workers' counters and histograms live in prometheus_client's
+multiprocess files (``PROMETHEUS_MULTIPROC_DIR``, set by the parent), and whichever worker answers a
+scrape sums every worker's. The served version, its age and readiness are computed at scrape time
+from the answering worker's own state (each worker follows the published version on its own).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, disable_created_metrics, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Retrieval takes 1-20 ms on 2 cores; the tail is what a load test and an alert look at.
 disable_created_metrics()  # the *_created series double the exposition and nobody graphs them
@@ -28,16 +39,13 @@ class ServiceMetrics:
                               ["route", "code"], registry=r)
         self.latency = Histogram("deepcodeseek_retrieve_latency_seconds", "Time to rank one query",
                                  ["instance", "method"], buckets=LATENCY_BUCKETS, registry=r)
-        self.index = Info("deepcodeseek_index", "The index version each instance serves", ["instance"], registry=r)
         self.loads = Counter("deepcodeseek_index_loads", "Index versions loaded and switched to", ["instance"],
                              registry=r)
         self.load_failures = Counter("deepcodeseek_index_load_failures",
                                      "Index versions that failed to load (the previous one kept serving)",
                                      ["instance"], registry=r)
-        self.age = Gauge("deepcodeseek_index_age_seconds", "Seconds since the served version was published",
-                         ["instance"], registry=r)
-        self.ready = Gauge("deepcodeseek_ready", "1 when every served instance has a loaded version", registry=r)
-        self._published: dict[str, float] = {}
+        self.served = ServedVersions()
+        r.register(self.served)
 
     def on_load(self, instance: str, live, error) -> None:
         """Called by the instance pool after each load attempt."""
@@ -46,17 +54,40 @@ class ServiceMetrics:
             return
         self.loads.labels(instance).inc()
         m = live.manifest
-        self.index.labels(instance).info({"version": live.version, "model": str(m.get("model", "")),
-                                          "adapted": str(bool(m.get("adapted_from"))).lower(),
-                                          "query_encoder": live.query_encoder})
-        self._published[instance] = float(m.get("published_at") or 0.0)
-        self.age.labels(instance).set_function(lambda name=instance: time.time() - self._published[name]
-                                               if self._published.get(name) else float("nan"))
+        self.served.versions[instance] = ({"version": live.version, "model": str(m.get("model", "")),
+                                           "adapted": str(bool(m.get("adapted_from"))).lower(),
+                                           "query_encoder": live.query_encoder}, float(m.get("published_at") or 0.0))
 
     def observe_query(self, instance: str, method: str, seconds: float) -> None:
         self.queries.labels(instance, method).inc()
         self.latency.labels(instance, method).observe(seconds)
 
     def exposition(self, ready: bool) -> bytes:
-        self.ready.set(1 if ready else 0)
-        return generate_latest(self.registry)
+        self.served.ready = ready
+        if not os.environ.get(MULTIPROCESS_ENV):
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()  # every worker's counters and histograms, this worker's versions
+        MultiProcessCollector(merged)
+        merged.register(self.served)
+        return generate_latest(merged)
+
+
+class ServedVersions:
+    """The index version each instance serves (an info metric), its age and readiness, read at scrape time."""
+
+    def __init__(self):
+        self.versions: dict[str, tuple[dict[str, str], float]] = {}  # instance -> (labels, published_at)
+        self.ready = False
+
+    def collect(self):
+        info = InfoMetricFamily("deepcodeseek_index", "The index version each instance serves",
+                                labels=["instance"])
+        age = GaugeMetricFamily("deepcodeseek_index_age_seconds", "Seconds since the served version was published",
+                                labels=["instance"])
+        for instance, (labels, published) in sorted(self.versions.items()):
+            info.add_metric([instance], labels)
+            age.add_metric([instance], time.time() - published if published else float("nan"))
+        yield info
+        yield age
+        yield GaugeMetricFamily("deepcodeseek_ready", "1 when every served instance has a loaded version",
+                                value=1 if self.ready else 0)

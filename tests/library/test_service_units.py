@@ -142,3 +142,28 @@ def test_enriched_results_and_reasons():
     assert json.dumps(out)  # JSON-ready
     why = why_ranked(_result("Api", 1))
     assert "bm25 2.50" in why and "7 similar call sites" in why and "same scope" in why and "m0" in why
+
+
+def test_process_readiness_counts_live_workers_markers(tmp_path):
+    """A worker's marker says it has every instance loaded; a dead worker's marker does not count."""
+    import os
+    import subprocess
+    import sys
+
+    from deepcodeseek.service.processes import ProcessReadiness
+
+    alone = ProcessReadiness(None, 1)
+    alone.mark(True)
+    assert alone.all_ready() and list(tmp_path.iterdir()) == []  # one process: nothing to share
+    two = ProcessReadiness(tmp_path, 2)
+    assert not two.all_ready()
+    two.mark(True)
+    assert two.ready_processes() == 1 and not two.all_ready()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / f"ready-{dead.stdout.strip()}").touch()  # a worker that died after it was ready
+    (tmp_path / "ready-garbage").touch()
+    assert two.ready_processes() == 1
+    (tmp_path / f"ready-{os.getppid()}").touch()  # another live process: the second worker
+    assert two.all_ready()
+    two.mark(False)
+    assert not (tmp_path / f"ready-{os.getpid()}").exists() and two.ready_processes() == 1
