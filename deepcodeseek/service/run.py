@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import sys
 import tempfile
 
@@ -84,18 +83,17 @@ def shared_state():
     from deepcodeseek.service.metrics import MULTIPROCESS_ENV
     from deepcodeseek.service.processes import STATE_ENV
 
-    folder = tempfile.mkdtemp(prefix="deepcodeseek-serve-")
     saved = {k: os.environ.get(k) for k in (MULTIPROCESS_ENV, STATE_ENV)}
-    os.environ[MULTIPROCESS_ENV] = os.environ[STATE_ENV] = folder
-    try:
-        yield folder
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        shutil.rmtree(folder, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="deepcodeseek-serve-", ignore_cleanup_errors=True) as folder:
+        os.environ[MULTIPROCESS_ENV] = os.environ[STATE_ENV] = folder
+        try:
+            yield folder
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def worker_app():
