@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +168,15 @@ class OnnxEncoder(EncoderBase):
 
     def memory_bytes(self) -> int:
         return (self.folder / ONNX_FILE).stat().st_size
+
+    def cost_basis(self, texts: Sequence[str]) -> tuple[str, float]:
+        """(the graph it runs, mean tokens it reads per query): encoders that share a graph and
+        differ only in their window cost in proportion to the tokens they read, so their order
+        by cost is known without a clock (see ``measure.choice_costs``)."""
+        from deepcodeseek.measured import file_digest
+
+        tokens = [len(self.tokenizer.model_ids(t)) for t in texts]
+        return f"onnx:{file_digest(self.folder / ONNX_FILE)}:{self.threads}", float(np.mean(tokens)) if tokens else 0.0
 
     def settings(self) -> dict:
         return {"max_tokens": self.max_tokens, "threads": self.threads, **self.extra}

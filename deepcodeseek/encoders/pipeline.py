@@ -60,7 +60,8 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
     """Build (or reuse) the students of this build's version, choose one on calibration, restage the version."""
     from deepcodeseek.encoders.compact import TeacherEncoder
     from deepcodeseek.encoders.instance import index_inputs
-    from deepcodeseek.encoders.measure import StudentMeasurement, measure_students, select_student, shares
+    from deepcodeseek.encoders.measure import (StudentMeasurement, choice_costs, measure_students, select_student,
+                                               shares)
     from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, datasets_dir, read_holdout_of, read_split
     from deepcodeseek.index.embedder import resolve_device
     from deepcodeseek.index.release import build_version, restage
@@ -98,7 +99,7 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
                 "trained": built.trained, "texts": len(built.data), "seconds": round(time.perf_counter() - started, 1)}
 
     stored, reused = remembered(paths.root, "query_encoders", key, measure, usable=lambda r: _students_exist(paths, r))
-    measured = [StudentMeasurement(**m) for m in stored["measured"]]  # the rule applies anew to kept figures
+    measured = choice_costs([StudentMeasurement(**m) for m in stored["measured"]])  # the rule applies anew to kept figures
     choice = EncoderChoice(
         chosen=select_student(measured), students=stored["students"], calibration=shares(measured),
         trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"], reused=reused,
@@ -129,7 +130,8 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     """
     from deepcodeseek.encoders.base import load_encoder
     from deepcodeseek.encoders.compact import TeacherEncoder
-    from deepcodeseek.encoders.measure import StudentMeasurement, measure_students, select_student, shares
+    from deepcodeseek.encoders.measure import (StudentMeasurement, choice_costs, measure_students, select_student,
+                                               shares)
     from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, datasets_dir, read_holdout_of, read_split
     from deepcodeseek.index.embedder import local_model_path
     from deepcodeseek.index.model_store import fetch_model
@@ -152,7 +154,7 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
         return {"measured": [m.as_dict() for m in measured], "seconds": round(time.perf_counter() - started, 1)}
 
     stored = remembered(paths.root, "query_encoders_through_default", key, measure)[0]
-    measured = [StudentMeasurement(**m) for m in stored["measured"]]
+    measured = choice_costs([StudentMeasurement(**m) for m in stored["measured"]])
     choice = EncoderChoice(
         chosen=select_student(measured), students=students, calibration=shares(measured),
         trained=first.get("trained", []), texts=first.get("texts", 0),

@@ -17,7 +17,7 @@ import pytest
 
 from deepcodeseek.encoders import load_encoder
 from deepcodeseek.encoders.internal import StudentTrainConfig
-from deepcodeseek.encoders.measure import StudentMeasurement, select_student, serving_with
+from deepcodeseek.encoders.measure import StudentMeasurement, choice_costs, select_student, serving_with
 from deepcodeseek.encoders.static_map import LinearMap, MapConfig, cosine_loss, fit_mlp_map, fit_procrustes
 from deepcodeseek.encoders.students import StudentSpec, build_students, train_query_encoders
 from deepcodeseek.index.contexts import UsageContext
@@ -199,6 +199,11 @@ def test_a_shorter_query_window_is_a_student_of_its_own_from_the_same_export(bui
     assert len(served.tokenizer.model_ids(long_text)) == 32
     assert len(load_encoder(full.folder).tokenizer.model_ids(long_text)) == 64
     assert served.tokenizer.model_ids(long_text)[-5:] == load_encoder(full.folder).tokenizer.model_ids(long_text)[-5:]
+    # One graph, so one cost family: their costs for the choice differ by the tokens they read.
+    short = len(served.tokenizer.model_ids("gr.query();"))
+    (family, tokens), (window_family, window_tokens) = (
+        e.cost_basis([long_text, "gr.query();"]) for e in (load_encoder(full.folder), served))
+    assert family == window_family and (tokens, window_tokens) == ((64 + short) / 2, (32 + short) / 2)
     # The shared export's scratch folder is gone once every student that reads it is saved.
     assert not [p for p in root.iterdir() if "export" in p.name]
 
@@ -239,6 +244,24 @@ def test_selection_picks_the_cheapest_student_that_keeps_97_percent():
     assert select_student([m for m in few if m.name != "full"]) == "static-mlp"  # the only one losing nothing
     many = [replace(m, samples=330) for m in few]  # 3% of 277 hits: eight samples
     assert select_student(many) == "static-mlp"  # the cheapest that keeps 97%
+
+
+def test_window_variants_of_one_graph_are_ordered_by_their_tokens_not_the_clock():
+    # The full window measured close to the 32-token one (noise): alone, the tolerance would call them
+    # equally cheap and serve the full window; pooled over the graph, 80 tokens cost 2.5x what 32 do.
+    family = dict(cost_family="onnx:/graph.onnx:1")
+    ms = [_m("teacher", 10.0, 0.50), replace(_m("window-32", 3.2, 0.490), mean_tokens=32.0, **family),
+          replace(_m("full", 3.6, 0.500), mean_tokens=80.0, **family), _m("static", 0.2, 0.30)]
+    assert select_student([replace(m) for m in ms]) == "full"  # raw p50s: within 25% of each other
+    costed = choice_costs([replace(m) for m in ms])
+    assert select_student(costed) == "window-32"
+    by_name = {m.name: m for m in costed}
+    assert by_name["full"].choice_cost_ms / by_name["window-32"].choice_cost_ms == pytest.approx(80 / 32)
+    assert by_name["full"].choice_cost_ms + by_name["window-32"].choice_cost_ms == pytest.approx(6.8)
+    assert by_name["static"].choice_cost_ms == 0.2  # no family: its own p50
+    # Whatever the clock says for the two, the choice is the same.
+    noisy = [replace(ms[1], encode_p50_ms=4.0), replace(ms[2], encode_p50_ms=3.0)]
+    assert select_student(choice_costs([ms[0], *noisy, ms[3]])) == "window-32"
 
 
 def test_serving_with_plugs_a_student_into_a_retriever_and_restores_it(built):
