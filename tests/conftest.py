@@ -49,12 +49,32 @@ def home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def built_sample(tmp_path_factory) -> Path:
-    """The bundled sample instance, materialised once through Dagster; returns its home."""
+    """The bundled sample instance, materialised once through Dagster; returns its home (read it, or copy it
+    to change it).
+
+    Under pytest-xdist the workers share one build: the first to ask builds it under the run's common
+    temporary folder while holding a file lock, and the others wait and read it (it takes a minute on 2
+    cores, which every worker would otherwise pay again).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _materialise_sample(tmp_path_factory.mktemp("sample-home"))
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    home, done = shared / "sample-home", shared / "sample-home.built"
+    with FileLock(str(shared / "sample-home.lock")):
+        if not done.exists():
+            _materialise_sample(home)
+            done.touch()
+    return home
+
+
+def _materialise_sample(home: Path) -> Path:
     from dagster import DagsterInstance
 
     from deepcodeseek_pipeline.run import materialize_instance
 
-    home = tmp_path_factory.mktemp("sample-home")
+    home.mkdir(parents=True, exist_ok=True)
     result = materialize_instance("sample", home=str(home), instance=DagsterInstance.ephemeral())
     assert result.success
     return home

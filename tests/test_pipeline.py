@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from dagster import DagsterInstance
 
@@ -51,7 +53,9 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert "Per-instance adaptation" in report and "| untuned all-MiniLM-L6-v2" in report
 
 
-def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sample, monkeypatch):
+def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sample, tmp_path, monkeypatch):
+    # On a copy: the shared build is read by other tests (other xdist workers too) while this one rebuilds.
+    built_sample = Path(shutil.copytree(built_sample, tmp_path / "home", symlinks=True))
     before = current_manifest(instance_paths("sample", built_sample))["version"]
     switches = []
     real_switch = publish.switch_current
