@@ -4,6 +4,7 @@ Usage:
     .venv/bin/python benchmarks/scaling.py --sizes 2600,10000 --out /tmp/scaling          # full builds
     .venv/bin/python benchmarks/scaling.py --sizes 2600 --no-adaptation                  # no tuned embedder
     .venv/bin/python benchmarks/scaling.py --sizes 10000,25000,50000 --synthetic-from /tmp/scaling/home-2600
+    .venv/bin/python benchmarks/scaling.py --changes-of $DEEPCODESEEK_HOME:corpus --out /tmp/changes  # reindexes only
 
 Instances are synthesised from the shared corpus (``../shared/corpus``, 1,363 Script
 Includes, plus the 1,247 classes of ``@servicenow/glide``: 2,610 namespaces): every
@@ -508,6 +509,39 @@ def measure_full(size: int, out: Path, adaptation: bool) -> dict:
     return row
 
 
+def measure_changes(spec: str, out: Path, adaptation: bool) -> dict:
+    """The no-change and the 1% change reindex of an instance already built by ``deepcodeseek index``
+    (``HOME:NAME``, a records instance), on a copy of its home reading a copy of its records.
+
+    At 2,610 namespaces the corpus instance is the 2.6k size itself, so its own build is the full
+    build and this measures the two reindexes after it (adaptation and warm start included)
+    without building it a second time; the full build's time is the one its own run logged.
+    """
+    from deepcodeseek.sources.records_jsonl import read_records_jsonl, write_records_jsonl
+    from deepcodeseek.sources.registry import InstanceRegistry
+
+    source_home, _, name = spec.rpartition(":")
+    config = InstanceRegistry(source_home).get(name)
+    if config.source != "records":
+        raise SystemExit(f"--changes-of {spec}: instance {name!r} reads {config.source!r}, not records")
+    home, records = out / f"changes-{name}", out / f"records-{name}"
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(source_home, home, symlinks=True)
+    records.mkdir(parents=True, exist_ok=True)
+    write_records_jsonl(read_records_jsonl(Path(config.path)).records, records / "records.jsonl.gz")
+    InstanceRegistry(home).add(replace(config, path=str(records)))
+    row: dict = {"size": name, "mode": f"reindexes of {name}, built by deepcodeseek index"}
+    row["no_change"] = build(name, home, adaptation)
+    print(json.dumps({"instance": name, "no_change": row["no_change"]}), flush=True)
+    before = example_keys(name, home)
+    edited = edit_share(records, 0.01, revision=1)
+    row["small_change"] = {"edited_script_includes": edited, **build(name, home, adaptation)}
+    row["small_change"]["examples"] = warm_start_share(before, example_keys(name, home))
+    print(json.dumps({"instance": name, "small_change": row["small_change"]}), flush=True)
+    row.update(serving(name, home))
+    return row
+
+
 def in_fresh_process(function: str, name: str, home: Path) -> dict:
     """``function(name, home)`` of this module, run in a new interpreter that holds nothing else.
 
@@ -542,9 +576,16 @@ def main() -> None:
     parser.add_argument("--synthetic-from", default="",
                         help="a built instance's home (scale<size>): measure serving cost on synthetic versions")
     parser.add_argument("--synthetic-source", default="", help="that home's instance name (default scale2600)")
+    parser.add_argument("--changes-of", default="", metavar="HOME:NAME",
+                        help="only the no-change and 1%% change reindexes of a records instance built there")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.changes_of:
+        row = measure_changes(args.changes_of, out, args.adaptation)
+        (out / "scaling.jsonl").open("a").write(json.dumps(row) + "\n")
+        print_table([row])
+        return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         if args.synthetic_from:
