@@ -79,8 +79,22 @@ def neighbour_votes(context_scores: np.ndarray, context_targets: np.ndarray, n_d
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    k = min(k, len(scores))
+    """The ``k`` best indices, best first; equal scores rank by index.
+
+    Why the tie rule: ``argpartition`` picks arbitrarily among scores tied at the cut, and picks
+    differently for another ``k``. A reranker that re-orders a first stage's top N asked for
+    ``top_k(score, N)`` and got other documents than the first ``N`` of ``top_k(score, 10)``, so the
+    same query answered with other namespaces depending on how deep it was read.
+    """
+    n = len(scores)
+    k = min(k, n)
     if k <= 0:
         return np.array([], dtype=int)
     part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
+    if k < n:
+        kth = scores[part].min()
+        tied = np.flatnonzero(scores == kth)  # one pass; usually just the one at the cut
+        if len(tied) > 1:
+            above = part[scores[part] > kth]
+            part = np.concatenate((above, tied[:k - len(above)]))
+    return part[np.lexsort((part, -scores[part]))]

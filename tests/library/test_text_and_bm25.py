@@ -86,3 +86,21 @@ def test_a_loaded_index_keeps_token_hashes_not_a_dict_and_scores_the_same(tmp_pa
     fallback = BM25Index.load(tmp_path / "bm25")
     assert fallback._ids is None and fallback._vocab
     assert np.array_equal(fallback.scores(texts[0]), built.scores(texts[0]))
+
+
+def test_top_k_breaks_ties_by_index_so_every_depth_agrees():
+    """A reranker reads ``top_k(score, N)``; the answer reads ``top_k(score, 10)``: with tied scores at
+    the cut both must name the same first N, whatever N."""
+    import numpy as np
+
+    from deepcodeseek.retrieval.signals import top_k
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        scores = rng.integers(0, 4, size=int(rng.integers(1, 60))).astype(float)
+        scores[rng.random(len(scores)) < 0.1] = -np.inf
+        full = list(top_k(scores, len(scores)))
+        assert full == sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        for k in range(1, len(scores) + 2):
+            assert list(top_k(scores, k)) == full[:k]
+    assert list(top_k(np.array([1.0, 2.0]), 0)) == []
