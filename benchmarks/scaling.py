@@ -15,7 +15,8 @@ contexts and training examples, as a larger instance would.
 Per size, a **full build** goes through the same Dagster assets as ``deepcodeseek
 index`` (the evaluation report left out: it measures, it does not build), split into
 embedding (``vector_index``, ``adapted_index``), training (``training_triplets``,
-``adapted_embedder``) and the rest; then a **no-change reindex**; then a **small-change
+``adapted_embedder``, ``query_encoders``, ``learned_ranker``, ``rerankers``) and the rest, with each
+step's seconds beside; then a **no-change reindex**; then a **small-change
 reindex** with about 1% of the Script Includes edited (the tuned model is then
 warm-started). Then **query latency** p50/p95 for the default method and BM25 (the
 model loaded, 100 queries made of usage contexts, two passes), the **memory** of a
@@ -50,7 +51,9 @@ SHARED = ROOT.parent / "shared"
 CORPUS, PLATFORM = SHARED / "corpus", SHARED / "platform" / "servicenow-glide-27.0.5.tgz"
 PLATFORM_CLASSES = 1247
 EMBEDDING_STEPS = ("vector_index", "adapted_index")
-TRAINING_STEPS = ("training_triplets", "adapted_embedder")
+# Every step that fits a model: the embedder (and its triplets), the query-encoder students, the learned
+# ranker and the neural rerankers. A small change should cost a small share of each.
+TRAINING_STEPS = ("training_triplets", "adapted_embedder", "query_encoders", "learned_ranker", "rerankers")
 SKIPPED = ("evaluation_report",)
 QUERIES = 100
 PLATFORM_GLOBALS = {"Class", "Object", "JSON", "Math", "String", "Array", "Date", "Number", "Boolean", "RegExp"}
@@ -170,7 +173,8 @@ def build(name: str, home: Path, adaptation: bool) -> dict:
             "embedded_docs": metadata.get("vector_index", {}).get("embedded"),
             "training_steps": tuned.get("training/steps"), "training_reused": tuned.get("training/reused"),
             "warm_start_from": tuned.get("warm_start_from", ""), "changed_examples": tuned.get("changed_examples"),
-            "examples": tuned.get("examples"), "version": metadata.get("published_index", {}).get("version")}
+            "examples": tuned.get("examples"), "version": metadata.get("published_index", {}).get("version"),
+            "steps_s": {step: round(seconds, 1) for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1])}}
 
 
 # -- serving cost ----------------------------------------------------------------------
@@ -498,13 +502,18 @@ def measure_full(size: int, out: Path, adaptation: bool) -> dict:
     row: dict = {"size": size, "mode": "full build" + ("" if adaptation else " (no adaptation)")}
     row["full"] = build(name, home, adaptation)
     print(json.dumps({"size": size, "full": row["full"]}), flush=True)
+    return reindexes(row, name, home, records, adaptation)
+
+
+def reindexes(row: dict, name: str, home: Path, records: Path, adaptation: bool) -> dict:
+    """After a build: the no-change reindex, the 1% change reindex (records edited in place), serving."""
     row["no_change"] = build(name, home, adaptation)
-    print(json.dumps({"size": size, "no_change": row["no_change"]}), flush=True)
+    print(json.dumps({"instance": name, "no_change": row["no_change"]}), flush=True)
     before = example_keys(name, home)
     edited = edit_share(records, 0.01, revision=1)
     row["small_change"] = {"edited_script_includes": edited, **build(name, home, adaptation)}
     row["small_change"]["examples"] = warm_start_share(before, example_keys(name, home))
-    print(json.dumps({"size": size, "small_change": row["small_change"]}), flush=True)
+    print(json.dumps({"instance": name, "small_change": row["small_change"]}), flush=True)
     row.update(serving(name, home))
     return row
 
@@ -531,15 +540,7 @@ def measure_changes(spec: str, out: Path, adaptation: bool) -> dict:
     write_records_jsonl(read_records_jsonl(Path(config.path)).records, records / "records.jsonl.gz")
     InstanceRegistry(home).add(replace(config, path=str(records)))
     row: dict = {"size": name, "mode": f"reindexes of {name}, built by deepcodeseek index"}
-    row["no_change"] = build(name, home, adaptation)
-    print(json.dumps({"instance": name, "no_change": row["no_change"]}), flush=True)
-    before = example_keys(name, home)
-    edited = edit_share(records, 0.01, revision=1)
-    row["small_change"] = {"edited_script_includes": edited, **build(name, home, adaptation)}
-    row["small_change"]["examples"] = warm_start_share(before, example_keys(name, home))
-    print(json.dumps({"instance": name, "small_change": row["small_change"]}), flush=True)
-    row.update(serving(name, home))
-    return row
+    return reindexes(row, name, home, records, adaptation)
 
 
 def in_fresh_process(function: str, name: str, home: Path) -> dict:
