@@ -61,6 +61,12 @@ def test_rebuild_reuses_summaries_and_embeddings_and_keeps_the_version(built_sam
     real_switch = publish.switch_current
     monkeypatch.setattr(publish, "switch_current", lambda paths, version: (switches.append(version),
                                                                            real_switch(paths, version)))
+    from deepcodeseek.ranking import training as ranker_training
+
+    def no_second_ab(*args, **kwargs):
+        raise AssertionError("an unchanged instance measured the ranker against the fusion again")
+
+    monkeypatch.setattr(ranker_training, "decide_default", no_second_ab)  # read back from measured/
     result = materialize_instance("sample", home=str(built_sample), instance=DagsterInstance.ephemeral())
     assert result.success
     assert switches == [before]  # one switch of readers per build, straight to the adapted version
