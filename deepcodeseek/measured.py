@@ -52,19 +52,31 @@ def remembered(root: Path, stage: str, key: str, measure: Callable[[], dict],
 
     ``usable`` rejects a stored result whose artefacts are gone (a model folder removed by hand).
     """
-    folder = Path(root) / MEASURED_DIR
-    path = folder / f"{stage}-{key}.json"
-    if path.exists():
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            stored = None  # unreadable: measure again and replace it
-        if isinstance(stored, dict) and usable(stored):
-            return stored, True
+    stored = read_back(root, stage, key, usable)
+    if stored is not None:
+        return stored, True
     result = measure()
-    atomic.write_json(path, result, default=str)
-    _prune(folder, stage)
+    keep(root, stage, key, result)
     return result, False
+
+
+def read_back(root: Path, stage: str, key: str, usable: Callable[[dict], bool] = lambda result: True) -> dict | None:
+    """The result stored for ``key``, when there is a readable and usable one."""
+    path = Path(root) / MEASURED_DIR / f"{stage}-{key}.json"
+    if not path.exists():
+        return None
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # unreadable: measure again and replace it
+    return stored if isinstance(stored, dict) and usable(stored) else None
+
+
+def keep(root: Path, stage: str, key: str, result: dict) -> None:
+    """Store ``result`` under ``key`` (the stage keeps its few latest keys)."""
+    folder = Path(root) / MEASURED_DIR
+    atomic.write_json(folder / f"{stage}-{key}.json", result, default=str)
+    _prune(folder, stage)
 
 
 def _prune(folder: Path, stage: str) -> None:

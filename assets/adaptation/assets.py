@@ -95,7 +95,7 @@ def query_encoders(context: AssetExecutionContext, home: DeepCodeSeekHome, embed
     return MaterializeResult(metadata={
         "chosen": choice.chosen, "students": len(choice.students),
         "trained": "none" if choice.reused else ", ".join(choice.trained) or "none",
-        "measured_before": choice.reused,
+        "measured_before": choice.reused, "how": choice.how,
         "texts": choice.texts, "seconds": choice.seconds, "note": choice.note,
         "calibration": md_table(choice.calibration),
     })

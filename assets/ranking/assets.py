@@ -39,6 +39,7 @@ def learned_ranker(context: AssetExecutionContext, home: DeepCodeSeekHome, embed
             "training_queries": summary.queries, "validation_queries": summary.validation_queries,
             "rows": summary.rows, "best_iteration": summary.best_iteration, "seconds": summary.seconds,
             "reused": summary.reused, "candidates_recall_on_training_queries": summary.recall_at_candidates,
+            "carried_from": summary.fitted_key,  # another version's ranker, carried over a small change
             "feature_importance": MetadataValue.md(markdown_image(
                 feature_importance(summary.importances, "Learned ranker: feature importance"), "importance")),
             "training_curve": MetadataValue.md(markdown_image(
@@ -61,7 +62,7 @@ def rerankers(context: AssetExecutionContext, home: DeepCodeSeekHome, embedder: 
     paths = home.paths(name)
     outcome = stage_rerankers(home.store(name), paths, embedder.model, read_adapted_model(paths),
                               rerankers.settings(), progress=context.log.info)
-    metadata = {"default_method": outcome.default_method, "rerank_base": outcome.rerank_base,
+    metadata = {"default_method": outcome.default_method, "rerank_base": outcome.rerank_base, "how": outcome.how,
                 "note": outcome.note, "seconds": outcome.seconds,
                 "served": md_table([{"method": m, "N": s["top_n"], "within budget": s["within_budget"],
                                      "model": s["folder"]} for m, s in outcome.served.items()]),

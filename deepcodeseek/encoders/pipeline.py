@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from deepcodeseek.carry import Carry, compatible_digest, instance_fingerprint, remembered_or_carried
 from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.encoders.students import DEFAULT_STUDENTS, train_query_encoders
-from deepcodeseek.measured import folder_digest, inputs_key, remembered
+from deepcodeseek.measured import folder_digest, inputs_key
 
 QUERY_ENCODERS_DIR = "query_encoders"  # under <home>/models
 # The internal static student (its token table fine-tuned with the map) trains in about 15 s on the
@@ -39,11 +40,12 @@ class EncoderChoice:
     seconds: float = 0.0
     note: str = ""
     reused: bool = False  # this build read the measurement back (deepcodeseek.measured): nothing trained
+    how: str = "measured"  # or "read back" (same inputs), or "carried" (a small change: deepcodeseek.carry)
 
     def as_manifest(self) -> dict:
         folder = self.students.get(self.chosen)
         return {"query_encoder": {"name": self.chosen, "model": folder} if folder else None,
-                "query_encoders": {k: v for k, v in asdict(self).items() if k != "reused"}}
+                "query_encoders": {k: v for k, v in asdict(self).items() if k not in ("reused", "how")}}
 
 
 def _sample(contexts: list, limit: int) -> list:
@@ -98,18 +100,26 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
                 "students": {n: f"{QUERY_ENCODERS_DIR}/{s.folder.name}" for n, s in built.students.items()},
                 "trained": built.trained, "texts": len(built.data), "seconds": round(time.perf_counter() - started, 1)}
 
-    stored, reused = remembered(paths.root, "query_encoders", key, measure, usable=lambda r: _students_exist(paths, r))
+    carry = Carry(compatible_digest("query_encoders", manifest["model"], [s.name for s in specs], CPU_MAX_CONTEXTS),
+                  instance_fingerprint(store))
+    stored, how = remembered_or_carried(paths.root, "query_encoders", key, measure, carry,
+                                        usable=lambda r: _students_exist(paths, r))
+    reused = how != "measured"
     measured = choice_costs([StudentMeasurement(**m) for m in stored["measured"]])  # the rule applies anew to kept figures
     choice = EncoderChoice(
         chosen=select_student(measured), students=stored["students"], calibration=shares(measured),
-        trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"], reused=reused,
+        trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"], reused=reused, how=how,
         note=("every student family" if every else f"CPU: {', '.join(CPU_STUDENTS)} on at most "
                                                    f"{CPU_MAX_CONTEXTS} contexts (the others need a GPU or full=True)"))
     restage(paths, manifest, choice.as_manifest())
     if progress:
-        progress(f"query encoder: {choice.chosen}{' (measured before on the same inputs)' if reused else ''} "
+        progress(f"query encoder: {choice.chosen}{_HOW.get(how, '')} "
                  f"(calibration: {[(r['student'], r['default top@5 kept']) for r in choice.calibration]})")
     return choice
+
+
+_HOW = {"read back": " (measured before on the same inputs)",
+        "carried": " (carried over a small change: the students of the same teacher)"}
 
 
 def _students_exist(paths, choice: dict) -> bool:
@@ -118,7 +128,8 @@ def _students_exist(paths, choice: dict) -> bool:
 
 
 def rechoose_for_default(paths, manifest: dict, retriever, method: str,
-                         progress: Callable[[str], None] | None = None) -> dict:
+                         progress: Callable[[str], None] | None = None,
+                         carry_with: tuple[str, object] | None = None) -> dict:
     """Choose the query encoder again, measured through ``method`` (the version's default), and restage.
 
     The students are chosen before the ranker exists, so that first choice measures
@@ -126,7 +137,8 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     teacher that counts is the ranker's: the dense similarity is one of its features,
     so a student may keep more of the ranker's top-5 than of the fusion's, or less.
     ``retriever`` is the staged version with its ranker loaded; the returned manifest
-    is the restaged one.
+    is the restaged one. ``carry_with`` (what the default depends on, and the instance's
+    fingerprint) lets a small change carry the last measurement over (``deepcodeseek.carry``).
     """
     from deepcodeseek.encoders.base import load_encoder
     from deepcodeseek.encoders.compact import TeacherEncoder
@@ -153,7 +165,11 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
                                     progress=progress, default_method=method)
         return {"measured": [m.as_dict() for m in measured], "seconds": round(time.perf_counter() - started, 1)}
 
-    stored = remembered(paths.root, "query_encoders_through_default", key, measure)[0]
+    carry = None
+    if carry_with is not None and carry_with[1] is not None:
+        carry = Carry(compatible_digest("query_encoders_through_default", manifest["model"], method, students,
+                                        carry_with[0]), carry_with[1])
+    stored = remembered_or_carried(paths.root, "query_encoders_through_default", key, measure, carry)[0]
     measured = choice_costs([StudentMeasurement(**m) for m in stored["measured"]])
     choice = EncoderChoice(
         chosen=select_student(measured), students=students, calibration=shares(measured),

@@ -38,6 +38,7 @@ from deepcodeseek.datasets.holdout import (
     script_of,
     write_holdout,
 )
+from deepcodeseek.datasets.query_vectors import query_vectors
 from deepcodeseek.datasets.splits import SPLITS, split_of
 from deepcodeseek.datasets.triplets import build_query
 from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
@@ -183,9 +184,11 @@ def build_training_triplets(paths: InstancePaths, home: str, embedder: Embedder,
     documents = [{"namespace": n, "api_name": a, "text": t}
                  for n, a, t in zip(docs.column("namespace"), docs.column("api_name"), docs.texts())]
     vectors = retriever.vectors
+    texts = {s.id: build_query(s) for s in train}
+    by_text = query_vectors(paths.root, embedder, list(texts.values()))  # only new queries are encoded
 
     def scores_for(sample: Sample) -> np.ndarray:
-        return vectors @ embedder.embed_query(build_query(sample))
+        return vectors @ by_text[texts[sample.id]]
 
     table = build_triplets(train, documents, scores_for, split="train")
     pairs = yes_no_pairs(table)

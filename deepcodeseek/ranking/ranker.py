@@ -57,6 +57,7 @@ class RankerSummary:
     importances: dict[str, float] = field(default_factory=dict)  # total gain per feature
     reused: bool = False
     config: dict = field(default_factory=dict)
+    fitted_key: str = ""  # the key it was trained under, when carried over a small change to another version
 
 
 class LearnedRanker:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from deepcodeseek.carry import KEEP_CHANGE
 from deepcodeseek.datasets.holdout import HoldOut, exclusions_for, script_of
 from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.evaluation.benchmark import Sample
@@ -111,13 +112,29 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
     return train, valid, found / max(1, len(samples))
 
 
+def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
+    """What a ranker fitted on another version must share with this one to be carried over: the
+    embedder, the features, the candidates, the settings and the encoder of the dense feature."""
+    from deepcodeseek.carry import compatible_digest
+
+    return compatible_digest("ranker", stage.retriever.model_name, FEATURE_SET, FEATURES, RANK_LIMIT, SOURCE_DEPTH,
+                             MAX_CANDIDATES, asdict(config), stage.with_dense,
+                             stage.retriever.query_encoder_identity if stage.with_dense else "")
+
+
 def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
                        config: RankerConfig = RankerConfig(),
-                       progress: Callable[[str], None] | None = None) -> LearnedRanker | None:
+                       progress: Callable[[str], None] | None = None, now=None) -> LearnedRanker | None:
     """Train (or reuse) the version's ranker; None when there are too few training queries.
 
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
+    With ``now`` (the instance's fingerprint, ``deepcodeseek.carry``), the ranker last fitted
+    with the same settings is copied into this version instead, while the instance has
+    changed by at most ``KEEP_CHANGE`` since that fit: features are computed at query time from
+    this version's index, so a booster that learned from 99% of these call sites serves as well.
     """
+    from deepcodeseek.carry import adopt_fit, carried_fit, record_carry, record_fit
+
     key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense,
                        stage.retriever.query_encoder_identity)
     index = stage.retriever.paths.index
@@ -125,7 +142,22 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     if index.is_complete(rel) and saved_in(index.local(rel)):
         stage.ranker = LearnedRanker.load(index.local(rel))
         stage.ranker.summary.reused = True
+        if now is not None:
+            adopt_fit(stage.retriever.paths.root, "ranker", ranker_compatible(stage, config), rel, now)
         return stage.ranker
+    root, compatible = stage.retriever.paths.root, ranker_compatible(stage, config)
+    found = carried_fit(root, "ranker", compatible, now) if now is not None else None
+    if found and index.is_complete(found[0].key) and saved_in(index.local(found[0].key)):
+        carried = LearnedRanker.load(index.local(found[0].key))
+        carried.summary.fitted_key = carried.summary.fitted_key or carried.summary.key
+        carried.summary.key = key
+        index.write_once(rel, carried.write)
+        record_carry(root, found[0], rel, found[1])
+        stage.ranker = carried
+        if progress:
+            progress(f"ranker carried over from {found[0].key} ({found[1]:.2%} of the instance changed since "
+                     f"its fit; at most {KEEP_CHANGE:.0%})")
+        return carried
     started = time.perf_counter()
     train, valid, recall = training_groups(stage, samples, holdout, progress, config.cold_copies_max_callers,
                                            config.target_weight_cap)
@@ -133,6 +165,8 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
         return None
     ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)
     index.write_once(rel, ranker.write)  # a part of the version: local rename or S3 upload with its marker
+    if now is not None:
+        record_fit(root, "ranker", compatible, rel, now)
     stage.ranker = ranker
     if progress:
         progress(f"ranker: {len(train)} training queries, {len(valid)} validation, best round "
@@ -166,7 +200,8 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
         read_split,
     )
     from deepcodeseek.index.release import build_version, restage
-    from deepcodeseek.measured import folder_digest, inputs_key, remembered
+    from deepcodeseek.carry import Carry, compatible_digest, instance_fingerprint, remembered_or_carried
+    from deepcodeseek.measured import folder_digest, inputs_key
     from deepcodeseek.retrieval.retriever import Retriever
 
     manifest, _ = build_version(store, paths, base_model, tuned_model)
@@ -175,7 +210,8 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     holdout = read_holdout_of(paths)
     path = ranker_queries_path(paths)
     samples = read_benchmark(path, known).samples if enabled and path.exists() else []
-    ranker = train_stage_ranker(retriever.ranking, samples, holdout, config, progress) if samples else None
+    now = instance_fingerprint(store) if samples else None
+    ranker = train_stage_ranker(retriever.ranking, samples, holdout, config, progress, now) if samples else None
     if ranker is None:
         note = "disabled" if not enabled else f"{len(samples)} training queries: too few to learn a ranker"
         restage(paths, manifest, {"default_method": "fusion", "ranker": None})
@@ -183,12 +219,17 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     # The A/B on calibration read every calibration query through the ranker and the fusion with the
     # teacher encoding them: a third of a no-change reindex of the corpus (33 of 89 s). Kept by what it read.
     key = inputs_key(manifest, "ranker_default", ranker.summary.key, folder_digest(datasets_dir(paths)))
-    decided, _ = remembered(paths.root, "ranker_default", key, lambda: dict(zip(
-        ("default", "figures"), decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout))))
+    # A ranker carried over a small change carries the A/B it won (or lost) with it.
+    fitted = ranker.summary.fitted_key or ranker.summary.key
+    decided, _ = remembered_or_carried(paths.root, "ranker_default", key, lambda: dict(zip(
+        ("default", "figures"), decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout))),
+        Carry(compatible_digest("ranker_default", fitted), now))
     default, figures = decided["default"], decided["figures"]
     summary = {k: v for k, v in asdict(ranker.summary).items()
                if k not in ("curve", "importances", "config", "reused")}  # reused: this build's, not the ranker's
     summary["folder"] = f"{RANKER_DIR}-{ranker.summary.key[:16]}"
+    if not summary["fitted_key"]:  # fitted for this version: the manifest reads as before carrying existed
+        del summary["fitted_key"]
     manifest = restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
     if progress:
         progress(f"default method {default} (calibration: {figures})")
@@ -196,7 +237,8 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
         return RankerOutcome(ranker, default, figures)
     from deepcodeseek.encoders.pipeline import rechoose_for_default
 
-    manifest = rechoose_for_default(paths, manifest, retriever, default, progress)
+    manifest = rechoose_for_default(paths, manifest, retriever, default, progress,
+                                    carry_with=(compatible_digest("through ranker", fitted), now))
     return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"))
 
 

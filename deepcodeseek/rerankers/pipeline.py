@@ -64,6 +64,7 @@ class RerankerOutcome:
     summaries: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
     note: str = ""
+    how: str = "measured"  # or "read back" (same inputs), or "carried" (a small change: deepcodeseek.carry)
 
     def as_manifest(self) -> dict:
         return {"rerankers": self.served, "rerank_base": self.rerank_base, "rerank_lm_stages": self.lm_stages,
@@ -101,9 +102,10 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
     """Train (or reuse) the rerankers of this build's version; choose N and the default on calibration."""
     import pyarrow.parquet as pq
 
+    from deepcodeseek.carry import Carry, compatible_digest, instance_fingerprint, remembered_or_carried
     from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, datasets_dir, read_holdout_of, read_split
     from deepcodeseek.index.release import build_version, restage
-    from deepcodeseek.measured import folder_digest, inputs_key, remembered
+    from deepcodeseek.measured import folder_digest, inputs_key
     from deepcodeseek.rerankers import examples as ex
     from deepcodeseek.rerankers.base import resolve_device
     from deepcodeseek.rerankers.candidates import build_cases
@@ -168,11 +170,19 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
             progress(f"rerankers on calibration ({len(cases)} cases): default {outcome.default_method}\n{outcome.calibration}")
         return asdict(outcome)
 
-    stored, reused = remembered(paths.root, "rerankers", key, measure, usable=lambda r: _artefacts_exist(paths, r))
-    outcome = RerankerOutcome(**stored)
+    ranker = manifest.get("ranker") or {}
+    carry = Carry(compatible_digest("rerankers", manifest["model"], asdict(settings), base_method,
+                                    ranker.get("fitted_key") or ranker.get("key"),
+                                    (manifest.get("query_encoder") or {}).get("name")),
+                  instance_fingerprint(store))
+    stored, how = remembered_or_carried(paths.root, "rerankers", key, measure, carry,
+                                        usable=lambda r: _artefacts_exist(paths, r))
+    reused = how != "measured"
+    outcome = replace(RerankerOutcome(**stored), how=how)
     restage(paths, manifest, outcome.as_manifest())
     if reused and progress:
-        progress(f"rerankers: measured before on the same inputs, default {outcome.default_method}")
+        progress(f"rerankers: {'measured before on the same inputs' if how == 'read back' else 'carried over a small change'}"
+                 f", default {outcome.default_method}")
     return outcome
 
 

@@ -35,10 +35,12 @@ from deepcodeseek.training.examples import (
     from_usage_contexts,
 )
 from deepcodeseek.training.warm_start import (
+    KEEP_CHANGE,
     LINEAGE_FILE,
     Lineage,
     example_key,
     full_lineage,
+    keeps_parent,
     plan_warm_start,
     warm_model_name,
 )
@@ -59,9 +61,10 @@ class AdaptationSummary:
     warm_start_from: str = ""  # the previous tuned model this one continued from; empty: trained from the base
     changed_examples: int = 0  # warm start: new or changed examples trained on
     replayed_examples: int = 0  # warm start: unchanged examples replayed with them
+    kept_at_change: float | None = None  # the previous model kept as it is: the share of examples new to it
 
     def as_metadata(self) -> dict:
-        out = {k: v for k, v in asdict(self).items() if k != "training"}
+        out = {k: v for k, v in asdict(self).items() if k != "training" and v is not None}
         out.update({f"training/{k}": v for k, v in asdict(self.training).items() if k != "config"})
         out["training/config"] = json.dumps(self.training.config, sort_keys=True)
         return out
@@ -98,12 +101,18 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
     models = Path(paths.home) / MODELS_DIR
     previous = read_adapted_model(paths)
     name = tuned_model_name(base.name, paths.instance, examples, config)
-    plan = None
+    plan, kept = None, None
     if not (models / name / TRAINING_FILE).exists() and previous and _trained_on(models / previous, examples,
                                                                                   base.name, config):
         name = previous  # the previous model (warm-started or not) already learned exactly these examples
     elif not (models / name / TRAINING_FILE).exists():
-        plan = plan_warm_start(examples, base.name, config, previous, models)
+        kept = keeps_parent(examples, base.name, config, previous, models)
+        if kept is not None:
+            name = previous  # a tiny change: the previous model serves on, and nothing keyed by it refits
+            if progress:
+                progress(f"kept {previous}: {kept:.1%} of the examples are new to it (at most {KEEP_CHANGE:.0%})")
+        else:
+            plan = plan_warm_start(examples, base.name, config, previous, models)
     if plan is not None:
         name = warm_model_name(base.name, paths.instance, plan.parent, examples_digest(examples), config)
         if progress:
@@ -124,7 +133,8 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
         from_triplets=sum(e.origin == "triplet" for e in examples),
         held_out_scripts=held_out, training=summary,
         warm_start_from=lineage.parent if lineage else "",
-        changed_examples=lineage.changed if lineage else 0, replayed_examples=lineage.replayed if lineage else 0)
+        changed_examples=lineage.changed if lineage else 0, replayed_examples=lineage.replayed if lineage else 0,
+        kept_at_change=round(kept, 4) if kept is not None else None)
 
 
 def _trained_on(model_dir: Path, examples: list[ContrastiveExample], base: str, config: FineTuneConfig) -> bool:

@@ -314,3 +314,45 @@ def test_the_candidate_pool_is_each_sources_prefix_and_replays_other_depths():
         pool = np.flatnonzero(np.isfinite(best))
         assert np.array_equal(candidates, pool[np.lexsort((-fusion[pool], best[pool]))][:limit]), trial
         assert np.array_equal(sources, count), trial
+
+
+def test_a_small_change_carries_the_ranker_into_the_new_version_and_a_larger_one_fits_again(tmp_path, monkeypatch):
+    """Features are computed at query time from the version's own index, so the booster fitted on the
+    previous version is copied into the new one while the instance changed by at most KEEP_CHANGE since
+    that fit; past it, the ranker is fitted again."""
+    from types import SimpleNamespace
+
+    from deepcodeseek.carry import fingerprint, last_fit, record_fit
+    from deepcodeseek.paths import instance_paths
+    from deepcodeseek.ranking import training
+
+    paths = instance_paths("acme", tmp_path)
+    paths.root.mkdir(parents=True, exist_ok=True)
+
+    def stage(version):
+        retriever = SimpleNamespace(version=version, paths=paths, model_name="m", query_encoder_identity="teacher")
+        return SimpleNamespace(retriever=retriever, version_rel=f"versions/{version}", with_dense=True, ranker=None)
+
+    rng = np.random.default_rng(0)
+    informative = FEATURES.index("votes_value")
+    fitted = fit_ranker(_groups(60, rng, informative), _groups(20, rng, informative),
+                        RankerConfig(max_rounds=10, min_data_in_leaf=5), key="k-v1", recall=1.0)
+    first = "versions/v1/ranker-k-v1"
+    paths.index.write_once(first, fitted.write)
+    texts = [f"doc {i}" for i in range(100)]
+    record_fit(paths.root, "ranker", training.ranker_compatible(stage("v1"), RankerConfig()), first, fingerprint(texts))
+
+    edited = fingerprint(["doc 0 (edited)", *texts[1:]])  # 1% of the instance
+    carried = training.train_stage_ranker(stage("v2"), [], _NoHoldOut(), RankerConfig(), now=edited)
+    key = training.training_key("v2", [], _NoHoldOut(), RankerConfig(), True, "teacher")
+    assert carried.summary.key == key and carried.summary.fitted_key == "k-v1"
+    served = LearnedRanker.load(paths.index.local(f"versions/v2/{training.RANKER_DIR}-{key[:16]}"))
+    sample = _groups(1, rng, informative)[0][0]
+    assert np.allclose(served.score(sample), fitted.score(sample)) and served.summary.fitted_key == "k-v1"
+    assert last_fit(paths.root, "ranker")[0].carried == 1
+
+    monkeypatch.setattr(training, "training_groups", lambda *a, **k: ([], [], 0.0))  # too few to fit: None
+    moved = fingerprint([f"doc {i} (edited)" if i < 3 else t for i, t in enumerate(texts)])  # 3%
+    assert training.train_stage_ranker(stage("v3"), [], _NoHoldOut(), RankerConfig(), now=moved) is None
+    other = SimpleNamespace(**{**vars(stage("v4")), "with_dense": False})  # other settings: not compatible
+    assert training.train_stage_ranker(other, [], _NoHoldOut(), RankerConfig(), now=edited) is None

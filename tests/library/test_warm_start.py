@@ -10,7 +10,7 @@ import pytest
 from deepcodeseek.index.contexts import UsageContext
 from deepcodeseek.index.embedder import SentenceTransformerEmbedder
 from deepcodeseek.paths import instance_paths
-from deepcodeseek.training import adapt
+from deepcodeseek.training import adapt, warm_start
 from deepcodeseek.training.contrastive import FineTuneConfig
 from deepcodeseek.training.examples import ContrastiveExample, from_usage_contexts
 from deepcodeseek.training.warm_start import (
@@ -20,6 +20,7 @@ from deepcodeseek.training.warm_start import (
     Lineage,
     example_key,
     full_lineage,
+    keeps_parent,
     plan_warm_start,
 )
 
@@ -67,6 +68,24 @@ def test_otherwise_the_model_is_trained_from_the_base(tmp_path, why, kwargs, exa
     assert plan_warm_start(examples, "all-MiniLM-L6-v2", CONFIG, "parent", models) is None, why
 
 
+def test_a_tiny_change_keeps_the_model_until_the_changes_add_up(tmp_path):
+    """At most KEEP_CHANGE of the examples new to the model: it is kept, counted against what it learned."""
+    models = _parent(tmp_path, _examples(100))
+    assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models) == pytest.approx(0.01)
+    assert keeps_parent(_examples(100, edited=2), "all-MiniLM-L6-v2", CONFIG, "parent", models) == pytest.approx(0.02)
+    assert keeps_parent(_examples(100, edited=3), "all-MiniLM-L6-v2", CONFIG, "parent", models) is None
+    assert plan_warm_start(_examples(100, edited=3), "all-MiniLM-L6-v2", CONFIG, "parent", models) is not None
+
+
+@pytest.mark.parametrize("why, kwargs", [
+    ("the changes since the last full training would pass the bound", {"cumulative": 0.295}),
+    ("other settings", {"config": replace(CONFIG, learning_rate=1e-5)}),
+])
+def test_a_tiny_change_still_trains_when(tmp_path, why, kwargs):
+    models = _parent(tmp_path, _examples(100), **kwargs)
+    assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models) is None, why
+
+
 def test_a_change_to_one_namespace_leaves_the_others_picks_alone():
     docs = [{"sys_id": s, "namespace": s.upper(), "text": f"{s} utilities"} for s in ("a", "b")]
     contexts = [UsageContext(f"s{i}", t, None, f"// call {i}\nvar x = new ") for t in "ab" for i in range(40)]
@@ -87,7 +106,13 @@ def test_adapting_after_a_small_change_warm_starts_and_stays_content_addressed(t
     again = adapt.adapt_embedder(None, paths, base, CONFIG)
     assert again.model == full.model and again.training.reused  # no change: nothing trained
 
-    current["examples"] = _examples(edited=2)
+    monkeypatch.setattr(warm_start, "KEEP_CHANGE", 0.03)  # one edited example of 40 is 2.5%
+    current["examples"] = _examples(edited=1)
+    kept = adapt.adapt_embedder(None, paths, base, CONFIG)
+    assert kept.model == full.model and kept.training.reused and kept.kept_at_change == pytest.approx(1 / 40)
+    assert adapt.read_adapted_model(paths) == full.model  # the next index embeds only what changed
+
+    current["examples"] = _examples(edited=2)  # two of 40 new to the model: past the bound, it trains
     warm = adapt.adapt_embedder(None, paths, base, CONFIG)
     assert warm.warm_start_from == full.model and warm.changed_examples == 2 and not warm.training.reused
     assert warm.training.examples == 2 + warm.replayed_examples < 40

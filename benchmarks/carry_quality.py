@@ -1,0 +1,125 @@
+"""What carrying fitted stages over a small change costs in quality: one change, built twice.
+
+Usage:
+    .venv/bin/python benchmarks/carry_quality.py --from /tmp/scaling/home-2600:scale2600 --out /tmp/carry_quality
+
+From one built records instance (``HOME:NAME``), about 1% of its Script Includes are
+edited (``scaling.edit_share``). Two copies of its home then reindex the same edited
+records:
+
+- **carried**, the default: the change is below ``deepcodeseek.carry.KEEP_CHANGE``, so the
+  tuned embedder is kept and the query students, the learned ranker (with its A/B) and
+  the rerankers are carried over from their last fit;
+- **refitted**: ``KEEP_CHANGE = 0``, as before the carry rule: the embedder is warm-started,
+  every document embedded again, and every stage fitted again.
+
+Both read the same records, so their benchmark splits are the same. The script prints
+each build's seconds, and each published version's calibration and dev figures (top@1,
+top@5, top@40, MRR@40) for its default method, the fusion and every single signal, with
+BM25 beside them. Test is not read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import scaling  # noqa: E402  (the build and the edit the cost curve uses)
+
+SPLITS = ("calibration", "dev")
+METHODS = ("bm25", "votes", "dense", "fusion", "ranker")
+
+
+def copy_instance(spec: str, out: Path) -> tuple[str, Path, Path]:
+    """A copy of ``HOME:NAME``'s home and records under ``out``, its records edited by about 1%."""
+    from deepcodeseek.sources.records_jsonl import read_records_jsonl, write_records_jsonl
+    from deepcodeseek.sources.registry import InstanceRegistry
+
+    source_home, _, name = spec.rpartition(":")
+    config = InstanceRegistry(source_home).get(name)
+    if config.source != "records":
+        raise SystemExit(f"--from {spec}: instance {name!r} reads {config.source!r}, not records")
+    home, records = out / "base", out / "records"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(source_home, home, symlinks=True)
+    records.mkdir(parents=True)
+    write_records_jsonl(read_records_jsonl(Path(config.path)).records, records / "records.jsonl.gz")
+    InstanceRegistry(home).add(replace(config, path=str(records)))
+    # A no-change reindex first: a home built before fits were recorded adopts its results as fits
+    # (deepcodeseek.carry.adopt_fit), as every later reindex of a deployment would have.
+    print(f"{name}: no-change reindex in {scaling.build(name, home, adaptation=True)['total_s']} s", flush=True)
+    edited = scaling.edit_share(records, 0.01)
+    print(f"{name}: {edited} Script Includes edited", flush=True)
+    return name, home, records
+
+
+def build_arm(name: str, base: Path, home: Path, keep_change: float) -> dict:
+    """Reindex a copy of ``base`` with ``KEEP_CHANGE`` set for this build only."""
+    from deepcodeseek import carry
+    from deepcodeseek.training import warm_start
+
+    shutil.copytree(base, home, symlinks=True)
+    saved = carry.KEEP_CHANGE, warm_start.KEEP_CHANGE
+    carry.KEEP_CHANGE = warm_start.KEEP_CHANGE = keep_change
+    try:
+        return scaling.build(name, home, adaptation=True)
+    finally:
+        carry.KEEP_CHANGE, warm_start.KEEP_CHANGE = saved
+
+
+def figures(name: str, home: Path) -> dict:
+    """Each split's figures for the published version, every method over the same samples."""
+    from deepcodeseek.evaluation.benchmark_build import read_holdout_of, read_split
+    from deepcodeseek.evaluation.report import evaluate
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    retriever = Retriever(name, str(home))
+    holdout = read_holdout_of(retriever.paths)
+    methods = tuple(m for m in METHODS if m in retriever.available_methods())
+    out = {"version": retriever.version, "model": retriever.model_name, "default": retriever.default_method}
+    for split in SPLITS:
+        samples = read_split(retriever.paths, split, retriever.docs.namespaces())
+        report = evaluate(retriever, samples, methods=methods, holdout=holdout)
+        out[split] = {"samples": len(samples), **{
+            s.method: {"top@1": round(s.top_k(1), 4), "top@5": round(s.top_k(5), 4), "top@40": round(s.top_k(40), 4),
+                       "mrr@40": round(s.mrr(), 4)} for s in report.scores}}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--from", dest="source", required=True, metavar="HOME:NAME")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/carry_quality"))
+    args = parser.parse_args()
+    name, base, _ = copy_instance(args.source, args.out)
+    rows = {}
+    for arm, keep in (("carried", None), ("refitted", 0.0)):
+        from deepcodeseek import carry
+
+        built = build_arm(name, base, args.out / arm, carry.KEEP_CHANGE if keep is None else keep)
+        rows[arm] = {"build_s": built["total_s"], "steps_s": built["steps_s"], **figures(name, args.out / arm)}
+        print(json.dumps({arm: rows[arm]}), flush=True)
+    print_table(rows)
+
+
+def print_table(rows: dict) -> None:
+    print("\n| arm | build s | version (default) | split | method | top@1 | top@5 | top@40 | MRR@40 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for arm, row in rows.items():
+        for split in SPLITS:
+            for method, f in row[split].items():
+                if method == "samples":
+                    continue
+                print(f"| {arm} | {row['build_s']} | {row['version']} ({row['default']}) | {split} ({row[split]['samples']}) "
+                      f"| {method} | {f['top@1']} | {f['top@5']} | {f['top@40']} | {f['mrr@40']} |")
+
+
+if __name__ == "__main__":
+    main()
