@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
@@ -47,11 +48,29 @@ def materialize_instance(name: str, home: str = "", instance: DagsterInstance | 
     run_config = credentials_run_config(InstanceRegistry(home or None).get(name))
     if not instance.has_dynamic_partition(servicenow_instances.name, name):
         instance.add_dynamic_partitions(servicenow_instances.name, [name])
-    return materialize(
-        selection(skip),
-        partition_key=name,
-        instance=instance,
-        resources=resources_for(get_environment(), home=home),
-        raise_on_error=raise_on_error,
-        run_config={**run_config, "loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    with _state_storage_of(instance):
+        return materialize(
+            selection(skip),
+            partition_key=name,
+            instance=instance,
+            resources=resources_for(get_environment(), home=home),
+            raise_on_error=raise_on_error,
+            run_config={**run_config, "loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+
+
+def _state_storage_of(instance: DagsterInstance) -> AbstractContextManager:
+    """This run's instance as Dagster's current definitions-state storage, while the run loads its definitions.
+
+    Loading definitions reads the storage a context variable names, which a ``with instance:``
+    sets and restores on exit. Exits out of order (a scoped instance entered inside another that
+    leaves first) restore one whose instance is gone, and every later run in the process then fails
+    with "Attempted to resolve undefined DagsterInstance weakref" (CI met it in two tests after a
+    third left it behind). Naming our own instance for the run's length makes a run independent of
+    what ran before it in the process.
+    """
+    try:
+        from dagster._core.storage.defs_state.base import set_defs_state_storage
+    except ImportError:  # another Dagster layout: no such state to pin
+        return nullcontext()
+    return set_defs_state_storage(getattr(instance, "defs_state_storage", None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from dagster import AssetKey
 
 from deepcodeseek_pipeline.definitions import all_assets, defs
@@ -47,3 +48,30 @@ def test_query_path_never_imports_dagster_nor_the_pipeline_database():
             "print('dagster' in sys.modules, 'duckdb' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_a_run_does_not_read_a_state_storage_that_an_earlier_run_left_behind(tmp_path, monkeypatch):
+    """Dagster names its current definitions-state storage in a context variable. CI met a process where
+    an earlier test had left one behind whose instance was gone: every later run failed to load its
+    definitions ("Attempted to resolve undefined DagsterInstance weakref"). A run names its own."""
+    import gc
+
+    from dagster import DagsterInstance, instance_for_test
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    from deepcodeseek_pipeline import run
+    from deepcodeseek_pipeline.definitions import all_assets
+
+    with instance_for_test() as gone:  # a scoped instance has a state storage (an ephemeral one has none)
+        storage = gone.defs_state_storage
+    del gone
+    gc.collect()
+    with pytest.raises(Exception, match="weakref"):
+        storage.get_latest_defs_state_info()  # what loading definitions read under it
+    others = [a.key.to_user_string() for a in all_assets if a.key.to_user_string() != "source_records"]
+    monkeypatch.setenv("DEEPCODESEEK_HOME", str(tmp_path / "home"))
+    with set_defs_state_storage(storage):  # as the earlier test left it
+        result = run.materialize_instance("sample", home=str(tmp_path / "home"), instance=DagsterInstance.ephemeral(),
+                                          skip=others)
+    assert result.success and [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] \
+        == ["source_records"]

@@ -19,7 +19,17 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from deepcodeseek.carry import KEEP_CHANGE
+from deepcodeseek.carry import (
+    KEEP_CHANGE,
+    Carry,
+    adopt_fit,
+    carried_fit,
+    compatible_digest,
+    instance_fingerprint,
+    record_carry,
+    record_fit,
+    remembered_or_carried,
+)
 from deepcodeseek.datasets.holdout import HoldOut, exclusions_for, script_of
 from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.evaluation.benchmark import Sample
@@ -115,8 +125,6 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
 def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
     """What a ranker fitted on another version must share with this one to be carried over: the
     embedder, the features, the candidates, the settings and the encoder of the dense feature."""
-    from deepcodeseek.carry import compatible_digest
-
     return compatible_digest("ranker", stage.retriever.model_name, FEATURE_SET, FEATURES, RANK_LIMIT, SOURCE_DEPTH,
                              MAX_CANDIDATES, asdict(config), stage.with_dense,
                              stage.retriever.query_encoder_identity if stage.with_dense else "")
@@ -124,7 +132,8 @@ def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
 
 def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
                        config: RankerConfig = RankerConfig(),
-                       progress: Callable[[str], None] | None = None, now=None) -> LearnedRanker | None:
+                       progress: Callable[[str], None] | None = None,
+                       now: np.ndarray | None = None) -> LearnedRanker | None:
     """Train (or reuse) the version's ranker; None when there are too few training queries.
 
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
@@ -133,8 +142,6 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     changed by at most ``KEEP_CHANGE`` since that fit: features are computed at query time from
     this version's index, so a booster that learned from 99% of these call sites serves as well.
     """
-    from deepcodeseek.carry import adopt_fit, carried_fit, record_carry, record_fit
-
     key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense,
                        stage.retriever.query_encoder_identity)
     index = stage.retriever.paths.index
@@ -200,7 +207,6 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
         read_split,
     )
     from deepcodeseek.index.release import build_version, restage
-    from deepcodeseek.carry import Carry, compatible_digest, instance_fingerprint, remembered_or_carried
     from deepcodeseek.measured import folder_digest, inputs_key
     from deepcodeseek.retrieval.retriever import Retriever
 
