@@ -39,13 +39,17 @@ class EncoderChoice:
     texts: int = 0
     seconds: float = 0.0
     note: str = ""
-    reused: bool = False  # this build read the measurement back (deepcodeseek.measured): nothing trained
     how: str = "measured"  # or "read back" (same inputs), or "carried" (a small change: deepcodeseek.carry)
+
+    @property
+    def reused(self) -> bool:
+        """This build trained nothing: the measurement was read back or carried over."""
+        return self.how != "measured"
 
     def as_manifest(self) -> dict:
         folder = self.students.get(self.chosen)
         return {"query_encoder": {"name": self.chosen, "model": folder} if folder else None,
-                "query_encoders": {k: v for k, v in asdict(self).items() if k not in ("reused", "how")}}
+                "query_encoders": {k: v for k, v in asdict(self).items() if k != "how"}}
 
 
 def _sample(contexts: list, limit: int) -> list:
@@ -104,11 +108,10 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
                   instance_fingerprint(store))
     stored, how = remembered_or_carried(paths.root, "query_encoders", key, measure, carry,
                                         usable=lambda r: _students_exist(paths, r))
-    reused = how != "measured"
     measured = choice_costs([StudentMeasurement(**m) for m in stored["measured"]])  # the rule applies anew to kept figures
     choice = EncoderChoice(
         chosen=select_student(measured), students=stored["students"], calibration=shares(measured),
-        trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"], reused=reused, how=how,
+        trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"], how=how,
         note=("every student family" if every else f"CPU: {', '.join(CPU_STUDENTS)} on at most "
                                                    f"{CPU_MAX_CONTEXTS} contexts (the others need a GPU or full=True)"))
     restage(paths, manifest, choice.as_manifest())
