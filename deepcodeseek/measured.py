@@ -80,6 +80,9 @@ def keep(root: Path, stage: str, key: str, result: dict) -> None:
 
 
 def _prune(folder: Path, stage: str) -> None:
-    kept = sorted(folder.glob(f"{stage}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Keep the stage's ``KEEP_PER_STAGE`` latest results. Keys are hex, so a name with another hyphen
+    after the stage's belongs to another stage (``paired_default-static`` is not ``-static-mlp``'s)."""
+    mine = [p for p in folder.glob(f"{stage}-*.json") if "-" not in p.stem[len(stage) + 1:]]
+    kept = sorted(mine, key=lambda p: p.stat().st_mtime, reverse=True)
     for old in kept[KEEP_PER_STAGE:]:
         old.unlink(missing_ok=True)

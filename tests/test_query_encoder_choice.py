@@ -23,10 +23,11 @@ def test_the_choice_is_measured_again_through_the_default_and_the_service_serves
     # Through BM25 the query encoder changes nothing, so every student keeps all of the teacher's top-5.
     # The sample's calibration split is too small to tell a 3% loss from noise: the student closest
     # to the teacher serves.
-    restaged = rechoose_for_default(paths, manifest, retriever, "bm25")
+    restaged, measured = rechoose_for_default(paths, manifest, retriever, "bm25")
     again = restaged["query_encoders"]
     rows = {r["student"]: r for r in again["calibration"]}
     assert set(rows) == {"teacher", *first["students"]}
+    assert measured[0].name == "teacher" and [m.name for m in measured] == [r["student"] for r in again["calibration"]]
     students = [r for r in rows.values() if r["student"] != "teacher"]
     assert all(r["default top@5 kept"] == 1.0 for r in students)
     closest = max(students, key=lambda r: (r["cos to teacher"], -r["encode p50 ms"]))
@@ -34,7 +35,7 @@ def test_the_choice_is_measured_again_through_the_default_and_the_service_serves
     assert "chosen through bm25" in again["note"] and f"(through fusion: {first['chosen']})" in again["note"]
     # On a split large enough to resolve 3%, one of the cheapest (within the timing tolerance) wins.
     monkeypatch.setattr("deepcodeseek.encoders.measure.MIN_TOLERATED_HITS", 0.0)
-    restaged = rechoose_for_default(paths, manifest, retriever, "bm25")
+    restaged, measured = rechoose_for_default(paths, manifest, retriever, "bm25")
     again = restaged["query_encoders"]
     rows = {r["student"]: r for r in again["calibration"] if r["student"] != "teacher"}
     fastest = min(r["encode p50 ms"] for r in rows.values())

@@ -33,6 +33,14 @@ def learned_ranker(context: AssetExecutionContext, home: DeepCodeSeekHome, embed
     if outcome.query_encoder:  # the students measured again through the ranker: this choice serves
         metadata["query_encoder"] = outcome.query_encoder.get("chosen", "teacher")
         metadata["query_encoders_through_ranker"] = md_table(outcome.query_encoder.get("calibration") or [])
+    if outcome.pairing is not None:  # cheaper students, each with a ranker trained on its similarities
+        pairing = outcome.pairing
+        metadata["paired_query_encoder"] = pairing.serves or "none (the first choice stands)"
+        metadata["pairing"] = md_table([{
+            "student": p.student, "serves": p.student == pairing.serves, "top@5 kept of the teacher's": p.kept,
+            "beats its fusion": p.beats_fusion, **{f"{m} top@5": f.get("top@5") for m, f in p.calibration.items()}}
+            for p in pairing.pairs])
+        metadata["pairing_why"] = pairing.why
     if outcome.ranker is not None:
         summary = outcome.ranker.summary
         metadata.update({

@@ -25,6 +25,11 @@ KEEP_SHARE = 0.97  # a student must keep this share of the teacher's default-met
 # a shared 2-core machine move by about 20% between runs, and a choice that flipped with them
 # would retrain the ranker (its key names the encoder) on a reindex that changed nothing.
 COST_TOLERANCE = 0.25
+# And encode costs within this many milliseconds of each other count as equal: below it a difference is
+# noise beside a whole default query (10-20 ms), so quality should choose. On scale2600, the static students
+# (0.05-0.15 ms) all kept the teacher's top-5 with rankers of their own; 25% of 0.05 ms would have chosen
+# the raw static vectors (top@5 0.664) over the Procrustes map (0.667, MRR 0.514 against 0.493) by 0.02 ms.
+COST_FLOOR_MS = 0.1
 # The 3% a student may lose must be worth at least this many of the teacher's top-5 hits on the
 # samples measured. On fewer, one sample decides: on the bundled sample's 50 calibration samples a
 # 32-token window lost one hit (2.4%) and then 0.79 -> 0.73 of dev's top-5, and a static student
@@ -163,7 +168,8 @@ def choice_costs(measurements: list[StudentMeasurement]) -> list[StudentMeasurem
     return measurements
 
 
-def _cost(m: StudentMeasurement) -> float:
+def choice_cost(m: StudentMeasurement) -> float:
+    """What the choice compares: the family-scaled cost where there is one, else the measured p50."""
     return m.choice_cost_ms if m.choice_cost_ms is not None else m.encode_p50_ms
 
 
@@ -173,7 +179,7 @@ def shares(measurements: Sequence[StudentMeasurement], teacher: str = TEACHER) -
     rows = []
     for m in measurements:
         row = {"student": m.name, "encode p50 ms": round(m.encode_p50_ms, 3),
-               "choice cost ms": round(_cost(m), 3),
+               "choice cost ms": round(choice_cost(m), 3),
                "memory MiB": round(m.memory_bytes / 2**20, 1),
                "cos to teacher": None if m.cosine_to_teacher is None else round(m.cosine_to_teacher, 3)}
         for key in ("dense_top5", "dense_top40", "default_top5", "default_top40"):
@@ -186,12 +192,25 @@ def shares(measurements: Sequence[StudentMeasurement], teacher: str = TEACHER) -
     return rows
 
 
+def too_few_to_tolerate(ref: StudentMeasurement, keep: float = KEEP_SHARE) -> bool:
+    """Whether the teacher's ``1 - keep`` share of hits is under ``MIN_TOLERATED_HITS`` samples: then
+    the samples cannot tell a small loss from noise, and only a student that loses nothing qualifies."""
+    return bool(ref.samples) and (1 - keep) * ref.default_top5 * ref.samples < MIN_TOLERATED_HITS
+
+
+def keeps_teacher(top5: float, ref: StudentMeasurement, keep: float = KEEP_SHARE) -> bool:
+    """Whether a default-method top-5 of ``top5`` keeps enough of the teacher's (``ref``) on its samples:
+    ``keep`` of it, or all of it where the samples are too few to tolerate a loss."""
+    floor = ref.default_top5 if too_few_to_tolerate(ref, keep) else keep * ref.default_top5
+    return top5 >= floor - 1e-12
+
+
 def select_student(measurements: Sequence[StudentMeasurement], teacher: str = TEACHER,
                    keep: float = KEEP_SHARE, tolerance: float = COST_TOLERANCE) -> str:
     """The cheapest student (by ``choice_cost_ms``: encode p50, window families scaled by tokens) whose default-method top-5 is at least ``keep``
     of the teacher's on the samples measured; the teacher when none is.
 
-    Students whose cost is within ``tolerance`` of the cheapest such student are equally
+    Students whose cost is within ``tolerance`` (or ``COST_FLOOR_MS``) of the cheapest such student are equally
     cheap: of those, the best default top-5 wins (then the smaller, then the name), so the
     choice follows quality, which is deterministic, and not timing noise. Where the share
     ``1 - keep`` of the teacher's hits is fewer than ``MIN_TOLERATED_HITS`` samples, the
@@ -202,15 +221,11 @@ def select_student(measurements: Sequence[StudentMeasurement], teacher: str = TE
     ref = next((m for m in measurements if m.name == teacher), None)
     if ref is None:
         raise ValueError(f"select_student: no measurement named {teacher!r} to compare with")
-    tolerated_hits = (1 - keep) * ref.default_top5 * ref.samples
-    if ref.samples and tolerated_hits < MIN_TOLERATED_HITS:
-        lossless = [m for m in measurements if m.name != teacher and m.default_top5 >= ref.default_top5 - 1e-12]
-        if not lossless:
-            return teacher
-        return max(lossless, key=lambda m: (m.cosine_to_teacher or 0.0, -_cost(m))).name
-    good = [m for m in measurements if m.name != teacher and m.default_top5 >= keep * ref.default_top5 - 1e-12]
+    good = [m for m in measurements if m.name != teacher and keeps_teacher(m.default_top5, ref, keep)]
+    if too_few_to_tolerate(ref, keep):
+        return max(good, key=lambda m: (m.cosine_to_teacher or 0.0, -choice_cost(m))).name if good else teacher
     if not good:
         return teacher
-    cheapest = min(_cost(m) for m in good)
-    tied = [m for m in good if _cost(m) <= cheapest * (1 + tolerance)]
+    cheapest = min(choice_cost(m) for m in good)
+    tied = [m for m in good if choice_cost(m) <= max(cheapest * (1 + tolerance), cheapest + COST_FLOOR_MS)]
     return min(tied, key=lambda m: (-m.default_top5, m.memory_bytes, m.name)).name

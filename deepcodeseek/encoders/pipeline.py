@@ -132,7 +132,7 @@ def _students_exist(paths, choice: dict) -> bool:
 
 def rechoose_for_default(paths, manifest: dict, retriever, method: str,
                          progress: Callable[[str], None] | None = None,
-                         carry_with: tuple[str, object] | None = None) -> dict:
+                         carry_with: tuple[str, object] | None = None) -> tuple[dict, list]:
     """Choose the query encoder again, measured through ``method`` (the version's default), and restage.
 
     The students are chosen before the ranker exists, so that first choice measures
@@ -140,7 +140,7 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     teacher that counts is the ranker's: the dense similarity is one of its features,
     so a student may keep more of the ranker's top-5 than of the fusion's, or less.
     ``retriever`` is the staged version with its ranker loaded; the returned manifest
-    is the restaged one. ``carry_with`` (what the default depends on, and the instance's
+    is the restaged one, with the measurements (teacher first; empty when nothing was measured). ``carry_with`` (what the default depends on, and the instance's
     fingerprint) lets a small change carry the last measurement over (``deepcodeseek.carry``).
     """
     from deepcodeseek.encoders.base import load_encoder
@@ -156,7 +156,7 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     students = first.get("students") or {}
     samples = read_split(paths, CALIBRATION_SPLIT, retriever.docs.namespaces())
     if not students or not samples or first.get("chosen") is None:
-        return manifest
+        return manifest, []
     key = inputs_key(manifest, "query_encoders_through_default", method, folder_digest(datasets_dir(paths)))
 
     def measure() -> dict:
@@ -183,4 +183,4 @@ def rechoose_for_default(paths, manifest: dict, retriever, method: str,
     if progress:
         progress(f"query encoder through {method}: {choice.chosen} "
                  f"(calibration: {[(r['student'], r['default top@5 kept']) for r in choice.calibration]})")
-    return restage(paths, manifest, choice.as_manifest())
+    return restage(paths, manifest, choice.as_manifest()), measured

@@ -195,8 +195,10 @@ class EvaluationReport:
         if self.rerankers:
             parts += ["", "**Neural rerankers (Table 4)**", "", self.rerankers]
         if self.encoders:
-            parts += ["", f"Light query encoders on these samples (shares of the teacher's figures; the default method "
-                          f"is {self.default_method}; 'serves': chosen on the calibration split)", "",
+            parts += ["", f"Light query encoders on these samples (shares of the teacher's figures, or, where a student "
+                          f"serves with a ranker trained on its own similarities, of teacher-own-ranker's: the teacher "
+                          f"with the ranker trained on the teacher's; the default method is {self.default_method}; "
+                          f"'serves': chosen on the calibration split)", "",
                       pd.DataFrame(self.encoders).to_markdown(index=False)]
         if self.lines_sweep:
             parts += ["", f"Query length: last N lines before the cursor ({self.default_method})", "",

@@ -110,7 +110,8 @@ def encoder_comparison(retriever: Retriever, samples: list[Sample], holdout: Hol
         return [], {}
     from deepcodeseek.encoders.base import load_encoder
     from deepcodeseek.encoders.compact import TeacherEncoder
-    from deepcodeseek.encoders.measure import measure_students, query_texts, shares
+    from deepcodeseek.encoders.measure import (TEACHER, choice_costs, measure_student, measure_students, query_texts,
+                                               shares)
     from deepcodeseek.encoders.plots import projection_before_after, recall_against_cost
     from deepcodeseek.index.embedder import local_model_path
     from deepcodeseek.index.model_store import fetch_model
@@ -120,16 +121,32 @@ def encoder_comparison(retriever: Retriever, samples: list[Sample], holdout: Hol
     teacher = TeacherEncoder(local_model_path(retriever.model_name, retriever.paths.home), None, "teacher")
     measured = measure_students(retriever, list(encoders.values()), samples, teacher, holdout=holdout,
                                 default_method=retriever.default_method)
+    reference = TEACHER
+    pairing = retriever.manifest.get("paired_query_encoder") or {}
+    if pairing.get("serves") and pairing.get("teacher_ranker_folder"):  # a student's name
+        # The student serves with a ranker trained on its own similarities: the teacher's figure to keep is
+        # the teacher's with the ranker trained on the teacher's, as the build's choice compared them.
+        from deepcodeseek.ranking.pairing import ranking_with
+
+        with ranking_with(retriever, pairing["teacher_ranker_folder"]):
+            own = measure_student(retriever, teacher, samples, default_method=retriever.default_method,
+                                  holdout=holdout)
+        own.name = reference = TEACHER_OWN_RANKER
+        measured = choice_costs([*measured, own])
     folder.mkdir(parents=True, exist_ok=True)
-    plots = {"query_encoders_recall_vs_cost": recall_against_cost(measured, folder / "query_encoders_recall_vs_cost.png")}
+    plots = {"query_encoders_recall_vs_cost": recall_against_cost(measured, folder / "query_encoders_recall_vs_cost.png",
+                                                                  teacher=reference)}
     if "static" in encoders and "static-mlp" in encoders:
         texts = query_texts(samples)[:300]
         plots["query_encoders_projection"] = projection_before_after(
             teacher.embed_queries(texts), encoders["static"].embed_queries(texts),
             encoders["static-mlp"].embed_queries(texts), folder / "query_encoders_projection.png")
     chosen = retriever.query_encoder_name
-    return [{**row, "serves": "yes" if row["student"] == chosen else ""} for row in shares(measured)], plots
+    return [{**row, "serves": "yes" if row["student"] == chosen else ""}
+            for row in shares(measured, teacher=reference)], plots
 
+
+TEACHER_OWN_RANKER = "teacher-own-ranker"  # the teacher with the ranker trained on its similarities
 
 NO_USAGE_METHODS = ("fusion", "hybrid", "dense", "bm25")
 

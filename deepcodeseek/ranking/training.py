@@ -49,6 +49,7 @@ class RankerOutcome:
     calibration: dict  # method -> {top@5, mrr@40} on the calibration split
     note: str = ""
     query_encoder: dict | None = None  # the choice measured again through the ranker, when it is the default
+    pairing: object | None = None  # a cheaper student tried with a ranker of its own (``ranking.pairing``)
 
 
 def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: RankerConfig, with_dense: bool,
@@ -133,7 +134,7 @@ def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
 def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
                        config: RankerConfig = RankerConfig(),
                        progress: Callable[[str], None] | None = None,
-                       now: np.ndarray | None = None) -> LearnedRanker | None:
+                       now: np.ndarray | None = None, fit_stage: str = "ranker") -> LearnedRanker | None:
     """Train (or reuse) the version's ranker; None when there are too few training queries.
 
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
@@ -141,6 +142,7 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     with the same settings is copied into this version instead, while the instance has
     changed by at most ``KEEP_CHANGE`` since that fit: features are computed at query time from
     this version's index, so a booster that learned from 99% of these call sites serves as well.
+    ``fit_stage`` names the fit record: a second ranker of the version (``ranking.pairing``) keeps its own.
     """
     key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense,
                        stage.retriever.query_encoder_identity)
@@ -150,10 +152,10 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
         stage.ranker = LearnedRanker.load(index.local(rel))
         stage.ranker.summary.reused = True
         if now is not None:
-            adopt_fit(stage.retriever.paths.root, "ranker", ranker_compatible(stage, config), rel, now)
+            adopt_fit(stage.retriever.paths.root, fit_stage, ranker_compatible(stage, config), rel, now)
         return stage.ranker
     root, compatible = stage.retriever.paths.root, ranker_compatible(stage, config)
-    found = carried_fit(root, "ranker", compatible, now) if now is not None else None
+    found = carried_fit(root, fit_stage, compatible, now) if now is not None else None
     if found and index.is_complete(found[0].key) and saved_in(index.local(found[0].key)):
         carried = LearnedRanker.load(index.local(found[0].key))
         carried.summary.fitted_key = carried.summary.fitted_key or carried.summary.key
@@ -173,12 +175,22 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)
     index.write_once(rel, ranker.write)  # a part of the version: local rename or S3 upload with its marker
     if now is not None:
-        record_fit(root, "ranker", compatible, rel, now)
+        record_fit(root, fit_stage, compatible, rel, now)
     stage.ranker = ranker
     if progress:
         progress(f"ranker: {len(train)} training queries, {len(valid)} validation, best round "
                  f"{ranker.summary.best_iteration}, candidates' recall {recall:.3f}")
     return ranker
+
+
+def manifest_summary(ranker: LearnedRanker) -> dict:
+    """What a version's manifest says of the ranker it serves: its figures and its folder."""
+    summary = {k: v for k, v in asdict(ranker.summary).items()
+               if k not in ("curve", "importances", "config", "reused")}  # reused: this build's, not the ranker's
+    summary["folder"] = f"{RANKER_DIR}-{ranker.summary.key[:16]}"
+    if not summary["fitted_key"]:  # fitted for this version: the manifest reads as before carrying existed
+        del summary["fitted_key"]
+    return summary
 
 
 def decide_default(retriever, samples: list[Sample], holdout: HoldOut) -> tuple[str, dict]:
@@ -231,21 +243,23 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
         ("default", "figures"), decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout))),
         Carry(compatible_digest("ranker_default", fitted), now))
     default, figures = decided["default"], decided["figures"]
-    summary = {k: v for k, v in asdict(ranker.summary).items()
-               if k not in ("curve", "importances", "config", "reused")}  # reused: this build's, not the ranker's
-    summary["folder"] = f"{RANKER_DIR}-{ranker.summary.key[:16]}"
-    if not summary["fitted_key"]:  # fitted for this version: the manifest reads as before carrying existed
-        del summary["fitted_key"]
-    manifest = restage(paths, manifest, {"default_method": default, "ranker": summary, "ranker_calibration": figures})
+    manifest = restage(paths, manifest, {"default_method": default, "ranker": manifest_summary(ranker),
+                                         "ranker_calibration": figures})
     if progress:
         progress(f"default method {default} (calibration: {figures})")
     if default != "ranker":
         return RankerOutcome(ranker, default, figures)
     from deepcodeseek.encoders.pipeline import rechoose_for_default
+    from deepcodeseek.ranking.pairing import pair_cheaper_students
 
-    manifest = rechoose_for_default(paths, manifest, retriever, default, progress,
-                                    carry_with=(compatible_digest("through ranker", fitted), now))
-    return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"))
+    manifest, measured = rechoose_for_default(paths, manifest, retriever, default, progress,
+                                              carry_with=(compatible_digest("through ranker", fitted), now))
+    manifest, pairing, paired_ranker = pair_cheaper_students(
+        paths, manifest, measured, samples, read_split(paths, CALIBRATION_SPLIT, known), holdout, config, now,
+        progress)
+    if paired_ranker is not None:  # the version serves a student with a ranker of its own
+        ranker, figures = paired_ranker, manifest["ranker_calibration"]
+    return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"), pairing=pairing)
 
 
 def default_evidence(manifest: dict) -> tuple[bool, str]:

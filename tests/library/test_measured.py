@@ -41,3 +41,16 @@ def test_file_digest_follows_content(tmp_path):
     before = file_digest(a, tmp_path / "absent.jsonl")
     a.write_text("two")
     assert file_digest(a, tmp_path / "absent.jsonl") != before
+
+
+def test_a_stage_whose_name_starts_another_stages_name_prunes_only_its_own_results(tmp_path):
+    # One stage per paired student: "paired_default-static" must not prune "paired_default-static-mlp".
+    for n in range(KEEP_PER_STAGE):
+        remembered(tmp_path, "paired_default-static-mlp", inputs_key({}, "mlp", n), lambda: {"n": 1})
+    for n in range(KEEP_PER_STAGE + 2):
+        remembered(tmp_path, "paired_default-static", inputs_key({}, "static", n), lambda: {"n": 2})
+    folder = tmp_path / MEASURED_DIR
+    assert len(list(folder.glob("paired_default-static-mlp-*.json"))) == KEEP_PER_STAGE
+    assert len(list(folder.glob("paired_default-static-*.json"))) == 2 * KEEP_PER_STAGE
+    for n in range(KEEP_PER_STAGE):
+        assert remembered(tmp_path, "paired_default-static-mlp", inputs_key({}, "mlp", n), lambda: {"n": 3})[1]

@@ -234,6 +234,10 @@ def test_selection_picks_the_cheapest_student_that_keeps_97_percent():
     close = [_m("teacher", 10.0, 0.50), _m("window-32", 3.0, 0.486), _m("window-48", 3.3, 0.492), _m("full", 4.4, 0.5)]
     assert select_student(close) == "window-48"
     assert select_student(close, tolerance=0.0) == "window-32"
+    # Under a tenth of a millisecond apart, costs are equal whatever their ratio: quality chooses.
+    tiny = [_m("teacher", 10.0, 0.5), _m("static", 0.05, 0.49), _m("mlp", 0.14, 0.5)]
+    assert select_student(tiny) == "mlp"
+    assert select_student([*tiny[:2], _m("mlp", 0.2, 0.5)]) == "static"
     # On 50 samples 3% of the teacher's 42 hits is about one sample: quality cannot choose there, so
     # of the students that lose nothing the one closest to the teacher serves, whatever it gained.
     few = [replace(_m("teacher", 10.0, 0.84), samples=50, cosine_to_teacher=1.0),

@@ -1,0 +1,199 @@
+"""A cheaper query encoder paired with a ranker of its own, chosen on calibration against the teacher.
+
+The ranker's dense feature is the similarity that the serving encoder computes, so a ranker
+learns the scale and the noise of the encoder it was trained with. Measured through a ranker
+trained with the int8 teacher, the static students keep 77-92% of the teacher's top-5 and none
+serves; through a ranker trained with ``static-procrustes``, that student kept 102% (stop 24,
+``scale2600``, calibration). Judging a cheap student through the teacher's ranker judges the
+pair, not the student.
+
+So, where the ranker is the default and the encoder it serves costs more than
+``PAIR_ABOVE_MS`` per query, the build trains a ranker for each student that costs at most
+``PAIR_COST_SHARE`` of it, and measures each pair on calibration with that student encoding the
+queries. The pairs then compete with the first choice by the rule the students are chosen by
+(``encoders.measure.select_student``: the cheapest that keeps 97% of the teacher's default top-5,
+or, on a split too small to resolve 3%, the most faithful that loses nothing); a pair whose ranker
+loses to its own fusion cannot serve. The teacher's top-5 is the one measured through the first
+ranker, which was trained with the teacher's similarities (or a student's that kept them). Every
+ranker stays in the version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from deepcodeseek.carry import Carry, compatible_digest, remembered_or_carried
+from deepcodeseek.datasets.holdout import HoldOut
+from deepcodeseek.encoders.measure import TEACHER, StudentMeasurement, choice_cost, select_student
+from deepcodeseek.evaluation.benchmark import Sample
+from deepcodeseek.ranking.ranker import LearnedRanker, RankerConfig
+
+PAIR_ABOVE_MS = 1.0  # the issue's encode target: an encoder within it is not worth a second ranker
+PAIR_COST_SHARE = 0.5  # a paired student must cost at most this share of the encoder it would replace
+MAX_PAIRS = 5  # rankers a build may train for students (about 1.5 min each at 2.6k namespaces on 2 cores)
+PAIR_FIT = "ranker-paired"  # fit records ``ranker-paired-<student>`` (``deepcodeseek.carry``)
+
+
+@dataclass
+class Pair:
+    """One student with a ranker trained on its similarities, measured on calibration."""
+
+    student: str
+    ranker_folder: str  # inside the version folder
+    calibration: dict  # {ranker, fusion} -> {top@1, top@5, mrr@40}, the student encoding the queries
+    kept: float  # the pair's top-5 as a share of the teacher's through the first ranker
+    beats_fusion: bool  # (top@5, then MRR): a pair whose ranker loses to its own fusion cannot serve
+
+
+@dataclass
+class Pairing:
+    """One build's pairs, and which one serves (None: the first choice stands)."""
+
+    replaces: str  # the encoder the first ranker's choice serves
+    teacher_top5: float  # the teacher through the first ranker: the figure a pair must keep
+    teacher_ranker_folder: str  # the first ranker, kept so the report can set the teacher beside the pair
+    pairs: list[Pair]
+    serves: str | None
+    why: str
+
+    @property
+    def served(self) -> Pair | None:
+        return next((p for p in self.pairs if p.student == self.serves), None)
+
+    def as_manifest(self) -> dict:
+        return asdict(self)
+
+
+def pairing_candidates(measured: Sequence[StudentMeasurement], served: str) -> list[StudentMeasurement]:
+    """The students worth a ranker of their own: those at most ``PAIR_COST_SHARE`` of the served
+    encoder's cost, where that encoder costs more than ``PAIR_ABOVE_MS``; at most ``MAX_PAIRS``, the
+    ones that kept most through the first ranker first.
+
+    What a student keeps through a ranker trained with another encoder predicts badly what it
+    keeps with its own (``scale2600``: ``static-mlp`` 0.577 and ``static-procrustes`` 0.542 through the
+    teacher's ranker, 0.609 and 0.667 with their own), so every cheap student is tried."""
+    by_name = {m.name: m for m in measured}
+    current = by_name.get(served)
+    if current is None or choice_cost(current) <= PAIR_ABOVE_MS:
+        return []
+    cheaper = [m for m in measured if m.name != TEACHER and choice_cost(m) <= PAIR_COST_SHARE * choice_cost(current)]
+    return sorted(cheaper, key=lambda m: (-m.default_top5, choice_cost(m), m.name))[:MAX_PAIRS]
+
+
+def beats_fusion(figures: dict) -> bool:
+    ranker, fusion = figures.get("ranker"), figures.get("fusion")
+    return bool(ranker and fusion) and (ranker["top@5"], ranker["mrr@40"]) > (fusion["top@5"], fusion["mrr@40"])
+
+
+def choose_pair(measured: Sequence[StudentMeasurement], served: str, pairs: Sequence[Pair]) -> tuple[str | None, str]:
+    """Which pair serves, by the rule the students are chosen by (``encoders.measure.select_student``):
+    the first choice and every pair whose ranker beats its fusion compete, each with its calibration
+    top-5, against the teacher's through the first ranker. None where the first choice stands."""
+    by_name = {m.name: m for m in measured}
+    contenders = [replace(by_name[p.student], default_top5=p.calibration["ranker"]["top@5"])
+                  for p in pairs if p.beats_fusion]
+    first = [by_name[served]] if served != TEACHER else []
+    chosen = select_student([by_name[TEACHER], *first, *contenders])
+    teacher = by_name[TEACHER]
+    if chosen in {p.student for p in pairs}:
+        pair = next(p for p in pairs if p.student == chosen)
+        return chosen, (f"{chosen} with its own ranker: top@5 {pair.calibration['ranker']['top@5']} against the "
+                        f"teacher's {teacher.default_top5:.4f} on {teacher.samples} calibration samples")
+    best = max(pairs, key=lambda p: p.kept, default=None)
+    return None, ("no pair keeps the teacher's top@5 more cheaply than the first choice" +
+                  (f" (best: {best.student}, {best.kept:.1%})" if best else ""))
+
+
+def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasurement], training: list[Sample],
+                          calibration: list[Sample], holdout: HoldOut, config: RankerConfig,
+                          now: np.ndarray | None, progress: Callable[[str], None] | None = None
+                          ) -> tuple[dict, Pairing | None, LearnedRanker | None]:
+    """Train a ranker for each cheaper student (``pairing_candidates``), measure each pair on
+    calibration, and restage the version with the pair ``choose_pair`` picks (with the attempt
+    on record either way). ``measured``: the students through the first ranker, teacher first
+    (``encoders.pipeline.rechoose_for_default``). Returns the restaged manifest, the pairing
+    (None where nothing was tried) and the ranker that serves with the chosen pair."""
+    from deepcodeseek.index.release import restage
+
+    choice = manifest.get("query_encoders") or {}
+    folders = choice.get("students") or {}
+    served = (manifest.get("query_encoder") or {}).get("name") or TEACHER
+    candidates = pairing_candidates(measured, served) if manifest.get("default_method") == "ranker" else []
+    candidates = [m for m in candidates if m.name in folders]
+    if not candidates or not calibration:
+        return restage(paths, manifest, {"paired_query_encoder": None}), None, None
+    teacher = next(m for m in measured if m.name == TEACHER)
+    pairs, rankers = [], {}
+    for candidate in candidates:
+        trained = _pair(paths, manifest, candidate, folders[candidate.name], training, calibration, holdout, config,
+                        now, teacher, progress)
+        if trained is not None:
+            pairs.append(trained[0])
+            rankers[candidate.name] = trained[1]
+    chosen, why = choose_pair(measured, served, pairs)
+    pairing = Pairing(served, teacher.default_top5, (manifest.get("ranker") or {}).get("folder", ""), pairs, chosen,
+                      why)
+    if progress:
+        progress(f"pairing: {why}")
+    if chosen is None:
+        return restage(paths, manifest, {"paired_query_encoder": pairing.as_manifest()}), pairing, None
+    from deepcodeseek.ranking.training import manifest_summary
+
+    note = f"{choice.get('note', '')}; paired: {why} (through the first ranker: {served})".lstrip("; ")
+    return restage(paths, manifest, {
+        "query_encoder": {"name": chosen, "model": folders[chosen]}, "ranker": manifest_summary(rankers[chosen]),
+        "ranker_calibration": pairing.served.calibration, "query_encoders": {**choice, "chosen": chosen, "note": note},
+        "paired_query_encoder": pairing.as_manifest()}), pairing, rankers[chosen]
+
+
+def _pair(paths, manifest: dict, candidate: StudentMeasurement, folder: str, training: list[Sample],
+          calibration: list[Sample], holdout: HoldOut, config: RankerConfig, now: np.ndarray | None,
+          teacher: StudentMeasurement, progress: Callable[[str], None] | None) -> tuple[Pair, LearnedRanker] | None:
+    """One student with a ranker trained on its similarities (or read back, or carried), and its A/B
+    against the fusion on calibration with that student encoding the queries."""
+    from deepcodeseek.evaluation.benchmark_build import datasets_dir
+    from deepcodeseek.measured import folder_digest, inputs_key
+    from deepcodeseek.ranking.training import decide_default, manifest_summary, train_stage_ranker
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    paired = {**manifest, "query_encoder": {"name": candidate.name, "model": folder}}
+    retriever = Retriever(paths.instance, str(paths.home), manifest=paired)
+    if progress:
+        progress(f"pairing: a ranker trained with {candidate.name}'s similarities")
+    ranker = train_stage_ranker(retriever.ranking, training, holdout, config, progress, now,
+                                fit_stage=f"{PAIR_FIT}-{candidate.name}")
+    if ranker is None:
+        return None
+    fitted = ranker.summary.fitted_key or ranker.summary.key
+    key = inputs_key(manifest, "paired_default", ranker.summary.key, folder_digest(datasets_dir(paths)))
+    decided, _ = remembered_or_carried(  # one stage per student: each keeps its own recent results
+        paths.root, f"paired_default-{candidate.name}", key, lambda: {"figures": decide_default(retriever, calibration, holdout)[1]},
+        Carry(compatible_digest("paired_default", fitted), now) if now is not None else None)
+    figures = decided["figures"]
+    top5 = (figures.get("ranker") or {}).get("top@5", 0.0)
+    kept = round(top5 / teacher.default_top5, 4) if teacher.default_top5 else 0.0
+    if progress:
+        progress(f"pairing {candidate.name}: calibration top@5 {top5} ({kept:.1%} of the teacher's)")
+    return Pair(candidate.name, manifest_summary(ranker)["folder"], figures, kept, beats_fusion(figures)), ranker
+
+
+@contextmanager
+def ranking_with(retriever, folder: str) -> Iterator:
+    """The retriever ranking with another ranker of its version (``folder`` inside the version folder),
+    its own coming back after: the report sets the teacher with the ranker it was trained for beside
+    the pair that serves."""
+    from deepcodeseek.ranking.ranker import saved_in
+
+    stage = retriever.ranking
+    local = retriever.paths.index.local(f"{stage.version_rel}/{folder}")
+    if not saved_in(local):
+        raise FileNotFoundError(f"index version {retriever.version}: ranker {folder} is not in the version folder")
+    previous, stage.ranker = stage.ranker, LearnedRanker.load(local)
+    try:
+        yield retriever
+    finally:
+        stage.ranker = previous

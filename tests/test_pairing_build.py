@@ -1,0 +1,95 @@
+"""A cheaper student with a ranker of its own, tried on the built sample: trained, measured, restaged, kept."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+
+import pytest
+
+from deepcodeseek.encoders.pipeline import rechoose_for_default
+from deepcodeseek.evaluation.benchmark import read_benchmark
+from deepcodeseek.evaluation.benchmark_build import CALIBRATION_SPLIT, ranker_queries_path, read_holdout_of, read_split
+from deepcodeseek.evaluation.runner import TEACHER_OWN_RANKER, encoder_comparison
+from deepcodeseek.index.publish import current_manifest, promote
+from deepcodeseek.paths import instance_paths
+from deepcodeseek.ranking import pairing as pairing_module
+from deepcodeseek.ranking import training as ranker_training
+from deepcodeseek.ranking.pairing import pair_cheaper_students, ranking_with
+from deepcodeseek.ranking.ranker import RankerConfig
+from deepcodeseek.ranking.training import default_evidence
+from deepcodeseek.retrieval.retriever import Retriever
+
+
+@pytest.fixture(scope="module")
+def through_ranker(built_sample, tmp_path_factory):
+    """A copy of the sample whose version serves the ranker with the teacher encoding, and its students
+    measured through that ranker (the state ``stage_ranked_version`` reaches before pairing). Shared by
+    the module: the second test finds the pairs the first trained, as a reindex would."""
+    home = tmp_path_factory.mktemp("pairing") / "home"
+    shutil.copytree(built_sample, home)
+    paths = instance_paths("sample", home)
+    manifest = {**current_manifest(paths), "default_method": "ranker", "query_encoder": None}
+    retriever = Retriever("sample", str(home), manifest=manifest)
+    known = retriever.docs.namespaces()
+    manifest, measured = rechoose_for_default(paths, manifest, retriever, "ranker")
+    manifest = {**manifest, "query_encoder": None}  # the teacher serves: every student is a cheaper candidate
+    inputs = dict(training=read_benchmark(ranker_queries_path(paths), known).samples,
+                  calibration=read_split(paths, CALIBRATION_SPLIT, known), holdout=read_holdout_of(paths),
+                  config=RankerConfig(), now=None)
+    return paths, manifest, measured, inputs
+
+
+def test_cheaper_students_are_paired_with_rankers_of_their_own_and_one_serves_only_if_it_keeps_the_teacher(
+        through_ranker):
+    paths, manifest, measured, inputs = through_ranker
+    restaged, pairing, ranker = pair_cheaper_students(paths, manifest, measured, **inputs)
+    assert pairing is not None and pairing.replaces == "teacher"
+    assert [p.student for p in pairing.pairs] == [m.name for m in pairing_module.pairing_candidates(measured, "teacher")]
+    # Each pair's ranker is another model of the same version, keyed by the encoder of its dense feature.
+    folders = {p.ranker_folder for p in pairing.pairs}
+    assert len(folders) == len(pairing.pairs) and manifest["ranker"]["folder"] not in folders
+    assert pairing.teacher_ranker_folder == manifest["ranker"]["folder"]
+    for pair in pairing.pairs:
+        assert (paths.version_dir(manifest["version"]) / pair.ranker_folder / "model.txt").exists()
+        assert set(pair.calibration) == {"ranker", "fusion"}
+        assert pair.kept == pytest.approx(pair.calibration["ranker"]["top@5"] / pairing.teacher_top5, abs=1e-3)
+    assert restaged["paired_query_encoder"]["serves"] == pairing.serves
+    assert pairing.serves == pairing_module.choose_pair(measured, "teacher", pairing.pairs)[0]
+    if pairing.serves:
+        assert restaged["query_encoder"]["name"] == pairing.serves == restaged["query_encoders"]["chosen"]
+        assert restaged["ranker"]["folder"] == pairing.served.ranker_folder and ranker is not None
+    else:  # the first choice stands, with the attempt on record
+        assert restaged["query_encoder"] is None and restaged["ranker"]["folder"] == manifest["ranker"]["folder"]
+        assert ranker is None and pairing.why
+
+
+def test_a_served_pair_is_what_readers_open_and_the_report_sets_the_teacher_with_its_own_ranker_beside_it(
+        through_ranker, monkeypatch, tmp_path):
+    paths, manifest, measured, inputs = through_ranker
+    first = pair_cheaper_students(paths, manifest, measured, **inputs)[1]  # trained and measured once
+    # Served whatever the sample's 50 calibration queries said; everything else is read back, not refitted.
+    forced = first.pairs[0].student
+    monkeypatch.setattr(pairing_module, "choose_pair", lambda measured, served, pairs: (forced, "served for the test"))
+    for stage in ("fit_ranker", "decide_default"):
+        monkeypatch.setattr(ranker_training, stage, lambda *a, _s=stage, **k: pytest.fail(f"{_s} ran again"))
+    restaged, pairing, ranker = pair_cheaper_students(paths, manifest, measured, **inputs)
+    assert pairing.serves == forced and ranker.summary.reused
+    assert restaged["ranker_calibration"] == pairing.served.calibration  # the A/B that stands is the pair's
+    assert [asdict(p) for p in pairing.pairs] == [asdict(p) for p in first.pairs]  # read back, the same figures
+    ranker_top5, fusion_top5 = (pairing.served.calibration[m]["top@5"] for m in ("ranker", "fusion"))
+    assert default_evidence(restaged)[1] == f"ranker on calibration: top@5 {ranker_top5} against fusion {fusion_top5}"
+    promote(paths, restaged["version"])
+    retriever = Retriever("sample", str(paths.home))
+    assert retriever.query_encoder_name == pairing.serves
+    assert retriever.ranking.ranker.summary.key == ranker.summary.key
+    first = retriever.ranking.ranker
+    with ranking_with(retriever, pairing.teacher_ranker_folder):
+        assert retriever.ranking.ranker.summary.key != ranker.summary.key
+    assert retriever.ranking.ranker is first
+    samples = read_split(paths, "dev", retriever.docs.namespaces())[:12]
+    rows, _ = encoder_comparison(retriever, samples, inputs["holdout"], tmp_path / "report")
+    by_name = {r["student"]: r for r in rows}
+    assert by_name[pairing.serves]["serves"] == "yes"
+    assert by_name[TEACHER_OWN_RANKER]["default top@5 kept"] == 1.0  # the reference the shares are of
+    assert by_name["teacher"]["default top@5 kept"] is not None
