@@ -74,6 +74,10 @@ class DocumentColumns(Sequence):
     def methods(self, i: int) -> list[str]:
         return json.loads(self._methods[i])
 
+    def stored_methods(self, i: int) -> str:
+        """Document ``i``'s methods as stored (a JSON list): a key to cache what is parsed from it."""
+        return self._methods[i]
+
     def all_methods(self) -> Iterator[list[str]]:
         return (json.loads(m) for m in self._methods)
 

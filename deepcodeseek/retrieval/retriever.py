@@ -496,18 +496,29 @@ class Retriever:
 
     def _result(self, i: int, score: float, signals: dict[str, np.ndarray], context_words: set[str],
                 scope: str | None) -> Result:
-        doc = self.docs[i]
-        methods, matched = _likely_methods(doc["methods"], context_words)
+        docs = self.docs
+        methods, matched = _likely_methods(*_parsed_methods(docs.stored_methods(i)), context_words)
         evidence = {name: round(float(values[i]), 6) for name, values in signals.items()}
         evidence["matched_method"] = matched
         evidence["scope_rule"] = self.scope_rules(scope)[i]  # the rule that admitted it, computed once per scope
-        evidence["usage_count"] = int(doc["usage_count"])
-        return Result(doc["namespace"], doc["api_name"], doc["scope"], methods, score, evidence)
+        evidence["usage_count"] = int(docs.column("usage_count")[i])
+        return Result(docs.column("namespace")[i], docs.column("api_name")[i], docs.column("scope")[i], methods,
+                      score, evidence)
 
 
-def _likely_methods(methods: list[str], words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
+@functools.lru_cache(maxsize=4096)
+def _parsed_methods(stored: str) -> tuple[list[str], list[frozenset[str]]]:
+    """A document's methods (its stored JSON list) and each one's name words, parsed once for the 4,096
+    lists last returned (thread-safe, shared by the versions a process holds): a query that returns 40
+    results parsed every method's JSON and name again, a fifth of a ranked query's time at k = 40."""
+    methods = json.loads(stored)
+    return methods, [frozenset(split_identifier(m)) for m in methods]
+
+
+def _likely_methods(methods: list[str], method_words: list[frozenset[str]], words: set[str],
+                    limit: int = 5) -> tuple[list[str], str | None]:
     """Methods whose name words the query context mentions first, then the most used."""
-    overlaps = [len(words.intersection(split_identifier(m))) for m in methods]
+    overlaps = [len(words & w) for w in method_words]  # both returns are new lists: the cached one stays as is
     if not any(overlaps):
         return methods[:limit], None  # usage order as stored
     order = sorted(range(len(methods)), key=lambda j: -overlaps[j])  # stable: usage order breaks ties
