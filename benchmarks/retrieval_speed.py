@@ -109,6 +109,8 @@ def main() -> int:
     parser.add_argument("--records")
     parser.add_argument("--queries", type=int, default=200, help="at most this many benchmark samples")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--k", type=int, default=40,
+                        help="results per query (40: the evaluation's depth; the service answers 10 by default)")
     parser.add_argument("--home", help="time an instance already built in this state folder (no build figures)")
     args = parser.parse_args()
 
@@ -140,14 +142,14 @@ def main() -> int:
     methods = retriever.available_methods()
     for method in methods:
         retriever.warm_up(method)
-    print(f"\n== query latency ({len(samples)} queries x {args.repeat}, model loaded, k=40)")
+    print(f"\n== query latency ({len(samples)} queries x {args.repeat}, model loaded, k={args.k})")
     timings: dict[str, list[float]] = {}
     for method in methods:
         values = []
         for _ in range(args.repeat):
             for s in samples:
                 started = time.perf_counter()
-                retriever.retrieve(s.code_before, s.code_after or None, s.scope, k=40, method=method,
+                retriever.retrieve(s.code_before, s.code_after or None, s.scope, k=args.k, method=method,
                                    exclude_callers=exclusions_for(s, holdout))
                 values.append((time.perf_counter() - started) * 1000)
         timings[method] = values
