@@ -17,22 +17,14 @@ fusion and every single signal, BM25 among them). Test is not read. Query cost i
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import runpy
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def _sibling(name: str):
-    """A benchmark script beside this one, loaded by path (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> None:
@@ -40,7 +32,9 @@ def main() -> None:
     parser.add_argument("--from", dest="source", required=True, metavar="HOME:NAME")
     parser.add_argument("--out", type=Path, default=Path("/tmp/pairing"))
     args = parser.parse_args()
-    scaling, carry_quality = _sibling("scaling"), _sibling("carry_quality")
+    # carry_quality's figures and table, and the build the cost curve uses (benchmarks/ is not a package)
+    carry_quality = SimpleNamespace(**runpy.run_path(str(Path(__file__).resolve().parent / "carry_quality.py")))
+    scaling = carry_quality.scaling
     from deepcodeseek.index.publish import current_manifest
     from deepcodeseek.paths import instance_paths
 
