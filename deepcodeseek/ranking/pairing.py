@@ -28,7 +28,8 @@ import numpy as np
 
 from deepcodeseek.carry import Carry, compatible_digest, remembered_or_carried
 from deepcodeseek.datasets.holdout import HoldOut
-from deepcodeseek.encoders.measure import TEACHER, StudentMeasurement, choice_cost, select_student
+from deepcodeseek.encoders.measure import (TEACHER, StudentMeasurement, choice_cost, keeps_teacher, select_student,
+                                           too_few_to_tolerate)
 from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.ranking.ranker import LearnedRanker, RankerConfig
 
@@ -103,9 +104,15 @@ def choose_pair(measured: Sequence[StudentMeasurement], served: str, pairs: Sequ
         pair = next(p for p in pairs if p.student == chosen)
         return chosen, (f"{chosen} with its own ranker: top@5 {pair.calibration['ranker']['top@5']} against the "
                         f"teacher's {teacher.default_top5:.4f} on {teacher.samples} calibration samples")
+    keeping = [p for p in pairs if p.beats_fusion and keeps_teacher(p.calibration["ranker"]["top@5"], teacher)]
+    if keeping and too_few_to_tolerate(teacher):
+        first_cosine = (by_name[served].cosine_to_teacher or 0.0) if served != TEACHER else 1.0
+        return None, (f"the first choice stands: {len(keeping)} pair(s) lose nothing (best: "
+                      f"{max(keeping, key=lambda p: p.kept).student}), but on {teacher.samples} calibration samples "
+                      f"a gain cannot be told from noise, so the encoder closest to the teacher serves ({served}, "
+                      f"cosine {first_cosine:.3f})")
     best = max(pairs, key=lambda p: p.kept, default=None)
-    return None, ("no pair keeps the teacher's top@5 more cheaply than the first choice" +
-                  (f" (best: {best.student}, {best.kept:.1%})" if best else ""))
+    return None, ("no pair keeps the teacher's top@5" + (f" (best: {best.student}, {best.kept:.1%})" if best else ""))
 
 
 def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasurement], training: list[Sample],
