@@ -101,6 +101,9 @@ def guard_leaks(samples: list[Sample]) -> tuple[list[Sample], dict[str, int], li
     return kept, {"suffix_cut": cut, "prefix_named": len(skipped)}, skipped
 
 
+TEACHER_OWN_RANKER = "teacher-own-ranker"  # the teacher with the ranker trained on its similarities
+
+
 def encoder_comparison(retriever: Retriever, samples: list[Sample], holdout: HoldOut,
                        folder: Path) -> tuple[list[dict], dict[str, bytes]]:
     """The version's light query students against their teacher on the reported samples (CodeQuest's table),
@@ -145,8 +148,6 @@ def encoder_comparison(retriever: Retriever, samples: list[Sample], holdout: Hol
     return [{**row, "serves": "yes" if row["student"] == chosen else ""}
             for row in shares(measured, teacher=reference)], plots
 
-
-TEACHER_OWN_RANKER = "teacher-own-ranker"  # the teacher with the ranker trained on its similarities
 
 NO_USAGE_METHODS = ("fusion", "hybrid", "dense", "bm25")
 

@@ -75,19 +75,14 @@ def pairing_candidates(measured: Sequence[StudentMeasurement], served: str) -> l
     ones that kept most through the first ranker first.
 
     What a student keeps through a ranker trained with another encoder predicts badly what it
-    keeps with its own (``scale2600``: ``static-mlp`` 0.577 and ``static-procrustes`` 0.542 through the
-    teacher's ranker, 0.609 and 0.667 with their own), so every cheap student is tried."""
+    keeps with its own (``scale2600``, calibration top@5: ``static`` 0.483 through the teacher's ranker
+    and 0.639 with its own, ``static-mlp`` 0.577 and 0.609), so every cheap student is tried."""
     by_name = {m.name: m for m in measured}
     current = by_name.get(served)
     if current is None or choice_cost(current) <= PAIR_ABOVE_MS:
         return []
     cheaper = [m for m in measured if m.name != TEACHER and choice_cost(m) <= PAIR_COST_SHARE * choice_cost(current)]
     return sorted(cheaper, key=lambda m: (-m.default_top5, choice_cost(m), m.name))[:MAX_PAIRS]
-
-
-def beats_fusion(figures: dict) -> bool:
-    ranker, fusion = figures.get("ranker"), figures.get("fusion")
-    return bool(ranker and fusion) and (ranker["top@5"], ranker["mrr@40"]) > (fusion["top@5"], fusion["mrr@40"])
 
 
 def choose_pair(measured: Sequence[StudentMeasurement], served: str, pairs: Sequence[Pair]) -> tuple[str | None, str]:
@@ -164,7 +159,7 @@ def _pair(paths, manifest: dict, candidate: StudentMeasurement, folder: str, tra
     against the fusion on calibration with that student encoding the queries."""
     from deepcodeseek.evaluation.benchmark_build import datasets_dir
     from deepcodeseek.measured import folder_digest, inputs_key
-    from deepcodeseek.ranking.training import decide_default, manifest_summary, train_stage_ranker
+    from deepcodeseek.ranking.training import decide_default, manifest_summary, ranker_beats_fusion, train_stage_ranker
     from deepcodeseek.retrieval.retriever import Retriever
 
     paired = {**manifest, "query_encoder": {"name": candidate.name, "model": folder}}
@@ -185,7 +180,7 @@ def _pair(paths, manifest: dict, candidate: StudentMeasurement, folder: str, tra
     kept = round(top5 / teacher.default_top5, 4) if teacher.default_top5 else 0.0
     if progress:
         progress(f"pairing {candidate.name}: calibration top@5 {top5} ({kept:.1%} of the teacher's)")
-    return Pair(candidate.name, manifest_summary(ranker)["folder"], figures, kept, beats_fusion(figures)), ranker
+    return Pair(candidate.name, manifest_summary(ranker)["folder"], figures, kept, ranker_beats_fusion(figures)), ranker
 
 
 @contextmanager

@@ -202,8 +202,13 @@ def decide_default(retriever, samples: list[Sample], holdout: HoldOut) -> tuple[
     scores = {s.method: s for s in evaluate(retriever, samples, methods=("ranker", "fusion"), holdout=holdout).scores}
     figures = {m: {"top@1": round(s.top_k(1), 4), "top@5": round(s.top_k(5), 4), "mrr@40": round(s.mrr(), 4)}
                for m, s in scores.items() if m in ("ranker", "fusion")}
-    key = lambda m: (figures[m]["top@5"], figures[m]["mrr@40"])  # noqa: E731
-    return ("ranker" if key("ranker") > key("fusion") else "fusion"), figures
+    return ("ranker" if ranker_beats_fusion(figures) else "fusion"), figures
+
+
+def ranker_beats_fusion(figures: dict) -> bool:
+    """The calibration A/B's verdict on ``{ranker, fusion} -> figures``: top@5, then MRR@40."""
+    ranker, fusion = figures.get("ranker"), figures.get("fusion")
+    return bool(ranker and fusion) and (ranker["top@5"], ranker["mrr@40"]) > (fusion["top@5"], fusion["mrr@40"])
 
 
 def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
@@ -239,8 +244,9 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     key = inputs_key(manifest, "ranker_default", ranker.summary.key, folder_digest(datasets_dir(paths)))
     # A ranker carried over a small change carries the A/B it won (or lost) with it.
     fitted = ranker.summary.fitted_key or ranker.summary.key
+    calibration = read_split(paths, CALIBRATION_SPLIT, known)
     decided, _ = remembered_or_carried(paths.root, "ranker_default", key, lambda: dict(zip(
-        ("default", "figures"), decide_default(retriever, read_split(paths, CALIBRATION_SPLIT, known), holdout))),
+        ("default", "figures"), decide_default(retriever, calibration, holdout))),
         Carry(compatible_digest("ranker_default", fitted), now))
     default, figures = decided["default"], decided["figures"]
     manifest = restage(paths, manifest, {"default_method": default, "ranker": manifest_summary(ranker),
@@ -255,8 +261,7 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     manifest, measured = rechoose_for_default(paths, manifest, retriever, default, progress,
                                               carry_with=(compatible_digest("through ranker", fitted), now))
     manifest, pairing, paired_ranker = pair_cheaper_students(
-        paths, manifest, measured, samples, read_split(paths, CALIBRATION_SPLIT, known), holdout, config, now,
-        progress)
+        paths, manifest, measured, samples, calibration, holdout, config, now, progress)
     if paired_ranker is not None:  # the version serves a student with a ranker of its own
         ranker, figures = paired_ranker, manifest["ranker_calibration"]
     return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"), pairing=pairing)
@@ -288,6 +293,6 @@ def default_evidence(manifest: dict) -> tuple[bool, str]:
         ranker, fusion = figures.get("ranker"), figures.get("fusion")
         if not ranker or not fusion:
             return False, "default ranker has no calibration comparison with fusion in the manifest"
-        won = (ranker["top@5"], ranker["mrr@40"]) > (fusion["top@5"], fusion["mrr@40"])
-        return won, f"ranker on calibration: top@5 {ranker['top@5']} against fusion {fusion['top@5']}"
+        return ranker_beats_fusion(figures), (f"ranker on calibration: top@5 {ranker['top@5']} "
+                                              f"against fusion {fusion['top@5']}")
     return True, f"default {default}: no learned stage serves by default"

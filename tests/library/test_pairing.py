@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from deepcodeseek.encoders.measure import StudentMeasurement, keeps_teacher
 from deepcodeseek.ranking import pairing as pairing_module
-from deepcodeseek.ranking.pairing import PAIR_ABOVE_MS, Pair, beats_fusion, choose_pair, pairing_candidates
+from deepcodeseek.ranking.pairing import PAIR_ABOVE_MS, Pair, choose_pair, pairing_candidates
+from deepcodeseek.ranking.training import ranker_beats_fusion
 
 
 def _m(name: str, cost: float, top5: float, samples: int = 330, cosine: float = 0.8) -> StudentMeasurement:
@@ -42,7 +43,7 @@ def test_no_pairs_where_the_served_encoder_is_within_the_encode_target_or_nothin
 def _pair(student: str, ranker: float, fusion: float = 0.45, mrr: float = 0.5) -> Pair:
     figures = {"ranker": {"top@1": 0.3, "top@5": ranker, "mrr@40": mrr},
                "fusion": {"top@1": 0.2, "top@5": fusion, "mrr@40": 0.4}}
-    return Pair(student, f"ranker-{student}", figures, round(ranker / 0.63, 4), beats_fusion(figures))
+    return Pair(student, f"ranker-{student}", figures, round(ranker / 0.63, 4), ranker_beats_fusion(figures))
 
 
 def test_the_cheapest_pair_that_keeps_97_percent_of_the_teacher_serves():
