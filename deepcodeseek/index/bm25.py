@@ -11,6 +11,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from deepcodeseek.spans import span_positions
 from deepcodeseek.text import code_tokens, query_tokens
 
 
@@ -91,8 +92,7 @@ class BM25Index:
         indptr, indices, data = posting["indptr"], posting["indices"], posting["data"]
         rows = np.asarray(ids, dtype=np.int64)
         starts, lengths = indptr[rows], indptr[rows + 1] - indptr[rows]
-        # every token's postings, token by token, as one gather (a slice per token was Python's work)
-        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+        at = span_positions(starts, lengths)  # every token's postings, token by token, as one gather
         out = np.zeros(n_docs, dtype=np.dtype(self._model.dtype))
         np.add.at(out, indices[at], data[at])
         return out.astype(np.float32, copy=False)

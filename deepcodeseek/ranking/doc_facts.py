@@ -4,8 +4,8 @@ The features of a query's ~100 candidates were Python loops over document dicts:
 word overlaps alone (each candidate's best method name against the code's words) took
 about 0.6 ms of a 9 ms ranked query, on the thread that holds the interpreter lock in a
 service answering several queries at once. Here each family of word sets is one sparse
-rows x vocabulary matrix, so a query's overlaps with every method of every document are
-one sparse product, and the scalar facts are arrays to index.
+postings list (``WordSets``), so a query's overlaps with every method of every document are
+one count over its words' postings, and the scalar facts are arrays to index.
 """
 
 from __future__ import annotations
@@ -15,32 +15,45 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from deepcodeseek.retrieval.doc_columns import column, methods_of
+from deepcodeseek.spans import span_positions
 from deepcodeseek.text import split_identifier
 
 
 class WordSets:
-    """Many small word sets as one sparse 0/1 matrix; ``overlaps`` counts shared words per set."""
+    """Many small word sets as postings (per word, the sets that hold it); ``overlaps`` counts shared
+    words per set.
+
+    A query's context words hit a few dozen of the vocabulary's words, so counting over those words'
+    postings touches a few hundred entries. The sparse sets x vocabulary product it replaces had to
+    slice the candidates' rows out of the matrix first: SciPy's fancy indexing was most of the
+    features' word work.
+    """
 
     def __init__(self, sets: Sequence[Iterable[str]]):
-        from scipy import sparse
-
         vocabulary: dict[str, int] = {}
-        indices: list[int] = []
-        indptr = [0]
-        for words in sets:
-            indices.extend(sorted({vocabulary.setdefault(w, len(vocabulary)) for w in words}))
-            indptr.append(len(indices))
+        words: list[int] = []
+        sizes: list[int] = []
+        for members in sets:
+            ids = {vocabulary.setdefault(w, len(vocabulary)) for w in members}
+            words.extend(ids)
+            sizes.append(len(ids))
         self.vocabulary = vocabulary
-        self.sizes = np.diff(np.asarray(indptr)).astype(np.float64)
-        self.matrix = sparse.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64),
-                                         np.asarray(indptr, dtype=np.int64)), shape=(len(sets), len(vocabulary)))
+        self.sizes = np.asarray(sizes, dtype=np.float64)
+        word_ids = np.asarray(words, dtype=np.int64)
+        owners = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+        self._rows = owners[np.argsort(word_ids, kind="stable")]  # every word's sets, word by word
+        self._starts = np.concatenate([[0], np.cumsum(np.bincount(word_ids, minlength=len(vocabulary)))])
 
     def overlaps(self, words: Iterable[str], rows: np.ndarray | None = None) -> np.ndarray:
         """Per set (or per set of ``rows``), how many of ``words`` it holds (``len(set & words)``, all at once)."""
         hits = [self.vocabulary[w] for w in set(words) if w in self.vocabulary]
-        query = np.zeros(len(self.vocabulary))
-        query[hits] = 1.0
-        return (self.matrix if rows is None else self.matrix[rows]) @ query
+        counts = np.zeros(len(self.sizes))
+        if hits:
+            hits = np.asarray(hits, dtype=np.int64)
+            starts, lengths = self._starts[hits], self._starts[hits + 1] - self._starts[hits]
+            holders = self._rows[span_positions(starts, lengths)]
+            counts = np.bincount(holders, minlength=len(self.sizes)).astype(np.float64)
+        return counts if rows is None else counts[np.asarray(rows, dtype=np.int64)]
 
 
 class DocFacts:
@@ -67,6 +80,6 @@ class DocFacts:
         if has.any():
             counts, starts = counts[has], starts[has]
             segments = np.cumsum(counts) - counts
-            rows = np.arange(int(counts.sum())) - np.repeat(segments - starts, counts)  # each document's rows
+            rows = span_positions(starts, counts)  # each document's method rows, document after document
             best[has] = np.maximum.reduceat(self.methods.overlaps(words, rows), segments)
         return best

@@ -61,23 +61,38 @@ def _ranks(values: np.ndarray, admitted: np.ndarray, limit: int | None = None) -
 
     Only candidates' ranks become features, and a candidate is within some source's first 40.
     A full sort per signal was a quarter of a 50,000-namespace query (nine sorts of the whole
-    index); a partition finds the first ``limit`` in linear time, and only they are sorted.
+    index); see ``_best_first`` for what is sorted instead.
     """
     limit = RANK_LIMIT if limit is None else limit
     ranks = np.full(len(values), float(limit + 1))
     rows = np.flatnonzero(admitted)
-    if not len(rows):
-        return ranks
-    negated = -values[rows]  # partitioned from the small end: fast even where most values are one tie (zeros)
-    if len(negated) > limit:
-        kth = np.partition(negated, limit - 1)[limit - 1]  # minus the limit-th largest value
-        above = np.flatnonzero(negated < kth)
-        chosen = np.concatenate([above, np.flatnonzero(negated == kth)[: limit - len(above)]])  # ties: lowest first
-    else:
-        chosen = np.arange(len(negated))
-    order = chosen[np.lexsort((chosen, negated[chosen]))]
-    ranks[rows[order]] = np.arange(1, len(order) + 1)
+    if len(rows):
+        order = _best_first(-values[rows], limit)
+        ranks[rows[order]] = np.arange(1, len(order) + 1)
     return ranks
+
+
+def _best_first(negated: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the ``limit`` smallest of ``negated``, smallest first, equal values by position
+    (what a stable sort of the whole array, cut at ``limit``, gives).
+
+    Most signals are sparse (votes, graph walks, the floored dense similarity): a few dozen positive
+    values, then zeros. Those few are sorted and the zeros follow in position order, unsorted. Where
+    there are more than ``limit`` positive values, a partition finds the first ``limit`` in linear
+    time and only they are sorted.
+    """
+    head = np.flatnonzero(negated < 0)  # the positive values
+    if len(head) < limit:
+        head = head[np.argsort(negated[head], kind="stable")]
+        tail = np.flatnonzero(~(negated < 0))  # zeros, and any negative value (none of the signals has one)
+        if len(tail) and negated[tail].any():
+            tail = tail[np.argsort(negated[tail], kind="stable")]
+        return np.concatenate([head, tail[: limit - len(head)]])
+    kth = np.partition(negated, limit - 1)[limit - 1]  # minus the limit-th largest value
+    above = np.flatnonzero(negated < kth)
+    chosen = np.concatenate([above, np.flatnonzero(negated == kth)[: limit - len(above)]])  # ties: lowest first
+    chosen.sort()
+    return chosen[np.argsort(negated[chosen], kind="stable")]  # rows in position order: ties stay so
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:

@@ -266,15 +266,19 @@ class _NoHoldOut:
         return {}
 
 
-def test_ranks_by_partition_equal_a_full_stable_sort_to_their_limit():
+def test_ranks_equal_a_full_stable_sort_to_their_limit():
     """The first ``limit`` ranks are those of a stable sort of the admitted documents (ties by
     document order, ties at the cut included), and every deeper or unadmitted document shares
-    ``limit + 1``."""
+    ``limit + 1``: with more positive values than the limit (the partition), with fewer (the
+    sparse path: zeros in document order), and with negative values after the zeros."""
     from deepcodeseek.ranking.features import _ranks
 
     rng = np.random.default_rng(5)
-    for n, limit in ((50, 10), (300, 40), (30, 100)):
-        values = rng.integers(0, 6, n).astype(float)  # many ties, at the cut too
+    cases = [(50, 10, 0, 6), (300, 40, 0, 6), (30, 100, 0, 6), (300, 40, 0, 1), (80, 30, -2, 3), (60, 200, -2, 3)]
+    for n, limit, low, high in cases:
+        values = rng.integers(low, high, n).astype(float)  # many ties, at the cut too
+        if high == 1:  # sparse: a few positive values among zeros
+            values[rng.choice(n, 12, replace=False)] = rng.random(12)
         admitted = rng.random(n) < 0.8
         keyed = np.where(admitted, values, -np.inf)
         full = np.empty(n)
