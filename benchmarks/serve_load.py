@@ -4,7 +4,8 @@ Works on a private copy of the home (instances copied, models linked), so the sw
 touches the original. Queries are the instance's mined benchmark queries (dev split by
 default). Prints, per number of concurrent clients, latency percentiles seen by the
 client (HTTP included), queries per second and errors; the in-process Retriever on the
-same queries and encoder first; then a run at 4 clients during which another complete
+same queries and encoder first (then, in the same process, the teacher encoding the queries and BM25:
+the whole query against both baselines); then a run at 4 clients during which another complete
 version is published (and then the first again), counting errors and versions seen.
 Also: start-to-ready time and the server's resident memory. Each ``--processes`` value
 (default 1 and 2) is a server run of its own: ``serve --processes 2`` runs two workers on
@@ -82,24 +83,49 @@ def percentiles(ms: list[float]) -> dict:
     return {"p50": round(q[49], 2), "p95": round(q[94], 2), "p99": round(q[98], 2)}
 
 
-def in_process(home: Path, instance: str, queries: list[dict], method: str | None, n: int) -> dict:
-    """The same loaded version the service loads (same encoder), queried one at a time."""
+def in_process(home: Path, instance: str, queries: list[dict], method: str | None, n: int) -> list[dict]:
+    """The same loaded version the service loads (same encoder), queried one at a time; then, in the same
+    process, the same queries with the teacher encoding them (with the ranker trained for the teacher
+    where a student serves with one of its own) and with BM25: the whole query against both baselines."""
+    from deepcodeseek.retrieval.retriever import Retriever
     from deepcodeseek.service.instances import EncoderCache, load_live_index
     from deepcodeseek.service.run import one_thread_per_query
 
     one_thread_per_query()  # as the service runs its queries
     paths = instance_paths(instance, home)
     live = load_live_index(paths, current_manifest(paths), EncoderCache())
+    rows = [timed(live.retriever, queries, method, n, "in-process", live.query_encoder)]
+    if live.query_encoder != "teacher":
+        teacher = Retriever(instance, str(home), query_encoder="teacher", manifest=live.retriever.manifest)
+        with teacher_ranking(teacher):
+            teacher.warm_up(method)
+            rows.append(timed(teacher, queries, method, n, "in-process, teacher", "teacher"))
+    rows.append(timed(live.retriever, queries, "bm25", n, "in-process, bm25", ""))
+    return rows
+
+
+def teacher_ranking(retriever):
+    """The teacher's own ranker where the version pairs a student with one (``ranking.pairing``)."""
+    import contextlib
+
+    from deepcodeseek.ranking.pairing import ranking_with
+
+    pairing = retriever.manifest.get("paired_query_encoder") or {}
+    folder = pairing.get("teacher_ranker_folder") if pairing.get("serves") else None
+    return ranking_with(retriever, folder) if folder else contextlib.nullcontext(retriever)
+
+
+def timed(retriever, queries: list[dict], method: str | None, n: int, label: str, encoder: str) -> dict:
     times = []
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
         q = queries[i % len(queries)]
         t = time.perf_counter()
-        live.retriever.retrieve(q["code_before"], q["code_after"], q["scope"], k=10, method=method)
+        retriever.retrieve(q["code_before"], q["code_after"], q["scope"], k=10, method=method)
         times.append((time.perf_counter() - t) * 1000)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"clients": "in-process", **percentiles(times), "qps": round(n / wall, 1), "errors": 0, "requests": n,
-            "encoder": live.query_encoder, "cpu_ms": round(cpu * 1000 / n, 2)}
+    return {"clients": label, **percentiles(times), "qps": round(n / wall, 1), "errors": 0, "requests": n,
+            "encoder": encoder, "cpu_ms": round(cpu * 1000 / n, 2)}
 
 
 class Server:
@@ -330,8 +356,10 @@ def main() -> int:
     print(f"served: {runs[-1]['served']}")
     print("\n| processes | clients | requests | p50 ms | p95 ms | p99 ms | QPS | errors | server CPU ms/request |\n"
           "|---|---|---|---|---|---|---|---|---|")
-    print(f"| in-process | | {base['requests']} | {base['p50']} | {base['p95']} | {base['p99']} | {base['qps']} | "
-          f"{base['errors']} | {base['cpu_ms']} |")
+    for row in base:
+        label = row["clients"] + (f" ({row['encoder']})" if row["encoder"] else "")
+        print(f"| {label} | | {row['requests']} | {row['p50']} | {row['p95']} | {row['p99']} | {row['qps']} | "
+              f"{row['errors']} | {row['cpu_ms']} |")
     for run in runs:
         for r in run["rows"]:
             print(f"| {run['processes']} | {r['clients']} | {r['requests']} | {r['p50']} | {r['p95']} | {r['p99']} | "
