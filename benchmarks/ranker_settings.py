@@ -2,7 +2,8 @@
 
 The settings are the training-query weighting (``target_weight_cap``: a query weighs
 min(1, cap / queries sharing its target)) and the cold-start copies
-(``cold_copies_max_callers``). Features are computed once per query of an indexed
+(``cold_copies_max_callers``); ``--cold-weights`` also tries the copies weighing more than
+their originals (a setting of this benchmark only, until one wins). Features are computed once per query of an indexed
 instance (the version being served), then each setting trains one LambdaRank model per
 seed. Every model is scored on the same calibration and dev samples, against the single
 signals read from the same features (``bm25``, ``votes``, ``dense``):
@@ -54,8 +55,10 @@ RARE = 10  # a target at most this many other scripts call: simulated as cold fo
 SIGNALS = ("bm25", "votes", "dense")
 
 
-def query_rows(retriever: Retriever, samples, holdout, label: str) -> list[dict]:
-    """Per sample: features and relevance as served, and again with every caller of its target set aside."""
+def query_rows(retriever: Retriever, samples, holdout, label: str, cold_up_to: int = RARE) -> list[dict]:
+    """Per sample: features and relevance as served, and again with every caller of its target set aside
+    where at most ``cold_up_to`` scripts call it (no setting copies more; a popular API's thousands of
+    callers set aside made a query take a second)."""
     by_namespace = {n: set(rows) for n, rows in retriever.docs.rows_by_namespace().items()}
     stage, rows, started = retriever.ranking, [], time.perf_counter()
     for n, sample in enumerate(samples, start=1):
@@ -68,7 +71,7 @@ def query_rows(retriever: Retriever, samples, holdout, label: str) -> list[dict]
                "callers_left": len(callers - exclude),
                "valid": group_position(f"ranker-validation:{script_of(sample) or sample.id}")
                < RankerConfig.validation_share}
-        if row["callers_left"]:
+        if 0 < row["callers_left"] <= cold_up_to:
             cold = stage.inputs(query, exclude | callers)
             row["x_cold"], row["y_cold"] = cold.features, np.isin(cold.candidates, list(targets)).astype(float)
         rows.append(row)
@@ -78,15 +81,16 @@ def query_rows(retriever: Retriever, samples, holdout, label: str) -> list[dict]
     return rows
 
 
-def groups_for(rows: list[dict], cap: float, max_callers: int) -> tuple[list, list]:
-    """What ``training_groups`` builds for these settings, from the cached features."""
+def groups_for(rows: list[dict], cap: float, max_callers: int, cold_weight: float = 1.0) -> tuple[list, list]:
+    """What ``training_groups`` builds for these settings, from the cached features; ``cold_weight``
+    (not a library setting) multiplies the weight of each cold-start copy."""
     train, valid = [], []
     for row, weight in zip(rows, target_weights([r["sample"] for r in rows], cap)):
         into = valid if row["valid"] else train
         if row["y"].any():
             into.append((row["x"], row["y"], weight))
         if "x_cold" in row and row["callers_left"] <= max_callers and row["y_cold"].any():
-            into.append((row["x_cold"], row["y_cold"], weight))
+            into.append((row["x_cold"], row["y_cold"], weight * cold_weight))
     return train, valid
 
 
@@ -132,6 +136,8 @@ def main() -> int:
     parser.add_argument("--instance", required=True)
     parser.add_argument("--caps", default="0,20,50", help="target_weight_cap values")
     parser.add_argument("--cold", default="0,10", help="cold_copies_max_callers values")
+    parser.add_argument("--cold-weights", default="1", help="weights of the cold-start copies against their "
+                                                               "originals (1: the library's training)")
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--out", help="write every figure as JSON here")
     args = parser.parse_args()
@@ -141,22 +147,26 @@ def main() -> int:
     known = retriever.docs.namespaces()
     holdout = read_holdout_of(paths)
     print(f"instance {args.instance}, version {retriever.version}, {len(retriever.docs)} documents", file=sys.stderr)
-    train = query_rows(retriever, read_benchmark(ranker_queries_path(paths), known).samples, holdout, "train")
+    most = max([RARE, *(int(c) for c in args.cold.split(","))])
+    train = query_rows(retriever, read_benchmark(ranker_queries_path(paths), known).samples, holdout, "train", most)
     splits = {name: query_rows(retriever, read_split(paths, name, known), holdout, name)
               for name in ("calibration", "dev")}
     results: dict[str, dict] = {"signals": {}, "settings": {}}
     for name in SIGNALS:
         results["signals"][name] = {split: score(rows, signal_scorer(name)) for split, rows in splits.items()}
     seeds = [int(s) for s in args.seeds.split(",")]
-    for cap, cold in itertools.product([float(c) for c in args.caps.split(",")], [int(c) for c in args.cold.split(",")]):
-        key = f"cap {cap:g}, cold copies {cold}"
-        tr, va = groups_for(train, cap, cold)
+    grid = itertools.product([float(c) for c in args.caps.split(",")], [int(c) for c in args.cold.split(",")],
+                             [float(w) for w in args.cold_weights.split(",")])
+    for cap, cold, cold_weight in grid:
+        key = f"cap {cap:g}, cold copies {cold}" + (f" weighing {cold_weight:g}" if cold_weight != 1 else "")
+        tr, va = groups_for(train, cap, cold, cold_weight)
         runs = []
         for seed in seeds:
             config = replace(RankerConfig(), target_weight_cap=cap, cold_copies_max_callers=cold, seed=seed)
             model = fit_ranker(tr, va, config, key, 1.0)
             runs.append({split: score(rows, model.score) for split, rows in splits.items()})
-        results["settings"][key] = {"cap": cap, "cold_copies_max_callers": cold, "runs": runs}
+        results["settings"][key] = {"cap": cap, "cold_copies_max_callers": cold, "cold_weight": cold_weight,
+                                    "runs": runs}
         print(f"  trained {key}: {len(tr)} groups, {seeds} seeds", file=sys.stderr, flush=True)
 
     def passes(setting: dict) -> bool:
