@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from deepcodeseek.jsdoc.model import NamespaceDoc
 from deepcodeseek.sources.platform_load import platform_classes
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
-from deepcodeseek.store.sql_files import load_sql
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_rows, run_sql
 from deepcodeseek.text import split_identifier
 
 VARIANTS = ("jsdoc", "code", "usage")
+DOCUMENT_COLUMNS = ("sys_id", "variant", "namespace", "api_name", "scope", "access", "active", "client_callable", "kind",
+                    "methods", "usage_count", "pagerank", "text", "text_hash")  # as ``sql/documents/insert`` reads them
 DEFAULT_VARIANT = "jsdoc"
 USAGE_EXAMPLES = 3
 USAGE_CONTEXT_LINES = 3
@@ -89,8 +90,7 @@ def build_documents(store: InstanceStore) -> DocumentsSummary:
             ])
     with store.transaction() as con:
         run_sql(con, "documents/delete_all")
-        if out:
-            con.executemany(load_sql("documents/insert"), out)
+        insert_rows(con, "documents/insert", DOCUMENT_COLUMNS, out)
     by_variant = {v: sum(1 for r in out if r[1] == v) for v in VARIANTS}
     mean_chars = {v: round(sum(len(r[12]) for r in out if r[1] == v) / max(1, by_variant[v]), 1) for v in VARIANTS}
     return DocumentsSummary(namespaces=len(rows), documents=len(out), by_variant=by_variant, mean_chars=mean_chars)

@@ -22,10 +22,16 @@ import networkx as nx
 from deepcodeseek.jsdoc.model import NamespaceDoc
 from deepcodeseek.parsing import find_call_sites
 from deepcodeseek.sources.platform_load import platform_classes
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_rows, run_sql
 from deepcodeseek.store.sql_files import load_sql
 
 SITE_FIELDS = ("namespace", "qualifier", "method", "kind", "line", "start_byte")
+# The rows written, column by column, as the ``sql/kg/insert_*`` statements select them.
+NODE_COLUMNS = ("node_id", "kind", "name", "scope", "usage_count", "pagerank")
+EDGE_COLUMNS = ("src", "dst", "kind", "weight")
+USAGE_SITE_COLUMNS = ("caller_sys_id", "caller_table", "caller_scope", "target_sys_id", "target_namespace", "method",
+                      "kind", "line", "start_byte")
+CACHE_COLUMNS = ("caller_sys_id", "content_hash", "names_digest", "sites_json")
 
 
 @dataclass
@@ -124,10 +130,10 @@ def build_knowledge_graph(store: InstanceStore) -> KGSummary:
     edge_rows = [[s, d, k, w] for (s, d, k), w in edges.items()]
     with store.transaction() as con:
         run_sql(con, "kg/delete_all")
-        for name, rows in (("kg/insert_node", node_rows), ("kg/insert_edge", edge_rows),
-                           ("kg/insert_usage_site", sites), ("kg/replace_call_site_cache", cache_rows)):
-            if rows:
-                con.executemany(load_sql(name), rows)
+        insert_rows(con, "kg/insert_nodes", NODE_COLUMNS, node_rows)
+        insert_rows(con, "kg/insert_edges", EDGE_COLUMNS, edge_rows)
+        insert_rows(con, "kg/insert_usage_sites", USAGE_SITE_COLUMNS, sites)
+        insert_rows(con, "kg/replace_call_site_cache", CACHE_COLUMNS, cache_rows)
         run_sql(con, "kg/delete_stale_call_site_cache")
     kinds = {a["sys_id"]: a["kind"] for a in apis}
     used = {s[3] for s in sites}

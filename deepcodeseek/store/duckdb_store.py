@@ -80,6 +80,28 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: Sequence[Any] | N
     return con.execute(load_sql(name), params or [])
 
 
+ROWS_IN = "rows_in"  # the name an ``insert_rows`` statement selects from
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """``sql/<name>.sql``, an INSERT that selects ``columns`` from ``rows_in``, over all of ``rows`` at once.
+
+    ``executemany`` binds and runs its statement once per row: the corpus's knowledge graph (19,528
+    nodes, 30,897 edges, 14,368 usage sites) took 10-14 s of every build that way, a no-change
+    reindex included. As one Arrow table the same rows go in in well under a second, in the same order.
+    """
+    if not rows:
+        return
+    import pyarrow as pa
+
+    con.register(ROWS_IN, pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)}))
+    try:
+        con.execute(load_sql(name))
+    finally:
+        con.unregister(ROWS_IN)
+
+
 def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: Sequence[Any] | None = None) -> list[dict]:
     """Run a query file and return its rows as dicts."""
     cur = run_sql(con, name, params)

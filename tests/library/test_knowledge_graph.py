@@ -49,3 +49,34 @@ def test_graph_has_usage_extends_and_no_dangling_edges(store):
         ranked = con.execute("SELECT count(*) FROM kg_nodes WHERE kind = 'script_include' AND pagerank > 0").fetchone()[0]
     assert kinds["calls"] > 50 and kinds["has_method"] > 100 and kinds["extends"] >= 3 and kinds["owns"] >= 30
     assert dangling == 0 and ajax >= 3 and ranked > 10
+
+
+def test_a_rebuild_writes_the_same_graph_in_the_same_order_from_its_call_site_cache(store):
+    """The graph goes in as whole tables (``insert_rows``): a second build, which reads every call
+    site from its cache, writes exactly the rows of the first, in the same order."""
+    tables = ("kg_nodes", "kg_edges", "usage_sites")
+    with store.connect(read_only=True) as con:
+        first = {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+    summary = build_knowledge_graph(store)
+    assert summary.callers_parsed == 0 and summary.callers_reused > 0
+    with store.connect(read_only=True) as con:
+        assert {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in tables} == first
+    assert all(first[t] for t in tables) and any(row[5] is None for row in first["usage_sites"])  # a NULL method
+
+
+def test_insert_rows_keeps_types_nulls_and_order(tmp_path):
+    from deepcodeseek.store.duckdb_store import insert_rows
+
+    store = InstanceStore(tmp_path / "records.duckdb")
+    rows = [["si:b", "script_include", "B", "global", 3, 0.25], ["app:x", "application", "X", "x", 0, 0.0],
+            ["si:a", "script_include", "A", "x", 12, 0.5]]
+    with store.transaction() as con:
+        insert_rows(con, "kg/insert_nodes", ("node_id", "kind", "name", "scope", "usage_count", "pagerank"), rows)
+        insert_rows(con, "kg/insert_edges", ("src", "dst", "kind", "weight"), [])  # nothing to write: no statement
+        sites = [["c1", "sys_script", "x", "t1", "A", None, "new", 3, 40]]
+        insert_rows(con, "kg/insert_usage_sites", ("caller_sys_id", "caller_table", "caller_scope", "target_sys_id",
+                                                   "target_namespace", "method", "kind", "line", "start_byte"), sites)
+    with store.connect(read_only=True) as con:
+        assert [list(r) for r in con.execute("SELECT * FROM kg_nodes").fetchall()] == rows
+        assert [list(r) for r in con.execute("SELECT * FROM usage_sites").fetchall()] == sites
+        assert con.execute("SELECT count(*) FROM kg_edges").fetchone()[0] == 0

@@ -1,1 +1,0 @@
-INSERT INTO kg_edges (src, dst, kind, weight) VALUES (?, ?, ?, ?);

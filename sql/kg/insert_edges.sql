@@ -1,0 +1,1 @@
+INSERT INTO kg_edges (src, dst, kind, weight) SELECT src, dst, kind, weight FROM rows_in;

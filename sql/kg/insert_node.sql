@@ -1,1 +1,0 @@
-INSERT INTO kg_nodes (node_id, kind, name, scope, usage_count, pagerank) VALUES (?, ?, ?, ?, ?, ?);
