@@ -20,8 +20,9 @@ from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_r
 from deepcodeseek.text import split_identifier
 
 VARIANTS = ("jsdoc", "code", "usage")
-DOCUMENT_COLUMNS = ("sys_id", "variant", "namespace", "api_name", "scope", "access", "active", "client_callable", "kind",
-                    "methods", "usage_count", "pagerank", "text", "text_hash")  # as ``sql/documents/insert`` reads them
+# The columns of a document row, as ``sql/documents/insert`` selects them.
+DOCUMENT_COLUMNS = ("sys_id", "variant", "namespace", "api_name", "scope", "access", "active", "client_callable",
+                    "kind", "methods", "usage_count", "pagerank", "text", "text_hash")
 DEFAULT_VARIANT = "jsdoc"
 USAGE_EXAMPLES = 3
 USAGE_CONTEXT_LINES = 3
