@@ -87,6 +87,7 @@ def in_process(home: Path, instance: str, queries: list[dict], method: str | Non
     """The same loaded version the service loads (same encoder), queried one at a time; then, in the same
     process, the same queries with the teacher encoding them (with the ranker trained for the teacher
     where a student serves with one of its own) and with BM25: the whole query against both baselines."""
+    from deepcodeseek.ranking.pairing import teacher_ranking
     from deepcodeseek.retrieval.retriever import Retriever
     from deepcodeseek.service.instances import EncoderCache, load_live_index
     from deepcodeseek.service.run import one_thread_per_query
@@ -102,17 +103,6 @@ def in_process(home: Path, instance: str, queries: list[dict], method: str | Non
             rows.append(timed(teacher, queries, method, n, "in-process, teacher", "teacher"))
     rows.append(timed(live.retriever, queries, "bm25", n, "in-process, bm25", ""))
     return rows
-
-
-def teacher_ranking(retriever):
-    """The teacher's own ranker where the version pairs a student with one (``ranking.pairing``)."""
-    import contextlib
-
-    from deepcodeseek.ranking.pairing import ranking_with
-
-    pairing = retriever.manifest.get("paired_query_encoder") or {}
-    folder = pairing.get("teacher_ranker_folder") if pairing.get("serves") else None
-    return ranking_with(retriever, folder) if folder else contextlib.nullcontext(retriever)
 
 
 def timed(retriever, queries: list[dict], method: str | None, n: int, label: str, encoder: str) -> dict:

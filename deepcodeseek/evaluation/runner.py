@@ -125,13 +125,12 @@ def encoder_comparison(retriever: Retriever, samples: list[Sample], holdout: Hol
     measured = measure_students(retriever, list(encoders.values()), samples, teacher, holdout=holdout,
                                 default_method=retriever.default_method)
     reference = TEACHER
-    pairing = retriever.manifest.get("paired_query_encoder") or {}
-    if pairing.get("serves") and pairing.get("teacher_ranker_folder"):  # a student's name
+    from deepcodeseek.ranking.pairing import served_pair_teacher_ranker, teacher_ranking
+
+    if served_pair_teacher_ranker(retriever.manifest):
         # The student serves with a ranker trained on its own similarities: the teacher's figure to keep is
         # the teacher's with the ranker trained on the teacher's, as the build's choice compared them.
-        from deepcodeseek.ranking.pairing import ranking_with
-
-        with ranking_with(retriever, pairing["teacher_ranker_folder"]):
+        with teacher_ranking(retriever):
             own = measure_student(retriever, teacher, samples, default_method=retriever.default_method,
                                   holdout=holdout)
         own.name = reference = TEACHER_OWN_RANKER

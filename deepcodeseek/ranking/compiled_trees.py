@@ -16,6 +16,7 @@ ranker saved before this existed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -49,10 +50,12 @@ class CompiledTrees:
 
     @classmethod
     def load(cls, path: Path) -> "CompiledTrees | None":
-        """The saved model, or None where ONNX Runtime cannot run it (LightGBM scores then)."""
+        """The saved model, or None where ONNX Runtime cannot run it (LightGBM scores then; the log names the file)."""
         try:
             return cls(Path(path).read_bytes())
-        except Exception:
+        except Exception as exc:
+            logging.getLogger(__name__).warning("compiled ranker %s not loaded (%s): LightGBM scores instead",
+                                                path, exc)
             return None
 
 

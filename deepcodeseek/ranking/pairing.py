@@ -199,3 +199,18 @@ def ranking_with(retriever, folder: str) -> Iterator:
         yield retriever
     finally:
         stage.ranker = previous
+
+
+def served_pair_teacher_ranker(manifest: dict) -> str | None:
+    """The ranker trained for the teacher (its folder in the version) where the version serves a student with
+    a ranker of its own; None where no pair serves. The teacher is compared with that ranker, not the pair's."""
+    pairing = manifest.get("paired_query_encoder") or {}
+    return pairing.get("teacher_ranker_folder") if pairing.get("serves") else None
+
+
+def teacher_ranking(retriever):
+    """``ranking_with`` the teacher's own ranker where a pair serves, else the retriever as it is."""
+    from contextlib import nullcontext
+
+    folder = served_pair_teacher_ranker(retriever.manifest)
+    return ranking_with(retriever, folder) if folder else nullcontext(retriever)
