@@ -28,8 +28,7 @@ from deepcodeseek.paths import InstancePaths
 from deepcodeseek.ranking.graph import GRAPH_FILE, doc_graph_rows, graph_digest, write_doc_graph
 from deepcodeseek.retrieval.context_ivf import write_index
 from deepcodeseek.sources.platform_load import platform_classes
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
-from deepcodeseek.store.sql_files import load_sql
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_rows
 
 
 @dataclass
@@ -65,7 +64,7 @@ def embed_with_cache(store: InstanceStore, embedder: Embedder, docs: list[dict],
             progress(f"embedded {done}/{len(todo)} documents ({rate:.1f}/s)")
     if new_rows:
         with store.transaction() as con:
-            con.executemany(load_sql("documents/insert_embedding"), new_rows)
+            insert_rows(con, "documents/insert_embedding", ("model", "text_hash", "vector"), new_rows)
     matrix = np.asarray([cached[d["text_hash"]] for d in docs], dtype=np.float32).reshape(len(docs), -1)
     return matrix, len(todo)
 

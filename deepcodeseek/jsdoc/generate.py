@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from deepcodeseek.jsdoc.model import NamespaceDoc
 from deepcodeseek.jsdoc.static_backend import BACKEND as STATIC_BACKEND
 from deepcodeseek.jsdoc.static_backend import StaticAnalysisError, summarize_statically
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
-from deepcodeseek.store.sql_files import load_sql
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_rows, run_sql
 
 STATIC_BACKEND_ID = f"{STATIC_BACKEND}-v1"
+JSDOC_COLUMNS = ("sys_id", "namespace", "api_name", "content_hash", "backend", "doc_json", "status", "error")
 
 
 @dataclass
@@ -59,8 +59,7 @@ def generate_jsdoc(store: InstanceStore, llm=None, progress: Callable[[str], Non
         if progress and i % 200 == 0:
             progress(f"jsdoc: {i}/{len(sis)} Script Includes ({summary.reused} reused)")
     with store.transaction() as con:
-        if rows:
-            con.executemany(load_sql("jsdoc/upsert"), rows)
+        insert_rows(con, "jsdoc/upsert", JSDOC_COLUMNS, rows)
         run_sql(con, "jsdoc/delete_retired")
     summary.seconds = time.perf_counter() - started
     return summary

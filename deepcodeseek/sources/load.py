@@ -12,8 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from deepcodeseek.sources.records import SCRIPT_INCLUDE_TABLE, ReadResult, SourceRecord
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
-from deepcodeseek.store.sql_files import load_sql
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_rows, run_sql
+
+SCRIPT_INCLUDE_COLUMNS = ("sys_id", "name", "api_name", "scope", "access", "client_callable", "active",
+                          "description", "script", "sys_updated_on", "content_hash", "origin")
+SCRIPT_COLUMNS = ("sys_id", "table_name", "name", "scope", "active", "script", "sys_updated_on", "content_hash",
+                  "origin", "extra")
+ERROR_COLUMNS = ("origin", "record", "message")
 
 
 @dataclass
@@ -56,10 +61,9 @@ def load_records(store: InstanceStore, result: ReadResult) -> LoadSummary:
             for r in records if not r.is_script_include
         ]
         error_rows = [[e.origin, e.record, e.message] for e in result.errors]
-        for name, rows in (("records/insert_script_include", si_rows), ("records/insert_script", script_rows),
-                           ("records/insert_source_error", error_rows)):
-            if rows:
-                con.executemany(load_sql(name), rows)
+        insert_rows(con, "records/insert_script_include", SCRIPT_INCLUDE_COLUMNS, si_rows)
+        insert_rows(con, "records/insert_script", SCRIPT_COLUMNS, script_rows)
+        insert_rows(con, "records/insert_source_error", ERROR_COLUMNS, error_rows)
         summary.applications = con.execute("SELECT count(*) FROM applications").fetchone()[0]
     counts = Counter(r.table for r in records)
     summary.script_includes = counts.get("sys_script_include", 0)

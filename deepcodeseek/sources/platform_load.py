@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deepcodeseek.sources.platform_api import PlatformReadResult
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, run_sql
-from deepcodeseek.store.sql_files import load_sql
+from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_rows, run_sql
 
 PLATFORM_PREFIX = "platform:"
+PLATFORM_CLASS_COLUMNS = ("sys_id", "api_name", "name", "scope", "deprecated", "doc_json", "source_file",
+                          "package_version")
 
 
 @dataclass
@@ -27,7 +28,7 @@ def load_platform_classes(store: InstanceStore, result: PlatformReadResult | Non
     with store.transaction() as con:
         run_sql(con, "records/delete_platform")
         if rows:
-            con.executemany(load_sql("records/insert_platform_class"), rows)
+            insert_rows(con, "records/insert_platform_class", PLATFORM_CLASS_COLUMNS, rows)
     return PlatformLoadSummary(len(rows), len({c.scope for c in classes}), len(result.errors) if result else 0,
                                result.package_version if result else "")
 

@@ -1,3 +1,4 @@
 INSERT INTO scripts
     (sys_id, table_name, name, scope, active, script, sys_updated_on, content_hash, origin, extra)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+SELECT sys_id, table_name, name, scope, active, script, sys_updated_on, content_hash, origin, extra
+FROM rows_in;

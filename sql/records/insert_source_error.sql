@@ -1,1 +1,1 @@
-INSERT INTO source_errors (origin, record, message) VALUES (?, ?, ?);
+INSERT INTO source_errors (origin, record, message) SELECT origin, record, message FROM rows_in;
