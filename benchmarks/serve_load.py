@@ -8,8 +8,8 @@ same queries and encoder first (then, in the same process, the teacher encoding 
 the whole query against both baselines); then a run at 4 clients during which another complete
 version is published (and then the first again), counting errors and versions seen.
 Also: start-to-ready time and the server's resident memory. Each ``--processes`` value
-(default 1 and 2) is a server run of its own: ``serve --processes 2`` runs two workers on
-the port, each with its own index (memory and CPU are summed over the workers).
+(default 1 and 2) is a server run of its own: ``serve --processes 2`` runs two query processes
+behind the HTTP process, each with its own index (memory and CPU are summed over the processes).
 
     .venv/bin/python benchmarks/serve_load.py --home ../state/corpus-v0 --instance corpus
 
@@ -130,7 +130,7 @@ class Server:
                                      env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def pids(self) -> list[int]:
-        """The server and its workers (with ``--processes N`` the parent only supervises)."""
+        """The server and its query processes (with ``--processes N``)."""
         children: dict[int, list[int]] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -159,7 +159,7 @@ class Server:
         raise SystemExit("server not ready in time")
 
     def memory_mib(self) -> dict:
-        """Resident memory summed over the server's processes, and each worker's (the largest)."""
+        """Resident memory summed over the server's processes, and the largest one's."""
         rss = {}
         for pid in self.pids():
             try:
@@ -250,19 +250,19 @@ def load(port: int, queries: list[dict], clients: int, total: int, method: str |
             "requests": total, "versions": versions, "error_samples": errors[:3]}
 
 
-def swapper(paths, port: int, first: str, second: str, log: list, period: float, processes: int = 1) -> callable:
-    """Publish ``second`` after ``period`` s, wait until it is served, then publish ``first`` again.
+def swapper(paths, port: int, first: str, second: str, log: list, period: float) -> callable:
+    """Publish ``second`` after ``period`` s, wait until it is served (by every query process, with
+    several), then publish ``first`` again."""
+    def served(raw: bytes) -> set:
+        entry = json.loads(raw)["instances"][0]
+        return {p.get("version") for p in entry["processes"]} if "processes" in entry else {entry.get("version")}
 
-    With several workers a poll reaches one of them: the version counts as served once
-    ``5 x processes`` polls in a row (a connection each) all saw it."""
     def run():
         for target in (second, first):
             time.sleep(period)
             promote(paths, target)
-            switched, seen = time.perf_counter(), 0
-            while seen < (1 if processes == 1 else 5 * processes):
-                _, raw = request(port, "GET", "/v1/instances")
-                seen = seen + 1 if json.loads(raw)["instances"][0].get("version") == target else 0
+            switched = time.perf_counter()
+            while served(request(port, "GET", "/v1/instances")[1]) != {target}:
                 time.sleep(0.02)
             log.append({"published": target, "served_after_s": round(time.perf_counter() - switched, 2)})
     return run
@@ -290,7 +290,7 @@ def measure_server(home: Path, paths, instance: str, queries: list[dict], args, 
             if others:
                 total = max(args.requests, 600)
                 row = load(args.port, queries, 4, total, args.method,
-                           during=swapper(paths, args.port, first, others[0], swaps, period=1.5, processes=processes))
+                           during=swapper(paths, args.port, first, others[0], swaps, period=1.5))
                 rows.append({**row, "clients": "4 (swap)"})
         memory_swap = server.memory_mib()
         _, raw = request(args.port, "GET", "/v1/instances")
@@ -308,7 +308,7 @@ def main() -> int:
     parser.add_argument("--samples", help="benchmark JSONL (default: the instance's dev split)")
     parser.add_argument("--requests", type=int, default=400, help="requests per client count")
     parser.add_argument("--clients", default="1,4,16")
-    parser.add_argument("--processes", default="1,2", help="server processes to measure, comma-separated "
+    parser.add_argument("--processes", default="1,2", help="query processes to measure, comma-separated "
                                                             "('serve --processes N'; each one a run of its own)")
     parser.add_argument("--method", default=None,
                         help="ranking method (default: none named, so each version serves the default it chose)")

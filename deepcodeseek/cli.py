@@ -125,9 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--instance", action="append", default=[], help="instance to serve (repeat; default: all registered)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8700)
-    p.add_argument("--processes", type=int, default=1,
-                   help="server processes on the port, each with its own loaded index (default 1; "
-                        "one per core for throughput: a query holds Python's GIL most of its time)")
+    p.add_argument("--processes", type=int, default=None,
+                   help="query processes, each with its own loaded index, behind this one HTTP/MCP process "
+                        "(default: one per core, at most 2; 1: queries run on threads beside one loaded index, "
+                        "the least memory; a query holds Python's GIL most of its time, so one process per core "
+                        "answers concurrent clients sooner)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("mcp", help="serve one instance's MCP tools over stdio (for editor agents)")
@@ -417,7 +419,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from deepcodeseek.paths import validate_instance_name
     from deepcodeseek.service.run import serve_http
-    from deepcodeseek.service.settings import ServiceSettings
+    from deepcodeseek.service.settings import ServiceSettings, default_processes
     from deepcodeseek.sources.registry import InstanceRegistry
 
     names = [validate_instance_name(n) for n in args.instance] or [c.name for c in InstanceRegistry(args.home).all()]
@@ -425,10 +427,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CLIError("no instance to serve: register one ('deepcodeseek instance add') or pass --instance NAME")
     if not 0 < args.port < 65536:
         raise CLIError(f"--port must be 1-65535 (got {args.port})")
-    if not 0 < args.processes <= 64:
-        raise CLIError(f"--processes must be 1-64 (got {args.processes})")
-    serve_http(ServiceSettings.from_env(names, home=args.home, host=args.host, port=args.port,
-                                        processes=args.processes))
+    processes = default_processes() if args.processes is None else args.processes
+    if not 0 < processes <= 64:
+        raise CLIError(f"--processes must be 1-64 (got {processes})")
+    serve_http(ServiceSettings.from_env(names, home=args.home, host=args.host, port=args.port, processes=processes))
     return 0
 
 

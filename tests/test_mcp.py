@@ -18,7 +18,7 @@ from deepcodeseek.service.app import create_app
 from deepcodeseek.service.instances import InstancePool
 from deepcodeseek.service.mcp_tools import build_mcp_server
 from deepcodeseek.service.metrics import ServiceMetrics
-from deepcodeseek.service.queries import QueryRunner
+from deepcodeseek.service.runners import QueryThreads
 from deepcodeseek.service.settings import MCP_MAX_K, ServiceSettings
 from tests.service_support import INSTANCE, copy_home, live_server, wait_for
 
@@ -37,7 +37,7 @@ def home(built_sample, tmp_path_factory):
 def server(home):
     pool = InstancePool([INSTANCE], str(home))
     pool.refresh()
-    return build_mcp_server(pool, QueryRunner(2, ServiceMetrics()))
+    return build_mcp_server(QueryThreads(pool, 2, ServiceMetrics()))
 
 
 def run(coro):

@@ -6,6 +6,7 @@ the hot swap, auth and load tests run a real uvicorn on a random loopback port.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -450,13 +451,12 @@ def test_cli_serve_starts_answers_and_refuses_bad_arguments(home):
         proc.wait(30)
 
 
-def test_cli_serve_with_two_processes_is_ready_once_both_are_and_counts_every_workers_queries(home):
-    """``--processes 2``: two workers on one port, each with its own index; /readyz waits for both,
-    and a scrape answered by either worker counts the queries both answered."""
+def test_cli_serve_with_two_query_processes_is_ready_once_both_are_and_counts_every_query(home):
+    """``--processes 2``: one HTTP process and two query processes, each with its own index; /readyz waits
+    for both, and /metrics counts the queries both ranked."""
     import re
     import subprocess
     import sys
-    from pathlib import Path
 
     from tests.service_support import free_socket
 
@@ -481,16 +481,87 @@ def test_cli_serve_with_two_processes_is_ready_once_both_are_and_counts_every_wo
         wait_for(ready, timeout=180, interval=0.2)
         body = httpx.get(f"{url}/readyz", timeout=5).json()
         assert body["ready"] and body["processes"] == {"ready": 2, "of": 2}
-        for _ in range(16):  # a connection each: either worker may accept it
-            r = httpx.post(f"{url}/v1/retrieve", json=QUERY, timeout=30)
-            assert r.status_code == 200 and r.json()["results"]
-        for _ in range(4):
-            text = httpx.get(f"{url}/metrics", timeout=5).text
-            counted = sum(float(v) for v in re.findall(r'^deepcodeseek_queries_total\{[^}]*\} (\S+)$', text, re.M))
-            assert counted == 16, text[:2000]
-            assert "deepcodeseek_ready 1.0" in text and 'deepcodeseek_index_info{' in text
+        with ThreadPoolExecutor(4) as clients:
+            replies = list(clients.map(lambda _: httpx.post(f"{url}/v1/retrieve", json=QUERY, timeout=30), range(16)))
+        assert all(r.status_code == 200 and r.json()["results"] for r in replies)
+        text = httpx.get(f"{url}/metrics", timeout=5).text
+        counted = sum(float(v) for v in re.findall(r'^deepcodeseek_queries_total\{[^}]*\} (\S+)$', text, re.M))
+        assert counted == 16, text[:2000]
+        assert "deepcodeseek_ready 1.0" in text and 'deepcodeseek_index_info{' in text
+        assert 'deepcodeseek_index_loads_total{instance="sample"} 2.0' in text  # one load per process
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=60)
-    shared = re.search(r"workers share (\S+)", err)
-    assert shared and not Path(shared.group(1)).exists()  # the parent removed the workers' shared folder
+    assert "2 query processes" in err and "query process 1 started" in err
+
+
+def test_query_processes_answer_as_threads_do_swap_and_survive_a_lost_process(built_sample, tmp_path):
+    """Two query processes behind one app: the same answers as query threads (JSON, prompt, batch, MCP,
+    refusals), a publish reaches both with zero errors under load, and a killed process is replaced while
+    the other answers."""
+    import os
+    import signal
+
+    from mcp import Client
+
+    home = copy_home(built_sample, tmp_path / "home")
+    paths = instance_paths(INSTANCE, home)
+    first, second = current_manifest(paths)["version"], other_version(home)
+    expected = [r.api_name for r in Retriever(INSTANCE, str(home)).retrieve(CODE, scope="x_acme_hr", k=5)]
+    with live_server(create_app(settings_for(home, processes=2))) as url, \
+            httpx.Client(base_url=url, timeout=30) as http:
+        wait_for(lambda: http.get("/readyz").status_code == 200, timeout=120)
+        info = http.get("/v1/instances").json()["instances"][0]
+        assert info["version"] == first and [p["version"] for p in info["processes"]] == [first, first]
+        pids = {p["pid"] for p in info["processes"]}
+        assert len(pids) == 2 and os.getpid() not in pids
+
+        assert [r["api_name"] for r in http.post("/v1/retrieve", json=QUERY).json()["results"]] == expected
+        prompt = http.post("/v1/retrieve?format=prompt", json={**QUERY, "token_budget": 120}).json()
+        assert prompt["format"] == "prompt" and 0 < prompt["tokens"] <= 120
+        batch = http.post("/v1/retrieve/batch", json={"queries": [{"code_before": CODE, "id": "a"}] * 3, "k": 3})
+        assert batch.status_code == 200 and [i["id"] for i in batch.json()["results"]] == ["a", "a", "a"]
+        refused = http.post("/v1/retrieve", json={**QUERY, "instance": "nope"})
+        assert refused.status_code == 404 and refused.json()["error"]["field"] == "instance"
+        assert http.post("/v1/retrieve", json={**QUERY, "k": 0}).json()["error"]["field"] == "k"
+
+        async def agent():
+            async with Client(f"{url}/mcp") as client:
+                found = (await client.call_tool("find_apis", {"code_before": CODE, "scope": "x_acme_hr"})).structured_content
+                described = await client.call_tool("describe_api", {"name": found["results"][0]["api_name"]})
+                missing = await client.call_tool("describe_api", {"name": "NoSuchApi"})
+                return found, described.structured_content, missing
+
+        found, described, missing = asyncio.run(agent())
+        assert [r["api_name"] for r in found["results"]] == expected
+        assert described["jsdoc"].startswith("/**") and missing.is_error
+
+        errors, seen, stop = [], set(), threading.Event()
+
+        def hammer():
+            with httpx.Client(base_url=url, timeout=30) as own:
+                while not stop.is_set():
+                    r = own.post("/v1/retrieve", json=QUERY)
+                    (errors.append(r.text) if r.status_code != 200 else seen.add(r.json()["version"]))
+
+        def versions():
+            return [p["version"] for p in http.get("/v1/instances").json()["instances"][0]["processes"]]
+
+        with ThreadPoolExecutor(4) as load:
+            futures = [load.submit(hammer) for _ in range(4)]
+            promote(paths, second)
+            wait_for(lambda: versions() == [second, second])
+            time.sleep(0.3)
+            os.kill(next(iter(pids)), signal.SIGKILL)  # one query process dies under load
+            wait_for(lambda: len({p["pid"] for p in http.get("/v1/instances").json()["instances"][0]["processes"]}
+                                 - pids) == 1, timeout=120)
+            wait_for(lambda: http.get("/readyz").status_code == 200, timeout=120)
+            time.sleep(0.3)
+            stop.set()
+            for f in futures:
+                f.result()
+        lost = [e for e in errors if "query_process_lost" in e]
+        assert errors == lost and len(lost) <= 4  # at most the requests in flight on the killed process
+        assert second in seen and versions() == [second, second]
+        metrics = http.get("/metrics").text
+        assert 'deepcodeseek_index_loads_total{instance="sample"} 5.0' in metrics  # 2 + 2 swaps + the new process

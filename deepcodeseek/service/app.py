@@ -19,11 +19,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from deepcodeseek.service.instances import InstanceNotReady, InstancePool, UnknownInstance, describe_slot
+from deepcodeseek.service.instances import InstanceNotReady, InstancePool, UnknownInstance
 from deepcodeseek.service.mcp_tools import build_mcp_server
 from deepcodeseek.service.metrics import ServiceMetrics
-from deepcodeseek.service.processes import ProcessReadiness
-from deepcodeseek.service.queries import BadRequest, QueryRunner, answer, checked_method
+from deepcodeseek.service.queries import BadRequest, checked_method
+from deepcodeseek.service.runners import QueryProcesses, QueryProcessLost, QueryThreads
 from deepcodeseek.service.schemas import BatchRequest, RetrieveRequest
 from deepcodeseek.service.settings import MAX_BODY_BYTES, ServiceSettings
 
@@ -123,26 +123,30 @@ def validation_error(exc: ValidationError) -> BadRequest:
     return BadRequest(f"{field}: {message}", field)
 
 
+def make_runner(settings: ServiceSettings, metrics: ServiceMetrics,
+                pool: InstancePool | None = None) -> QueryThreads | QueryProcesses:
+    """Query threads beside this process's loaded index, or ``settings.processes`` query processes."""
+    if settings.processes > 1:
+        if pool is not None:
+            raise ValueError("query processes load their own indexes: pass no pool with processes > 1")
+        return QueryProcesses(settings, metrics, settings.processes)
+    pool = pool or InstancePool(settings.instances, settings.home, settings.poll_seconds, settings.retry_seconds,
+                                on_load=metrics.on_load)
+    return QueryThreads(pool, settings.query_threads, metrics)
+
+
 def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
                metrics: ServiceMetrics | None = None) -> FastAPI:
-    """The service's ASGI app. Its lifespan starts the index watcher (and MCP's session manager)."""
+    """The service's ASGI app. Its lifespan starts the queries' runner (and MCP's session manager)."""
     metrics = metrics or ServiceMetrics()
-    readiness = ProcessReadiness.from_env(settings.processes)
-
-    def on_load(instance: str, live, error) -> None:
-        metrics.on_load(instance, live, error)
-        readiness.mark(pool.ready)  # this worker's marker: /readyz waits for every worker's
-
-    pool = pool or InstancePool(settings.instances, settings.home, settings.poll_seconds, settings.retry_seconds,
-                                on_load=on_load)
-    runner = QueryRunner(settings.query_threads, metrics)
-    mcp = build_mcp_server(pool, runner) if settings.mcp else None
+    runner = make_runner(settings, metrics, pool)
+    mcp = build_mcp_server(runner) if settings.mcp else None
     mcp_app = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True,
                                       host=settings.host) if mcp else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        pool.start()
+        runner.start()
         try:
             if mcp is not None:
                 async with mcp.session_manager.run():
@@ -150,10 +154,11 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
             else:
                 yield
         finally:
-            pool.stop()
+            runner.stop()
 
     app = FastAPI(title="DeepCodeSeek", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.pool, app.state.metrics, app.state.settings, app.state.mcp = pool, metrics, settings, mcp
+    app.state.runner, app.state.metrics, app.state.settings, app.state.mcp = runner, metrics, settings, mcp
+    app.state.pool = getattr(runner, "pool", None)  # this process's loaded versions (query threads only)
     if mcp_app is not None:
         app.router.routes.extend(mcp_app.routes)
 
@@ -183,6 +188,10 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query")) or "body"
         return refuse(request, 422, "invalid_request", f"{field}: {first.get('msg', 'invalid')}", field)
 
+    @app.exception_handler(QueryProcessLost)
+    async def _lost(request: Request, exc: QueryProcessLost):
+        return refuse(request, 503, "query_process_lost", str(exc))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -202,52 +211,61 @@ def create_app(settings: ServiceSettings, pool: InstancePool | None = None,
     @app.post("/v1/retrieve")
     async def retrieve(request: Request):
         req: RetrieveRequest = await read_body(request, RetrieveRequest)
-        fmt, method = output_format(request, req.format), checked_method(req.method)
-        live = pool.current(req.instance)  # this request's version, whatever a swap does meanwhile
-        results = await runner.run(lambda: runner.rank(live, req.code_before, req.code_after, req.scope, req.k, method))
-        return JSONResponse(answer(live, results, method, req.explain, fmt, req.token_budget))  # plain JSON types already
+        payload = {**req.model_dump(), "format": output_format(request, req.format), "method": checked_method(req.method)}
+        return JSONResponse(await runner.call("retrieve", payload))  # plain JSON types already
 
     @app.post("/v1/retrieve/batch")
     async def retrieve_batch(request: Request):
         req: BatchRequest = await read_body(request, BatchRequest)
-        fmt, method = output_format(request, req.format), checked_method(req.method)
-        live = pool.current(req.instance)
-
-        def rank_all():
-            return [runner.rank(live, q.code_before, q.code_after, q.scope, req.k, method) for q in req.queries]
-
-        ranked = await runner.run(rank_all)
-        items = []
-        for i, (q, results) in enumerate(zip(req.queries, ranked), start=1):
-            body = answer(live, results, method, req.explain, fmt, req.token_budget)
-            items.append({"id": q.id if q.id is not None else i,
-                          **{k: v for k, v in body.items() if k not in ("instance", "version", "method")}})
-        return JSONResponse({"instance": live.instance, "version": live.version,
-                             "method": method or live.retriever.default_method, "results": items})
+        payload = {**req.model_dump(), "format": output_format(request, req.format), "method": checked_method(req.method)}
+        return JSONResponse(await runner.call("batch", payload))
 
     @app.get("/v1/instances")
     async def instances():
-        return {"instances": [describe_slot(slot) for slot in pool.slots.values()]}
+        return {"instances": served_instances(await runner.statuses(), runner.count)}
 
     @app.get("/healthz")
     async def healthz():
         return {"status": "ok"}
 
-    def all_ready() -> bool:
-        return pool.ready and readiness.all_ready()
-
     @app.get("/readyz")
     async def readyz():
-        waiting = [name for name, slot in pool.slots.items() if slot.live is None]
-        body = {"ready": not waiting and readiness.all_ready(), "waiting": waiting,
-                "errors": {n: s.last_load_error.error for n, s in pool.slots.items() if s.last_load_error}}
-        if settings.processes > 1:
-            body["processes"] = {"ready": readiness.ready_processes(), "of": settings.processes}
+        body = readiness(await runner.statuses(), runner.names, runner.count)
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
     @app.get("/metrics")
     async def prometheus_metrics():
-        return Response(metrics.exposition(all_ready()), media_type=metrics.content_type)
+        ready = readiness(await runner.statuses(), runner.names, runner.count)["ready"]  # also counts their news
+        return Response(metrics.exposition(ready), media_type=metrics.content_type)
 
     app.state.started_at = time.time()
     return app
+
+
+def readiness(statuses: list[dict], names: list[str], processes: int) -> dict:
+    """``/readyz``: ready once every process has every instance loaded; what waits, and why."""
+    loaded = [{e["instance"] for e in status["instances"] if e["ready"]} for status in statuses]
+    waiting = [name for name in names if len(loaded) < processes or any(name not in done for done in loaded)]
+    errors = {e["instance"]: e["last_load_error"]["error"]
+              for status in statuses for e in status["instances"] if e["last_load_error"]}
+    body = {"ready": not waiting, "waiting": waiting, "errors": errors}
+    if processes > 1:
+        body["processes"] = {"ready": sum(1 for status in statuses if status["ready"]), "of": processes}
+    return body
+
+
+def served_instances(statuses: list[dict], processes: int) -> list[dict]:
+    """``/v1/instances``: each instance as the first process that has it loaded serves it; with
+    several processes, each one's version too (they follow the published version on their own)."""
+    by_name: dict[str, dict] = {}
+    for status in statuses:
+        for entry in status["instances"]:
+            kept = by_name.get(entry["instance"])
+            if kept is None or (entry["ready"] and not kept["ready"]):
+                by_name[entry["instance"]] = dict(entry)
+    if processes > 1:
+        for name, entry in by_name.items():
+            entry["processes"] = [{"pid": status.get("pid"), **next(
+                ({"ready": e["ready"], "version": e.get("version")} for e in status["instances"] if e["instance"] == name),
+                {"ready": False, "version": None})} for status in statuses]
+    return list(by_name.values())

@@ -1,22 +1,17 @@
 """Prometheus metrics of the service (a registry per app, so tests can run several apps).
 
-With ``serve --processes N`` the workers' counters and histograms live in prometheus_client's
-multiprocess files (``PROMETHEUS_MULTIPROC_DIR``, set by the parent), and whichever worker answers a
-scrape sums every worker's. The served version, its age and readiness are computed at scrape time
-from the answering worker's own state (each worker follows the published version on its own).
+The serving process holds the only registry. With ``serve --processes N`` the query processes
+report what they ranked and loaded in each reply (``query_process``), and :meth:`ServiceMetrics.apply`
+counts it here, so no metric lives in shared files.
 """
 
 from __future__ import annotations
 
-import os
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from prometheus_client.multiprocess import MultiProcessCollector
-
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Retrieval takes 1-20 ms on 2 cores; the tail is what a load test and an alert look at.
 disable_created_metrics()  # the *_created series double the exposition and nobody graphs them
@@ -53,10 +48,19 @@ class ServiceMetrics:
             self.load_failures.labels(instance).inc()
             return
         self.loads.labels(instance).inc()
-        m = live.manifest
-        self.served.versions[instance] = ({"version": live.version, "model": str(m.get("model", "")),
-                                           "adapted": str(bool(m.get("adapted_from"))).lower(),
-                                           "query_encoder": live.query_encoder}, float(m.get("published_at") or 0.0))
+        self.served.versions[instance] = served_entry(live)
+
+    def apply(self, observed: list, events: list) -> None:
+        """What a query process reported with a reply: queries ranked, versions loaded or failed."""
+        for instance, method, seconds in observed:
+            self.observe_query(instance, method, seconds)
+        for event in events:
+            if event[0] == "load":
+                _, instance, labels, published_at = event
+                self.loads.labels(instance).inc()
+                self.served.versions[instance] = (labels, published_at)
+            elif event[0] == "load_failure":
+                self.load_failures.labels(event[1]).inc()
 
     def observe_query(self, instance: str, method: str, seconds: float) -> None:
         self.queries.labels(instance, method).inc()
@@ -64,12 +68,14 @@ class ServiceMetrics:
 
     def exposition(self, ready: bool) -> bytes:
         self.served.ready = ready
-        if not os.environ.get(MULTIPROCESS_ENV):
-            return generate_latest(self.registry)
-        merged = CollectorRegistry()  # every worker's counters and histograms, this worker's versions
-        MultiProcessCollector(merged)
-        merged.register(self.served)
-        return generate_latest(merged)
+        return generate_latest(self.registry)
+
+
+def served_entry(live) -> tuple[dict[str, str], float]:
+    """The info metric's labels for a loaded version, and its publish time."""
+    m = live.manifest
+    return ({"version": live.version, "model": str(m.get("model", "")), "adapted": str(bool(m.get("adapted_from"))).lower(),
+             "query_encoder": live.query_encoder}, float(m.get("published_at") or 0.0))
 
 
 class ServedVersions:

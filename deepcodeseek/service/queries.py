@@ -1,24 +1,25 @@
-"""Answering queries from a loaded version: shared by the HTTP routes and the MCP tools.
+"""Answering queries from a loaded version: the work of a request that depends on its version.
 
-Ranking is CPU work: it runs on worker threads, at most one per core at once
-(:class:`QueryRunner`), so concurrent clients queue instead of thrashing two cores.
+The HTTP routes and the MCP tools check their input, then hand one of :data:`HANDLERS` a plain
+dict; it takes the instance's current version once, ranks, and builds the whole answer from that
+version (results, signatures, summaries, prompt block), so a swap in between cannot mix two
+versions. The handlers are synchronous CPU work: they run on a query thread of the serving
+process or in a query process (``service.runners``), and return plain JSON types either way.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
-
-import anyio
 
 from deepcodeseek.retrieval.retriever import LLM_METHODS, METHODS, MethodUnavailable, Result
-from deepcodeseek.service.instances import LiveIndex
-from deepcodeseek.service.metrics import ServiceMetrics
-from deepcodeseek.service.results import enriched, prompt_block
+from deepcodeseek.service.instances import InstancePool, LiveIndex, describe_slot
+from deepcodeseek.service.results import SIGNATURE_CHARS, cut, enriched, prompt_block, why_ranked
+from deepcodeseek.service.settings import MCP_MAX_JSDOC_CHARS
+from deepcodeseek.service.tool_models import ApiDescription, ApiMatch, FindApisResult, MethodInfo
 
-T = TypeVar("T")
 KNOWN_METHODS = METHODS + LLM_METHODS
+Observe = Callable[[str, str, float], None]  # (instance, method, seconds): one ranked query, for the metrics
 
 
 class BadRequest(ValueError):
@@ -29,6 +30,10 @@ class BadRequest(ValueError):
         self.field, self.status, self.code = field, status, code
 
 
+class ApiNotFound(LookupError):
+    """``describe_api`` named no API of the instance."""
+
+
 def checked_method(method: str | None) -> str | None:
     """A method the caller named, checked; None stays None: each version serves its own default."""
     if method is None or method == "":
@@ -36,30 +41,6 @@ def checked_method(method: str | None) -> str | None:
     if method not in KNOWN_METHODS:
         raise BadRequest(f"unknown method {method!r} (known: {', '.join(KNOWN_METHODS)})", field="method")
     return method
-
-
-class QueryRunner:
-    """Runs ranking on a bounded pool of worker threads and records each query's latency."""
-
-    def __init__(self, threads: int, metrics: ServiceMetrics):
-        self.limiter = anyio.CapacityLimiter(threads)
-        self.metrics = metrics
-
-    async def run(self, fn: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(fn, limiter=self.limiter)
-
-    def rank(self, live: LiveIndex, code_before: str, code_after: str | None, scope: str | None, k: int,
-             method: str | None) -> list[Result]:
-        """One query on ``live`` (call from a worker thread); ``None`` ranks with the version's default,
-        the method its calibration chose (``default_method`` in its manifest)."""
-        method = method or live.retriever.default_method
-        started = time.perf_counter()
-        try:
-            results = live.retriever.retrieve(code_before, code_after, scope, k=k, method=method)
-        except MethodUnavailable as exc:
-            raise BadRequest(str(exc), field="method") from exc
-        self.metrics.observe_query(live.instance, method, time.perf_counter() - started)
-        return results
 
 
 def answer(live: LiveIndex, results: list[Result], method: str | None, explain: bool, fmt: str,
@@ -73,3 +54,87 @@ def answer(live: LiveIndex, results: list[Result], method: str | None, explain: 
         return {**head, "format": "prompt", "prompt": block, "tokens": tokens, "token_budget": token_budget,
                 "results_included": included, "apis": [r.api_name for r in results[:included]]}
     return {**head, "results": [enriched(r, live.catalog.get(r.api_name), explain) for r in results]}
+
+
+def rank(live: LiveIndex, code_before: str, code_after: str | None, scope: str | None, k: int, method: str | None,
+         observe: Observe) -> list[Result]:
+    """One query on ``live``; ``None`` ranks with the version's default, the method its calibration
+    chose (``default_method`` in its manifest)."""
+    method = method or live.retriever.default_method
+    started = time.perf_counter()
+    try:
+        results = live.retriever.retrieve(code_before, code_after, scope, k=k, method=method)
+    except MethodUnavailable as exc:
+        raise BadRequest(str(exc), field="method") from exc
+    observe(live.instance, method, time.perf_counter() - started)
+    return results
+
+
+def retrieve_body(pool: InstancePool, request: dict, observe: Observe) -> dict:
+    """``POST /v1/retrieve``: ``request`` is a checked ``RetrieveRequest`` as a dict."""
+    live = pool.current(request["instance"])  # this request's version, whatever a swap does meanwhile
+    results = rank(live, request["code_before"], request.get("code_after"), request.get("scope"), request["k"],
+                   request["method"], observe)
+    return answer(live, results, request["method"], request["explain"], request["format"], request["token_budget"])
+
+
+def batch_body(pool: InstancePool, request: dict, observe: Observe) -> dict:
+    """``POST /v1/retrieve/batch``: every query on one version, each answered like a single call."""
+    live = pool.current(request["instance"])
+    items = []
+    for i, q in enumerate(request["queries"], start=1):
+        results = rank(live, q["code_before"], q.get("code_after"), q.get("scope"), request["k"], request["method"],
+                       observe)
+        body = answer(live, results, request["method"], request["explain"], request["format"], request["token_budget"])
+        items.append({"id": q["id"] if q.get("id") is not None else i,
+                      **{k: v for k, v in body.items() if k not in ("instance", "version", "method")}})
+    return {"instance": live.instance, "version": live.version,
+            "method": request["method"] or live.retriever.default_method, "results": items}
+
+
+def find_apis_result(pool: InstancePool, request: dict, observe: Observe) -> dict:
+    """MCP ``find_apis`` (its arguments checked by the tool): a ``FindApisResult`` as a dict."""
+    live = pool.current(request["instance"])
+    results = rank(live, request["code_before"], request.get("code_after"), request.get("scope"), request["k"],
+                   None, observe)
+    matches = []
+    for r in results:
+        doc = live.catalog.get(r.api_name)
+        methods = []
+        for name in r.methods:
+            m = doc.method(name) if doc else None
+            methods.append(MethodInfo(name=name, signature=cut(m.signature if m else f"{name}()", SIGNATURE_CHARS),
+                                      summary=cut(m.summary, 200) if m else "", returns=m.returns if m else ""))
+        matches.append(ApiMatch(namespace=r.namespace, api_name=r.api_name, scope=r.scope,
+                                kind=doc.kind_label if doc else "unknown", summary=doc.summary if doc else "",
+                                methods=methods, score=round(float(r.score), 6), why=why_ranked(r)))
+    return FindApisResult(instance=live.instance, version=live.version, method=live.retriever.default_method,
+                          results=matches).model_dump()
+
+
+def describe_api_result(pool: InstancePool, request: dict, observe: Observe) -> dict:
+    """MCP ``describe_api``: one namespace's full JSDoc, bounded, as an ``ApiDescription`` dict."""
+    live = pool.current(request["instance"])
+    name = request["name"]
+    found = live.catalog.find(name[:200])
+    if not found:
+        raise ApiNotFound(f"no API named {name!r} on instance {live.instance!r}; use an api_name from find_apis")
+    doc = found[0]
+    jsdoc = doc.jsdoc[:MCP_MAX_JSDOC_CHARS]
+    return ApiDescription(
+        namespace=doc.namespace, api_name=doc.api_name, kind=doc.kind_label, scope=doc.scope, summary=doc.summary,
+        methods=[MethodInfo(name=m.name, signature=cut(m.signature, SIGNATURE_CHARS), summary=cut(m.summary, 200),
+                            returns=m.returns) for m in doc.methods[:200]],
+        jsdoc=jsdoc, truncated=len(doc.jsdoc) > len(jsdoc),
+        other_matches=[d.api_name for d in found[1:20]]).model_dump()
+
+
+def pool_status(pool: InstancePool) -> dict:
+    """What ``/readyz``, ``/v1/instances`` and ``/metrics`` need from one process's loaded versions."""
+    return {"ready": pool.ready, "instances": [describe_slot(slot) for slot in pool.slots.values()]}
+
+
+HANDLERS: dict[str, Callable[[InstancePool, dict, Observe], dict]] = {
+    "retrieve": retrieve_body, "batch": batch_body, "find_apis": find_apis_result,
+    "describe_api": describe_api_result,
+}

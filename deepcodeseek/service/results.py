@@ -30,7 +30,7 @@ def enriched(result: Result, doc: ApiDoc | None, explain: bool = False) -> dict:
     out = result.as_dict(explain)
     out["kind"] = doc.kind if doc else "unknown"
     out["summary"] = doc.summary if doc else ""
-    out["signatures"] = [_cut(doc.signature_of(m) if doc else f"{m}()", SIGNATURE_CHARS) for m in result.methods]
+    out["signatures"] = [cut(doc.signature_of(m) if doc else f"{m}()", SIGNATURE_CHARS) for m in result.methods]
     return out
 
 
@@ -70,7 +70,7 @@ def prompt_block(pairs: list[tuple[Result, ApiDoc | None]], budget: int, header:
         included += 1
         for name in result.methods:
             method = doc.method(name) if doc else None
-            line = f"//   {result.namespace}.{_cut(method.signature if method else name + '()', SIGNATURE_CHARS)}"
+            line = f"//   {result.namespace}.{cut(method.signature if method else name + '()', SIGNATURE_CHARS)}"
             if method and method.returns:
                 line += f" -> {method.returns}"
             if method and method.summary:
@@ -86,5 +86,6 @@ def prompt_block(pairs: list[tuple[Result, ApiDoc | None]], budget: int, header:
     return block, estimate_tokens(block), included
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, an ellipsis marking a cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

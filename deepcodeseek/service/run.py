@@ -6,13 +6,10 @@ so a bearer token never reaches a log.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import sys
-import tempfile
 
-from deepcodeseek.service.settings import WORKER_SETTINGS_ENV, ServiceSettings
+from deepcodeseek.service.settings import ServiceSettings
 
 log = logging.getLogger("deepcodeseek.service")
 
@@ -52,58 +49,23 @@ def one_thread_per_query() -> None:
 def serve_http(settings: ServiceSettings) -> None:
     """Serve until interrupted; instances load in the background (``/readyz`` says when).
 
-    With ``settings.processes`` above 1, uvicorn's supervisor starts that many workers on one
-    listening socket (restarting any that dies), each building its app from the settings this
-    process hands down (:func:`worker_app`); see ``service.processes`` for what they share.
+    With ``settings.processes`` above 1, this process only serves HTTP and MCP, and that many query
+    processes (``service.runners.QueryProcesses``) each load the index and rank the requests that
+    it hands them.
     """
     import uvicorn
 
-    configure_logging()
-    log.info("serving %s on http://%s:%d (auth %s, %d process%s)", ", ".join(settings.instances), settings.host,
-             settings.port, "on" if settings.token else "off", settings.processes,
-             "" if settings.processes == 1 else "es")
-    options = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False,
-               "timeout_graceful_shutdown": 10}
-    if settings.processes <= 1:
-        from deepcodeseek.service.app import create_app
-
-        few_malloc_arenas()
-        one_thread_per_query()
-        uvicorn.run(create_app(settings), **options)
-        return
-    with shared_state() as folder:
-        os.environ[WORKER_SETTINGS_ENV] = settings.worker_env()
-        log.info("workers share %s (metrics, readiness)", folder)
-        uvicorn.run("deepcodeseek.service.run:worker_app", factory=True, workers=settings.processes, **options)
-
-
-@contextlib.contextmanager
-def shared_state():
-    """The workers' shared folder, named to them by the environment they inherit; removed at exit."""
-    from deepcodeseek.service.metrics import MULTIPROCESS_ENV
-    from deepcodeseek.service.processes import STATE_ENV
-
-    saved = {k: os.environ.get(k) for k in (MULTIPROCESS_ENV, STATE_ENV)}
-    with tempfile.TemporaryDirectory(prefix="deepcodeseek-serve-", ignore_cleanup_errors=True) as folder:
-        os.environ[MULTIPROCESS_ENV] = os.environ[STATE_ENV] = folder
-        try:
-            yield folder
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-
-def worker_app():
-    """One worker of ``serve --processes N``: its app, from the settings its parent handed down."""
     from deepcodeseek.service.app import create_app
 
     configure_logging()
+    log.info("serving %s on http://%s:%d (auth %s, %d query process%s)", ", ".join(settings.instances),
+             settings.host, settings.port, "on" if settings.token else "off", settings.processes,
+             "" if settings.processes == 1 else "es")
     few_malloc_arenas()
-    one_thread_per_query()
-    return create_app(ServiceSettings.from_worker_env())
+    if settings.processes == 1:
+        one_thread_per_query()  # query processes set their own
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=10)
 
 
 def serve_mcp_stdio(instance: str, home: str | None = None, poll_seconds: float = 2.0) -> None:
@@ -111,7 +73,7 @@ def serve_mcp_stdio(instance: str, home: str | None = None, poll_seconds: float 
     from deepcodeseek.service.instances import InstancePool
     from deepcodeseek.service.mcp_tools import build_mcp_server
     from deepcodeseek.service.metrics import ServiceMetrics
-    from deepcodeseek.service.queries import QueryRunner
+    from deepcodeseek.service.runners import QueryThreads
 
     configure_logging(logging.WARNING)
     few_malloc_arenas()
@@ -123,6 +85,6 @@ def serve_mcp_stdio(instance: str, home: str | None = None, poll_seconds: float 
         log.warning("instance %s is not loaded yet: %s", instance, slot.last_load_error.error)
     pool.start()
     try:
-        build_mcp_server(pool, QueryRunner(ServiceSettings([instance]).query_threads, ServiceMetrics())).run()
+        build_mcp_server(QueryThreads(pool, ServiceSettings([instance]).query_threads, ServiceMetrics())).run()
     finally:
         pool.stop()

@@ -144,26 +144,55 @@ def test_enriched_results_and_reasons():
     assert "bm25 2.50" in why and "7 similar call sites" in why and "same scope" in why and "m0" in why
 
 
-def test_process_readiness_counts_live_workers_markers(tmp_path):
-    """A worker's marker says it has every instance loaded; a dead worker's marker does not count."""
-    import os
-    import subprocess
-    import sys
+def _status(ready: dict[str, str | None], error: str | None = None, pid: int = 1) -> dict:
+    """A process's status: instance -> loaded version (None: not loaded)."""
+    return {"ready": all(v is not None for v in ready.values()), "pid": pid, "instances": [
+        {"instance": name, "ready": version is not None, "version": version,
+         "last_load_error": {"error": error} if error and version is None else None}
+        for name, version in ready.items()]}
 
-    from deepcodeseek.service.processes import ProcessReadiness
 
-    alone = ProcessReadiness(None, 1)
-    alone.mark(True)
-    assert alone.all_ready() and list(tmp_path.iterdir()) == []  # one process: nothing to share
-    two = ProcessReadiness(tmp_path, 2)
-    assert not two.all_ready()
-    two.mark(True)
-    assert two.ready_processes() == 1 and not two.all_ready()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / f"ready-{dead.stdout.strip()}").touch()  # a worker that died after it was ready
-    (tmp_path / "ready-garbage").touch()
-    assert two.ready_processes() == 1
-    (tmp_path / f"ready-{os.getppid()}").touch()  # another live process: the second worker
-    assert two.all_ready()
-    two.mark(False)
-    assert not (tmp_path / f"ready-{os.getpid()}").exists() and two.ready_processes() == 1
+def test_readiness_waits_for_every_process_and_names_what_waits():
+    from deepcodeseek.service.app import readiness
+
+    one = readiness([_status({"a": "v1", "b": None}, error="BM25 index missing")], ["a", "b"], 1)
+    assert one == {"ready": False, "waiting": ["b"], "errors": {"b": "BM25 index missing"}}
+    assert readiness([_status({"a": "v1"})], ["a"], 1) == {"ready": True, "waiting": [], "errors": {}}
+    both = [_status({"a": "v1"}, pid=1), _status({"a": "v1"}, pid=2)]
+    assert readiness(both, ["a"], 2)["ready"] and readiness(both, ["a"], 2)["processes"] == {"ready": 2, "of": 2}
+    one_loading = [_status({"a": "v1"}, pid=1), _status({"a": None}, pid=2)]
+    assert readiness(one_loading, ["a"], 2) == {"ready": False, "waiting": ["a"], "errors": {},
+                                                "processes": {"ready": 1, "of": 2}}
+    one_silent = [_status({"a": "v1"}, pid=1)]  # the other did not answer in time
+    assert not readiness(one_silent, ["a"], 2)["ready"]
+
+
+def test_instances_show_each_process_version_during_a_swap():
+    from deepcodeseek.service.app import served_instances
+
+    assert served_instances([_status({"a": "v1"})], 1) == _status({"a": "v1"})["instances"]
+    swapping = served_instances([_status({"a": None}, pid=1), _status({"a": "v2"}, pid=2)], 2)
+    assert swapping[0]["version"] == "v2" and swapping[0]["ready"]  # the first process that has it loaded
+    assert swapping[0]["processes"] == [{"pid": 1, "ready": False, "version": None},
+                                        {"pid": 2, "ready": True, "version": "v2"}]
+
+
+def test_errors_cross_from_a_query_process_as_the_exceptions_raised():
+    import pytest
+
+    from deepcodeseek.service.instances import InstanceNotReady, UnknownInstance
+    from deepcodeseek.service.queries import ApiNotFound, BadRequest
+    from deepcodeseek.service.query_process import error_reply
+    from deepcodeseek.service.runners import unwrap
+
+    bad = BadRequest("k: out of range", "k", 422, "invalid_request")
+    with pytest.raises(BadRequest) as raised:
+        unwrap({"result": None, "error": error_reply(bad)})
+    assert (str(raised.value), raised.value.field, raised.value.status, raised.value.code) == \
+        ("k: out of range", "k", 422, "invalid_request")
+    for exc in (UnknownInstance("unknown instance 'x'"), InstanceNotReady("not yet"), ApiNotFound("no API 'Z'")):
+        with pytest.raises(type(exc), match=str(exc)):
+            unwrap({"result": None, "error": error_reply(exc)})
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: boom"):
+        unwrap({"result": None, "error": error_reply(ZeroDivisionError("boom"))})
+    assert unwrap({"result": {"ok": 1}, "error": None}) == {"ok": 1}
