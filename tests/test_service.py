@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -454,7 +455,6 @@ def test_cli_serve_starts_answers_and_refuses_bad_arguments(home):
 def test_cli_serve_with_two_query_processes_is_ready_once_both_are_and_counts_every_query(home):
     """``--processes 2``: one HTTP process and two query processes, each with its own index; /readyz waits
     for both, and /metrics counts the queries both ranked."""
-    import re
     import subprocess
     import sys
 
@@ -565,3 +565,13 @@ def test_query_processes_answer_as_threads_do_swap_and_survive_a_lost_process(bu
         assert second in seen and versions() == [second, second]
         metrics = http.get("/metrics").text
         assert 'deepcodeseek_index_loads_total{instance="sample"} 5.0' in metrics  # 2 + 2 swaps + the new process
+        broken = publish_broken_version(home)  # every process keeps serving its version and says why
+        info = wait_for(lambda: (i := http.get("/v1/instances").json()["instances"][0])["last_load_error"] and i)
+        assert info["version"] == second and info["last_load_error"]["version"] == broken
+        assert http.post("/v1/retrieve", json=QUERY).json()["version"] == second
+        def failures() -> float:
+            found = re.search(r'^deepcodeseek_index_load_failures_total\{instance="sample"\} (\S+)$',
+                              http.get("/metrics").text, re.M)
+            return float(found.group(1)) if found else 0.0
+
+        wait_for(lambda: failures() >= 2)  # each process counted its own (and retries, every 0.5 s here)
