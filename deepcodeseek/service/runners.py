@@ -32,6 +32,7 @@ import anyio
 from deepcodeseek.service.instances import InstanceNotReady, InstancePool, UnknownInstance
 from deepcodeseek.service.metrics import ServiceMetrics
 from deepcodeseek.service.queries import HANDLERS, ApiNotFound, BadRequest, pool_status
+from deepcodeseek.service import query_process
 from deepcodeseek.service.query_process import START, STATUS
 from deepcodeseek.service.settings import ServiceSettings
 
@@ -163,8 +164,6 @@ class QueryProcesses:
     def _spawn(self, index: int) -> None:
         query_here, query_there = self._context.Pipe()
         control_here, control_there = self._context.Pipe()
-        from deepcodeseek.service import query_process
-
         settings = {"instances": self.names, "home": self.settings.home, "poll_seconds": self.settings.poll_seconds,
                     "retry_seconds": self.settings.retry_seconds}
         process = self._context.Process(target=query_process.main, args=(query_there, control_there, settings),
