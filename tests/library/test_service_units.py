@@ -196,3 +196,52 @@ def test_errors_cross_from_a_query_process_as_the_exceptions_raised():
     with pytest.raises(RuntimeError, match="ZeroDivisionError: boom"):
         unwrap({"result": None, "error": error_reply(ZeroDivisionError("boom"))})
     assert unwrap({"result": {"ok": 1}, "error": None}) == {"ok": 1}
+
+
+def test_a_channel_matches_replies_to_requests_in_order_even_when_a_caller_gives_up():
+    """Replies come back in request order; a request whose caller was cancelled still has its reply read,
+    so the next caller gets its own; a closed pipe fails what waits, and says so once."""
+    import asyncio
+    import multiprocessing
+    import threading
+
+    import pytest
+
+    from deepcodeseek.service.runners import Channel, QueryProcessLost
+
+    here, there = multiprocessing.Pipe()
+    release = threading.Event()
+
+    def echo():  # a query process: answers each message in turn, the second one slowly
+        while True:
+            try:
+                message = there.recv()
+            except EOFError:
+                return
+            if message == ("slow",):
+                release.wait(10)
+            if message == ("exit",):
+                there.close()
+                return
+            there.send({"echo": message})
+
+    threading.Thread(target=echo, daemon=True).start()
+    replies, lost = [], []
+
+    async def scenario():
+        channel = Channel(here, asyncio.get_running_loop(), replies.append, lambda: lost.append(True))
+        assert await channel.request(("a",)) == {"echo": ("a",)}
+        slow = asyncio.ensure_future(channel.request(("slow",)))
+        await asyncio.sleep(0.05)
+        slow.cancel()  # the caller went away; the reply is still on its way
+        after = channel.request(("b",))
+        release.set()
+        assert await after == {"echo": ("b",)}
+        waiting = channel.request(("exit",))
+        with pytest.raises(QueryProcessLost):
+            await waiting
+        with pytest.raises(QueryProcessLost):
+            await channel.request(("c",))
+
+    asyncio.run(scenario())
+    assert replies == [{"echo": ("a",)}, {"echo": ("slow",)}, {"echo": ("b",)}] and lost == [True]
