@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from deepcodeseek.retrieval.retriever import LLM_METHODS, METHODS, MethodUnavailable, Result
-from deepcodeseek.service.instances import InstancePool, LiveIndex, describe_slot
+from deepcodeseek.service.instances import InstanceNotReady, InstancePool, LiveIndex, UnknownInstance, describe_slot
 from deepcodeseek.service.results import SIGNATURE_CHARS, cut, enriched, prompt_block, why_ranked
 from deepcodeseek.service.settings import MCP_MAX_JSDOC_CHARS
 from deepcodeseek.service.tool_models import ApiDescription, ApiMatch, FindApisResult, MethodInfo
@@ -32,6 +32,13 @@ class BadRequest(ValueError):
 
 class ApiNotFound(LookupError):
     """``describe_api`` named no API of the instance."""
+
+
+# The refusals a handler raises for the caller, by the name they cross a query process's pipe under
+# (``query_process.error_reply`` names them, ``runners.unwrap`` raises them again; ``BadRequest``
+# travels with its field, status and code).
+CALLER_ERRORS: dict[str, type[Exception]] = {
+    "unknown_instance": UnknownInstance, "not_ready": InstanceNotReady, "api_not_found": ApiNotFound}
 
 
 def checked_method(method: str | None) -> str | None:

@@ -27,15 +27,13 @@ START, STATUS = "start", "status"  # the first request a process gets (load, the
 
 
 def error_reply(exc: BaseException) -> dict:
-    """An exception a handler raised, as data the serving process raises again (``runners.raise_error``)."""
-    from deepcodeseek.service.instances import InstanceNotReady, UnknownInstance
-    from deepcodeseek.service.queries import ApiNotFound, BadRequest
+    """An exception a handler raised, as data the serving process raises again (``runners.unwrap``)."""
+    from deepcodeseek.service.queries import CALLER_ERRORS, BadRequest
 
     if isinstance(exc, BadRequest):
         return {"kind": "bad_request", "message": str(exc), "field": exc.field, "status": exc.status,
                 "code": exc.code}
-    kinds = ((UnknownInstance, "unknown_instance"), (InstanceNotReady, "not_ready"), (ApiNotFound, "api_not_found"))
-    kind = next((name for cls, name in kinds if isinstance(exc, cls)), "internal")
+    kind = next((name for name, cls in CALLER_ERRORS.items() if isinstance(exc, cls)), "internal")
     message = str(exc) if kind != "internal" else f"{type(exc).__name__}: {exc}"
     return {"kind": kind, "message": message}
 

@@ -29,9 +29,9 @@ from multiprocessing.connection import Connection
 
 import anyio
 
-from deepcodeseek.service.instances import InstanceNotReady, InstancePool, UnknownInstance
+from deepcodeseek.service.instances import InstancePool
 from deepcodeseek.service.metrics import ServiceMetrics
-from deepcodeseek.service.queries import HANDLERS, ApiNotFound, BadRequest, pool_status
+from deepcodeseek.service.queries import CALLER_ERRORS, HANDLERS, BadRequest, pool_status
 from deepcodeseek.service import query_process
 from deepcodeseek.service.query_process import START, STATUS
 from deepcodeseek.service.settings import ServiceSettings
@@ -260,5 +260,4 @@ def unwrap(reply: dict) -> dict:
     kind, message = error["kind"], error["message"]
     if kind == "bad_request":
         raise BadRequest(message, error["field"], error["status"], error["code"])
-    raise {"unknown_instance": UnknownInstance, "not_ready": InstanceNotReady,
-           "api_not_found": ApiNotFound}.get(kind, RuntimeError)(message)
+    raise CALLER_ERRORS.get(kind, RuntimeError)(message)
