@@ -77,6 +77,7 @@ class DocGraph:
         self.doc_tables = np.array([len(t) for t in self.tables], dtype=np.float64)
         self._caller_degree = self.usage @ np.ones(self.usage.shape[1])
         self._doc_degree = self.usage_t @ np.ones(self.usage.shape[0])
+        self._caller_row: dict[str, int] | None = None  # caller -> matrix row, on the first exclusion
 
     @classmethod
     def load(cls, path: Path | None, docs: Sequence[dict], context_callers: np.ndarray,
@@ -112,9 +113,14 @@ class DocGraph:
         return np.fromiter(sorted(found), dtype=np.int64)
 
     def caller_mask(self, exclude: frozenset[str]) -> np.ndarray:
+        """1 per caller row, 0 for ``exclude``'s scripts: a lookup of their rows (``np.isin`` over the
+        callers' names compared strings, one excluded script at a time)."""
         mask = np.ones(len(self.callers))
         if exclude and len(self.callers):
-            mask[np.isin(self.callers, list(exclude))] = 0.0
+            if self._caller_row is None:
+                self._caller_row = {c: i for i, c in enumerate(self.callers)}
+            rows = [self._caller_row[c] for c in exclude if c in self._caller_row]
+            mask[rows] = 0.0
         return mask
 
     def co_usage(self, seeds: np.ndarray, mask: np.ndarray) -> np.ndarray:

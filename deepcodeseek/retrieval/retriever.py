@@ -43,6 +43,7 @@ from deepcodeseek.index.publish import current_manifest, open_vector_table, vers
 from deepcodeseek.index.static_encoder import StaticEncoder
 from deepcodeseek.kg.access import admission_rule
 from deepcodeseek.paths import InstancePaths, instance_paths
+from deepcodeseek.retrieval.callers import CallerCodes
 from deepcodeseek.retrieval.context_ivf import IVF_FILE, ContextIVF, context_similarities, searchable
 from deepcodeseek.retrieval.doc_columns import LOADED_COLUMNS, DocumentColumns
 from deepcodeseek.retrieval.llm_forms import MethodUnavailable, describe_intent, hypothetical_completion
@@ -160,6 +161,7 @@ class Retriever:
         keep = np.array([t in by_sys_id for t in targets], dtype=bool)
         self.context_targets = np.array([by_sys_id[t] for t, k in zip(targets, keep) if k], dtype=np.int64)
         self.context_callers = np.array([c for c, k in zip(callers, keep) if k], dtype=object)
+        self.caller_codes = CallerCodes(self.context_callers)
         self.contexts_bm25 = BM25Index.load(index.local(f"{folder}/contexts_bm25")) if len(self.context_targets) else None
         self.use_usage = use_usage
         self._static_folder, self._context_keep = f"{folder}/static", keep
@@ -357,14 +359,14 @@ class Retriever:
             return {"score": zeros, "votes": zeros, "voters": zeros}
         scores = self.contexts_bm25.scores(self._text(query))[self._context_keep]  # index built over all contexts
         if exclude:
-            scores = np.where(np.isin(self.context_callers, list(exclude)), 0.0, scores)
+            scores = np.where(self.caller_codes.written_by(exclude), 0.0, scores)
         votes, voters = neighbour_votes(scores, self.context_targets, len(self.docs), self.vote_neighbours)
         out = {"score": votes, "votes": votes, "voters": voters}
         encoder, context_vectors = self._static_signals() if semantic else (None, None)
         if encoder is not None:
             sims = context_similarities(context_vectors, encoder.encode([self._text(query)])[0])
             if exclude:
-                sims = np.where(np.isin(self.context_callers, list(exclude)), 0.0, sims)
+                sims = np.where(self.caller_codes.written_by(exclude), 0.0, sims)
             # Cubed similarities: only close precedents should carry weight.
             out["semantic_votes"], _ = neighbour_votes(np.clip(sims, 0, None) ** 3, self.context_targets,
                                                        len(self.docs), self.vote_neighbours)
@@ -470,7 +472,7 @@ class Retriever:
         """Call sites per document that remain once ``exclude``'s scripts are set aside (what votes can use)."""
         counts = self.usage_counts
         if exclude and len(self.context_callers):
-            held_out = np.isin(self.context_callers, list(exclude))
+            held_out = self.caller_codes.written_by(exclude)
             if held_out.any():
                 counts = counts - np.bincount(self.context_targets[held_out], minlength=len(self.docs))
         return counts

@@ -43,6 +43,22 @@ def test_the_usage_walk_follows_co_usage_and_ignores_held_out_scripts(tmp_path):
     assert not graph.personalised_pagerank(np.array([], dtype=np.int64), everyone).any()
 
 
+def test_setting_scripts_aside_by_lookup_equals_isin_over_the_caller_names(tmp_path):
+    """The contexts and the graph rows that a script group wrote, found by numbered lookup, are the
+    ones ``np.isin`` over the callers' names finds; names the instance never saw are ignored."""
+    from deepcodeseek.retrieval.callers import CallerCodes
+
+    rng = np.random.default_rng(7)
+    names = np.array([f"sys_script_include:{i}" for i in rng.integers(0, 40, size=300)], dtype=object)
+    codes = CallerCodes(names)
+    graph = _graph(tmp_path, list(names), [int(t) for t in rng.integers(0, 5, size=300)])
+    for size in (0, 1, 5, 60):
+        scripts = frozenset(f"sys_script_include:{i}" for i in rng.integers(0, 50, size=size)) | {"never seen"}
+        assert codes.written_by(scripts).tolist() == np.isin(names, list(scripts)).tolist()
+        assert (graph.caller_mask(scripts) == 0).tolist() == np.isin(graph.callers, list(scripts)).tolist()
+    assert CallerCodes(np.array([], dtype=object)).written_by({"a"}).tolist() == []
+
+
 def test_graph_digest_changes_with_the_facts():
     rows = [{"sys_id": "b", "extends": "e", "tables": ["incident"]}]
     assert graph_digest(rows) != graph_digest([{**rows[0], "tables": ["task"]}])
