@@ -102,7 +102,7 @@ def measure_student(retriever, encoder: QueryEncoder, samples: Sequence, texts: 
                     teacher_vectors: np.ndarray | None = None, default_method: str = "fusion",
                     progress: Callable[[str], None] | None = None, holdout=None) -> StudentMeasurement:
     """Encode cost, memory and retrieval quality of one student on ``samples``."""
-    from deepcodeseek.evaluation.report import evaluate
+    from deepcodeseek.evaluation.report import score_methods
 
     texts = list(texts) if texts is not None else query_texts(samples)
     cost = encode_p50_ms(encoder, texts)
@@ -110,10 +110,9 @@ def measure_student(retriever, encoder: QueryEncoder, samples: Sequence, texts: 
     if teacher_vectors is not None:
         cosine = float((encoder.embed_queries(texts) * teacher_vectors).sum(axis=1).mean())
     with serving_with(retriever, encoder):
-        dense = evaluate(retriever, list(samples), methods=("dense",), holdout=holdout)
-        default = evaluate(retriever, list(samples), methods=(default_method,), holdout=holdout)
-    d, f = _scores(dense, "dense"), _scores(default, default_method)
-    bm25 = _scores(default, "bm25")
+        scores = {s.method: s for s in score_methods(retriever, list(samples),
+                                                     tuple(dict.fromkeys(("dense", default_method, "bm25"))), holdout)}
+    d, f, bm25 = scores["dense"], scores[default_method], scores["bm25"]
     family, tokens = encoder.cost_basis(texts) if hasattr(encoder, "cost_basis") else (None, None)
     out = StudentMeasurement(encoder.name, cost, int(encoder.memory_bytes()), d.top_k(5), d.top_k(40), f.top_k(5),
                              f.top_k(40), f.latency(50), cosine, bm25.top_k(5), bm25.top_k(40), len(samples),
@@ -122,10 +121,6 @@ def measure_student(retriever, encoder: QueryEncoder, samples: Sequence, texts: 
         progress(f"{encoder.name}: encode {cost:.2f} ms, dense top@5 {out.dense_top5:.3f}, "
                  f"{default_method} top@5 {out.default_top5:.3f} (p50 {out.default_p50_ms:.1f} ms)")
     return out
-
-
-def _scores(report, method: str):
-    return next(s for s in report.scores if s.method == method)
 
 
 def measure_students(retriever, encoders: Sequence[QueryEncoder], samples: Sequence, teacher: QueryEncoder,

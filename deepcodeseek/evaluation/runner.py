@@ -19,7 +19,7 @@ from deepcodeseek.datasets.holdout import HoldOut
 from deepcodeseek.evaluation.benchmark import Sample, read_benchmark
 from deepcodeseek.evaluation.benchmark_build import EVALUATION_SPLIT, read_holdout_of, read_split, split_path
 from deepcodeseek.evaluation.leaks import prefix_names_target, without_suffix_leak
-from deepcodeseek.evaluation.report import evaluate
+from deepcodeseek.evaluation.report import evaluate, score_methods
 from deepcodeseek.index.bm25 import BM25Index, ChunkedBM25Index
 from deepcodeseek.index.build import embed_with_cache
 from deepcodeseek.paths import InstancePaths, instance_paths
@@ -196,9 +196,9 @@ def document_form_ablation(retriever: Retriever, store: InstanceStore, samples: 
                     texts[order[d["sys_id"]]] = d["text"]
             _use_form(retriever, store, texts, chunked=form == CHUNKED)
             row = {"document form": form}
-            for method in FORM_METHODS:
-                scores = evaluate(retriever, samples, methods=(method,), holdout=holdout).scores[0]
-                row[f"{method} top@5"], row[f"{method} top@40"] = round(scores.top_k(5), 3), round(scores.top_k(40), 3)
+            for scores in score_methods(retriever, samples, FORM_METHODS, holdout):
+                row[f"{scores.method} top@5"] = round(scores.top_k(5), 3)
+                row[f"{scores.method} top@40"] = round(scores.top_k(40), 3)
             rows.append(row)
             if progress:
                 progress(f"document form {form}: " + ", ".join(f"{k} {v}" for k, v in row.items() if "top@5" in k))
@@ -234,7 +234,7 @@ def adaptation_comparison(retriever: Retriever, report, samples: list[Sample],
     except FileNotFoundError as exc:
         return [], f"base version no longer on disk ({exc})"
     methods = [m for m in ADAPTATION_METHODS if m in {s.method for s in report.scores}]
-    untuned = {s.method: s for s in evaluate(base, samples, methods=tuple(methods), holdout=holdout).scores}
+    untuned = {s.method: s for s in score_methods(base, samples, tuple(methods), holdout)}
     tuned = {s.method: s for s in report.scores}
     rows = []
     for method in methods:

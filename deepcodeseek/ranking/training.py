@@ -195,11 +195,11 @@ def manifest_summary(ranker: LearnedRanker) -> dict:
 
 def decide_default(retriever, samples: list[Sample], holdout: HoldOut) -> tuple[str, dict]:
     """The ranker serves by default only when it beats the fusion on the calibration split (top@5, then MRR)."""
-    from deepcodeseek.evaluation.report import evaluate
+    from deepcodeseek.evaluation.report import score_methods
 
     if not samples:
         return "fusion", {}
-    scores = {s.method: s for s in evaluate(retriever, samples, methods=("ranker", "fusion"), holdout=holdout).scores}
+    scores = {s.method: s for s in score_methods(retriever, samples, ("ranker", "fusion"), holdout)}
     figures = {m: {"top@1": round(s.top_k(1), 4), "top@5": round(s.top_k(5), 4), "mrr@40": round(s.mrr(), 4)}
                for m, s in scores.items() if m in ("ranker", "fusion")}
     return ("ranker" if ranker_beats_fusion(figures) else "fusion"), figures
