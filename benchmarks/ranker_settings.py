@@ -3,7 +3,8 @@
 The settings are the training-query weighting (``target_weight_cap``: a query weighs
 min(1, cap / queries sharing its target)) and the cold-start copies
 (``cold_copies_max_callers``); ``--cold-weights`` also tries the copies weighing more than
-their originals (a setting of this benchmark only, until one wins). Features are computed once per query of an indexed
+their originals (a setting of this benchmark only, until one wins); ``--shares`` trains on a share of
+the training scripts only (a learning curve). Features are computed once per query of an indexed
 instance (the version being served), then each setting trains one LambdaRank model per
 seed. Every model is scored on the same calibration and dev samples, against the single
 signals read from the same features (``bm25``, ``votes``, ``dense``):
@@ -51,6 +52,7 @@ from deepcodeseek.ranking.training import target_callers, target_weights  # noqa
 from deepcodeseek.retrieval.query import Query  # noqa: E402
 from deepcodeseek.retrieval.retriever import Retriever  # noqa: E402
 
+SHARE_SALT = "ranker-budget"  # the hash that picks the training scripts a ``--shares`` run keeps (as recorded)
 RARE = 10  # a target at most this many other scripts call: simulated as cold for choosing
 SIGNALS = ("bm25", "votes", "dense")
 
@@ -81,9 +83,13 @@ def query_rows(retriever: Retriever, samples, holdout, label: str, cold_up_to: i
     return rows
 
 
-def groups_for(rows: list[dict], cap: float, max_callers: int, cold_weight: float = 1.0) -> tuple[list, list]:
+def groups_for(rows: list[dict], cap: float, max_callers: int, cold_weight: float = 1.0,
+               share: float = 1.0) -> tuple[list, list]:
     """What ``training_groups`` builds for these settings, from the cached features; ``cold_weight``
-    (not a library setting) multiplies the weight of each cold-start copy."""
+    (not a library setting) multiplies the weight of each cold-start copy. With ``share`` below 1,
+    only that share of the training scripts (whole scripts, picked by a stable hash)."""
+    if share < 1:
+        rows = [r for r in rows if in_share(r["sample"], share)]
     train, valid = [], []
     for row, weight in zip(rows, target_weights([r["sample"] for r in rows], cap)):
         into = valid if row["valid"] else train
@@ -92,6 +98,10 @@ def groups_for(rows: list[dict], cap: float, max_callers: int, cold_weight: floa
         if "x_cold" in row and row["callers_left"] <= max_callers and row["y_cold"].any():
             into.append((row["x_cold"], row["y_cold"], weight * cold_weight))
     return train, valid
+
+
+def in_share(sample, share: float) -> bool:
+    return group_position(f"{SHARE_SALT}:{script_of(sample) or sample.id}") < share
 
 
 def rank_of(scores: np.ndarray, relevance: np.ndarray) -> int | None:
@@ -138,6 +148,8 @@ def main() -> int:
     parser.add_argument("--cold", default="0,10", help="cold_copies_max_callers values")
     parser.add_argument("--cold-weights", default="1", help="weights of the cold-start copies against their "
                                                                "originals (1: the library's training)")
+    parser.add_argument("--shares", default="1", help="shares of the training scripts to train on (a learning "
+                                                          "curve: does the ranker need every query?)")
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--out", help="write every figure as JSON here")
     args = parser.parse_args()
@@ -156,17 +168,18 @@ def main() -> int:
         results["signals"][name] = {split: score(rows, signal_scorer(name)) for split, rows in splits.items()}
     seeds = [int(s) for s in args.seeds.split(",")]
     grid = itertools.product([float(c) for c in args.caps.split(",")], [int(c) for c in args.cold.split(",")],
-                             [float(w) for w in args.cold_weights.split(",")])
-    for cap, cold, cold_weight in grid:
-        key = f"cap {cap:g}, cold copies {cold}" + (f" weighing {cold_weight:g}" if cold_weight != 1 else "")
-        tr, va = groups_for(train, cap, cold, cold_weight)
+                             [float(w) for w in args.cold_weights.split(",")], [float(s) for s in args.shares.split(",")])
+    for cap, cold, cold_weight, share in grid:
+        key = f"cap {cap:g}, cold copies {cold}" + (f" weighing {cold_weight:g}" if cold_weight != 1 else "") \
+            + (f", {share:.0%} of the training scripts" if share < 1 else "")
+        tr, va = groups_for(train, cap, cold, cold_weight, share)
         runs = []
         for seed in seeds:
             config = replace(RankerConfig(), target_weight_cap=cap, cold_copies_max_callers=cold, seed=seed)
             model = fit_ranker(tr, va, config, key, 1.0)
             runs.append({split: score(rows, model.score) for split, rows in splits.items()})
         results["settings"][key] = {"cap": cap, "cold_copies_max_callers": cold, "cold_weight": cold_weight,
-                                    "runs": runs}
+                                    "share": share, "groups": len(tr), "runs": runs}
         print(f"  trained {key}: {len(tr)} groups, {seeds} seeds", file=sys.stderr, flush=True)
 
     def passes(setting: dict) -> bool:
