@@ -21,16 +21,15 @@ class CallerCodes:
 
     def __init__(self, callers: np.ndarray):
         self._callers = callers
-        self._code: dict[str, int] | None = None
-        self._codes: np.ndarray | None = None
+        self._numbers: tuple[dict[str, int], np.ndarray] | None = None  # one attribute: threads see both or neither
 
     def _numbered(self) -> tuple[dict[str, int], np.ndarray]:
-        if self._code is None:
+        if self._numbers is None:
             code: dict[str, int] = {}
             codes = np.fromiter((code.setdefault(c, len(code)) for c in self._callers), dtype=np.int64,
                                 count=len(self._callers))
-            self._code, self._codes = code, codes
-        return self._code, self._codes
+            self._numbers = (code, codes)
+        return self._numbers
 
     def written_by(self, scripts: Iterable[str]) -> np.ndarray:
         """Per context: was it written by one of ``scripts``? (What ``np.isin(callers, scripts)`` gives.)"""
