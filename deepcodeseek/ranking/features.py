@@ -112,31 +112,64 @@ class SourceRankings:
     mentioned: np.ndarray
 
 
-def source_rankings(retriever, query: Query, exclude: frozenset[str], graph: DocGraph, weights: dict[str, float],
-                    with_dense: bool, admitted: np.ndarray, reach: int | None = None) -> SourceRankings:
-    """The signals, their ranks and each source's first ``reach`` eligible documents (default: as
-    deep as ``SOURCE_DEPTH`` reaches), ``exclude``'s scripts set aside as votes and prior do."""
-    from deepcodeseek.retrieval.signals import fuse
+@dataclass
+class QuerySignals:
+    """What one (query, set-aside scripts) gives every query encoder alike: the lexical, vote, prior and
+    graph signals and their ranks. A build that trains a ranker per query encoder (``ranking.pairing``)
+    computes them once per training query for all of them: they were three quarters of a query's
+    features on the corpus (the votes' context similarities alone a fifth)."""
 
-    names = ("bm25", "votes", "prior") + (("semantic_votes",) if retriever._static_signals()[0] is not None else ()) \
-        + (("dense",) if with_dense else ())
+    parts: dict[str, np.ndarray]  # normalised, in the order the fusion sums them (bm25, votes, prior, semantic votes)
+    raw: dict[str, np.ndarray]
+    graph_parts: dict[str, np.ndarray]  # ppr, co_usage: candidate sources, not fusion terms
+    ranks: dict[str, np.ndarray]  # ``_ranks`` of every signal above
+    scope_rank: np.ndarray  # the same-scope source: the scope's most used, then BM25
+    in_scope: np.ndarray
+    usage: np.ndarray
+    mentioned: np.ndarray
+
+
+def query_signals(retriever, query: Query, exclude: frozenset[str], graph: DocGraph,
+                  admitted: np.ndarray) -> QuerySignals:
+    """The signals no query encoder changes, ``exclude``'s scripts set aside as votes and prior do."""
+    names = ("bm25", "votes", "prior") + (("semantic_votes",) if retriever._static_signals()[0] is not None else ())
     components = retriever.fusion_components(query, exclude, names)
-    parts, raw = dict(components["parts"]), dict(components["raw"])
-    parts["fusion"] = fuse(parts, weights)
     mask = graph.caller_mask(exclude)
     mentioned = graph.mentioned(query.code_before)
-    parts["ppr"] = _normalised(graph.personalised_pagerank(mentioned, mask))
-    parts["co_usage"] = _normalised(np.log1p(graph.co_usage(mentioned, mask)))
+    graph_parts = {"ppr": _normalised(graph.personalised_pagerank(mentioned, mask)),
+                   "co_usage": _normalised(np.log1p(graph.co_usage(mentioned, mask)))}
+    parts = dict(components["parts"])
+    ranks = {s: _ranks(values, admitted) for s, values in (parts | graph_parts).items()}
     usage = retriever.usage_after(exclude)
+    in_scope = admitted & (retriever.doc_scopes == (query.scope or "")) & ~retriever.is_platform
+    scope_rank = _ranks(usage + 1e-3 * parts["bm25"], in_scope)
+    return QuerySignals(parts, dict(components["raw"]), graph_parts, ranks, scope_rank, in_scope, usage, mentioned)
+
+
+def source_rankings(retriever, query: Query, exclude: frozenset[str], graph: DocGraph, weights: dict[str, float],
+                    with_dense: bool, admitted: np.ndarray, reach: int | None = None,
+                    shared: QuerySignals | None = None) -> SourceRankings:
+    """The signals, their ranks and each source's first ``reach`` eligible documents (default: as
+    deep as ``SOURCE_DEPTH`` reaches), ``exclude``'s scripts set aside as votes and prior do.
+    ``shared``: this query's ``query_signals``, already computed for another query encoder."""
+    from deepcodeseek.retrieval.signals import floored, fuse
+
+    signals = shared if shared is not None else query_signals(retriever, query, exclude, graph, admitted)
+    parts, raw = dict(signals.parts), dict(signals.raw)
+    if with_dense:
+        dense = retriever._dense(query)["dense"]
+        parts["dense"], raw["dense"] = floored(dense), dense
+    parts["fusion"] = fuse(parts, weights)
+    parts.update(signals.graph_parts)
     n = len(retriever.docs)
     absent = float(min(n, RANK_LIMIT + 1))  # a signal the version lacks: every document last
-    ranks = {s: _ranks(parts[s], admitted) if s in parts else np.full(n, absent) for s in SIGNALS}
-    in_scope = admitted & (retriever.doc_scopes == (query.scope or "")) & ~retriever.is_platform
+    ranks = {s: signals.ranks[s] if s in signals.ranks else _ranks(parts[s], admitted) if s in parts
+             else np.full(n, absent) for s in SIGNALS}
     source_ranks = {s: ranks[s] for s in SIGNALS if s in parts}
-    source_ranks["scope"] = _ranks(usage + 1e-3 * parts["bm25"], in_scope)  # the scope's most used, then BM25
-    eligible = {s: admitted & (parts[s] > 0) for s in source_ranks if s != "scope"} | {"scope": in_scope}
+    source_ranks["scope"] = signals.scope_rank
+    eligible = {s: admitted & (parts[s] > 0) for s in source_ranks if s != "scope"} | {"scope": signals.in_scope}
     lists = source_lists(source_ranks, eligible, max(SOURCE_DEPTH.values()) if reach is None else reach)
-    return SourceRankings(parts, raw, ranks, lists, usage, mentioned)
+    return SourceRankings(parts, raw, ranks, lists, signals.usage, signals.mentioned)
 
 
 def source_lists(source_ranks: dict[str, np.ndarray], eligible: dict[str, np.ndarray],
@@ -173,9 +206,9 @@ def candidate_pool(lists: dict[str, np.ndarray], fusion: np.ndarray, depth: dict
 
 
 def ranking_inputs(retriever, query: Query, exclude: frozenset[str], graph: DocGraph, weights: dict[str, float],
-                   with_dense: bool, admitted: np.ndarray) -> RankingInputs:
+                   with_dense: bool, admitted: np.ndarray, shared: QuerySignals | None = None) -> RankingInputs:
     """Candidates and their features for one query, ``exclude``'s scripts set aside as votes and prior do."""
-    s = source_rankings(retriever, query, exclude, graph, weights, with_dense, admitted)
+    s = source_rankings(retriever, query, exclude, graph, weights, with_dense, admitted, shared=shared)
     candidates, sources = candidate_pool(s.lists, s.parts["fusion"])
     features = _features(retriever, query, graph, candidates, s.parts, s.raw, s.ranks, s.usage, s.mentioned, sources)
     return RankingInputs(candidates, features, s.parts["fusion"], s.raw)

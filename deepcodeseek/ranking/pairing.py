@@ -130,12 +130,12 @@ def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasu
         return restage(paths, manifest, {"paired_query_encoder": None}), None, None
     teacher = next(m for m in measured if m.name == TEACHER)
     pairs, rankers = [], {}
-    for candidate in candidates:
-        trained = _pair(paths, manifest, candidate, folders[candidate.name], training, calibration, holdout, config,
-                        now, teacher, progress)
-        if trained is not None:
-            pairs.append(trained[0])
-            rankers[candidate.name] = trained[1]
+    for candidate, retriever, ranker in _trained_pairs(paths, manifest, candidates, folders, training, holdout,
+                                                       config, now, progress):
+        if ranker is not None:
+            pairs.append(_measured_pair(paths, manifest, candidate, retriever, ranker, calibration, holdout, now,
+                                        teacher, progress))
+            rankers[candidate.name] = ranker
     chosen, why = choose_pair(measured, served, pairs)
     pairing = Pairing(served, teacher.default_top5, (manifest.get("ranker") or {}).get("folder", ""), pairs, chosen,
                       why)
@@ -152,24 +152,34 @@ def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasu
         "paired_query_encoder": pairing.as_manifest()}), pairing, rankers[chosen]
 
 
-def _pair(paths, manifest: dict, candidate: StudentMeasurement, folder: str, training: list[Sample],
-          calibration: list[Sample], holdout: HoldOut, config: RankerConfig, now: np.ndarray | None,
-          teacher: StudentMeasurement, progress: Callable[[str], None] | None) -> tuple[Pair, LearnedRanker] | None:
-    """One student with a ranker trained on its similarities (or read back, or carried), and its A/B
-    against the fusion on calibration with that student encoding the queries."""
-    from deepcodeseek.evaluation.benchmark_build import datasets_dir
-    from deepcodeseek.measured import folder_digest, inputs_key
-    from deepcodeseek.ranking.training import decide_default, manifest_summary, ranker_beats_fusion, train_stage_ranker
+def _trained_pairs(paths, manifest: dict, candidates: Sequence[StudentMeasurement], folders: dict,
+                   training: list[Sample], holdout: HoldOut, config: RankerConfig, now: np.ndarray | None,
+                   progress: Callable[[str], None] | None) -> list[tuple[StudentMeasurement, object, LearnedRanker | None]]:
+    """Each candidate's retriever (the version with that student encoding the queries) and a ranker
+    trained with its similarities (or read back, or carried). The rankers that must be fitted compute
+    their features in one pass over the training queries, each query's encoder-free signals once
+    (``training.train_stage_rankers``): four pairs had cost four passes."""
+    from deepcodeseek.ranking.training import train_stage_rankers
     from deepcodeseek.retrieval.retriever import Retriever
 
-    paired = {**manifest, "query_encoder": {"name": candidate.name, "model": folder}}
-    retriever = Retriever(paths.instance, str(paths.home), manifest=paired)
+    retrievers = [Retriever(paths.instance, str(paths.home),
+                            manifest={**manifest, "query_encoder": {"name": c.name, "model": folders[c.name]}})
+                  for c in candidates]
     if progress:
-        progress(f"pairing: a ranker trained with {candidate.name}'s similarities")
-    ranker = train_stage_ranker(retriever.ranking, training, holdout, config, progress, now,
-                                fit_stage=f"{PAIR_FIT}-{candidate.name}")
-    if ranker is None:
-        return None
+        progress(f"pairing: rankers trained with the similarities of {', '.join(c.name for c in candidates)}")
+    rankers = train_stage_rankers([r.ranking for r in retrievers], training, holdout, config, progress, now,
+                                  [f"{PAIR_FIT}-{c.name}" for c in candidates])
+    return list(zip(candidates, retrievers, rankers))
+
+
+def _measured_pair(paths, manifest: dict, candidate: StudentMeasurement, retriever,
+                   ranker: LearnedRanker, calibration: list[Sample], holdout: HoldOut, now: np.ndarray | None,
+                   teacher: StudentMeasurement, progress: Callable[[str], None] | None) -> Pair:
+    """One student and its ranker, A/B-tested against the fusion on calibration with that student encoding the queries."""
+    from deepcodeseek.evaluation.benchmark_build import datasets_dir
+    from deepcodeseek.measured import folder_digest, inputs_key
+    from deepcodeseek.ranking.training import decide_default, manifest_summary, ranker_beats_fusion
+
     fitted = ranker.summary.fitted_key or ranker.summary.key
     key = inputs_key(manifest, "paired_default", ranker.summary.key, folder_digest(datasets_dir(paths)))
     decided, _ = remembered_or_carried(  # one stage per student: each keeps its own recent results
@@ -180,7 +190,7 @@ def _pair(paths, manifest: dict, candidate: StudentMeasurement, folder: str, tra
     kept = round(top5 / teacher.default_top5, 4) if teacher.default_top5 else 0.0
     if progress:
         progress(f"pairing {candidate.name}: calibration top@5 {top5} ({kept:.1%} of the teacher's)")
-    return Pair(candidate.name, manifest_summary(ranker)["folder"], figures, kept, ranker_beats_fusion(figures)), ranker
+    return Pair(candidate.name, manifest_summary(ranker)["folder"], figures, kept, ranker_beats_fusion(figures))
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from deepcodeseek.ranking.doc_facts import DocFacts
-from deepcodeseek.ranking.features import RankingInputs, ranking_inputs
+from deepcodeseek.ranking.features import QuerySignals, RankingInputs, query_signals, ranking_inputs
 from deepcodeseek.ranking.graph import GRAPH_FILE, DocGraph
 from deepcodeseek.ranking.ranker import LearnedRanker, saved_in
 from deepcodeseek.retrieval.query import Query
@@ -48,9 +48,15 @@ class RankingStage:
         """The dense feature costs a query-model call: only where the model is tuned, or calibration used it."""
         return self.retriever.adapted or self.retriever.fusion_weights.get("dense", 0) > 0
 
-    def inputs(self, query: Query, exclude: frozenset[str] = frozenset()) -> RankingInputs:
+    def inputs(self, query: Query, exclude: frozenset[str] = frozenset(),
+               shared: QuerySignals | None = None) -> RankingInputs:
+        """``shared``: the query's ``signals``, computed by a stage of the same version (another query encoder)."""
         return ranking_inputs(self.retriever, query, exclude, self.graph, self.retriever.fusion_weights,
-                              self.with_dense, self.retriever._admitted(query.scope))
+                              self.with_dense, self.retriever._admitted(query.scope), shared)
+
+    def signals(self, query: Query, exclude: frozenset[str] = frozenset()) -> QuerySignals:
+        """What every query encoder's stage of this version shares for the query (``features.query_signals``)."""
+        return query_signals(self.retriever, query, exclude, self.graph, self.retriever._admitted(query.scope))
 
     def scores(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         """Every document's score: the ranker's for candidates, fusion order below them for the rest."""

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -96,31 +96,51 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
     scripts set aside: the cold start the ranker meets whenever an instance calls an API for the
     first time (no votes, no prior, no graph neighbours), which plain training shows too rarely
     for the model to learn that a candidate without precedent can still be the answer."""
-    by_namespace = {n: set(rows) for n, rows in rows_by_namespace(stage.retriever.docs).items()}
-    train, valid, found = [], [], 0
+    return training_groups_of([stage], samples, holdout, progress, max_callers, weight_cap)[0]
+
+
+def training_groups_of(stages: Sequence[RankingStage], samples: list[Sample], holdout: HoldOut,
+                       progress: Callable[[str], None] | None = None, max_callers: int = 0,
+                       weight_cap: float = 0.0) -> list[tuple[list, list, float]]:
+    """:func:`training_groups` for several stages of one version (one per query encoder) in one pass:
+    each query's encoder-free signals are computed once (``RankingStage.signals``), and each stage
+    adds its own dense similarity, candidates and features. The groups are what each stage alone gives."""
+    first = stages[0]
+    by_namespace = {n: set(rows) for n, rows in rows_by_namespace(first.retriever.docs).items()}
+    out = [([], [], 0) for _ in stages]
     started = time.perf_counter()
-    retriever = stage.retriever
     weights = target_weights(samples, weight_cap)
+
+    def inputs_of(query: Query, exclude: frozenset[str]) -> list:
+        if len(stages) == 1:
+            return [first.inputs(query, exclude)]
+        shared = first.signals(query, exclude)
+        return [stage.inputs(query, exclude, shared) for stage in stages]
+
     for n, (sample, weight) in enumerate(zip(samples, weights), start=1):
         query = Query(sample.code_before, sample.code_after or None, sample.scope)
         targets = by_namespace.get(sample.target_namespace, set())
         script = script_of(sample) or sample.id
-        groups = valid if group_position(f"ranker-validation:{script}") < RankerConfig.validation_share else train
+        valid = group_position(f"ranker-validation:{script}") < RankerConfig.validation_share
         exclude = exclusions_for(sample, holdout)
-        inputs = stage.inputs(query, exclude)
-        relevance = np.array([1.0 if int(i) in targets else 0.0 for i in inputs.candidates])
-        if relevance.any():
-            found += 1
-            groups.append((inputs.features, relevance, weight))
-        callers = target_callers(retriever, targets)
-        if 0 < len(callers - exclude) <= max_callers:
-            cold = stage.inputs(query, exclude | callers)
-            relevance = np.array([1.0 if int(i) in targets else 0.0 for i in cold.candidates])
+        plain = inputs_of(query, exclude)
+        callers = target_callers(first.retriever, targets)
+        cold = inputs_of(query, exclude | callers) if 0 < len(callers - exclude) <= max_callers else [None] * len(stages)
+        for k, (inputs, cold_inputs) in enumerate(zip(plain, cold)):
+            train, held, found = out[k]
+            groups = held if valid else train
+            relevance = np.array([1.0 if int(i) in targets else 0.0 for i in inputs.candidates])
             if relevance.any():
-                groups.append((cold.features, relevance, weight))
+                out[k] = (train, held, found + 1)
+                groups.append((inputs.features, relevance, weight))
+            if cold_inputs is not None:
+                relevance = np.array([1.0 if int(i) in targets else 0.0 for i in cold_inputs.candidates])
+                if relevance.any():
+                    groups.append((cold_inputs.features, relevance, weight))
         if progress and n % 200 == 0:
-            progress(f"ranker features: {n}/{len(samples)} queries ({n / (time.perf_counter() - started):.0f}/s)")
-    return train, valid, found / max(1, len(samples))
+            progress(f"ranker features: {n}/{len(samples)} queries ({n / (time.perf_counter() - started):.0f}/s"
+                     + (f", {len(stages)} query encoders" if len(stages) > 1 else "") + ")")
+    return [(train, held, found / max(1, len(samples))) for train, held, found in out]
 
 
 def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
@@ -144,17 +164,59 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     this version's index, so a booster that learned from 99% of these call sites serves as well.
     ``fit_stage`` names the fit record: a second ranker of the version (``ranking.pairing``) keeps its own.
     """
-    key = training_key(stage.retriever.version, samples, holdout, config, stage.with_dense,
-                       stage.retriever.query_encoder_identity)
+    return train_stage_rankers([stage], samples, holdout, config, progress, now, [fit_stage])[0]
+
+
+def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], holdout: HoldOut,
+                        config: RankerConfig, progress: Callable[[str], None] | None, now: np.ndarray | None,
+                        fit_stages: Sequence[str]) -> list[LearnedRanker | None]:
+    """:func:`train_stage_ranker` for several stages of one version, one per query encoder (the pairs of
+    ``ranking.pairing``): each is reused or carried where it can be, and the rest compute their
+    features in one pass (``training_groups_of``), then fit one by one. A ranker's ``seconds`` is its
+    share of that pass and its own fit."""
+    out: list[LearnedRanker | None] = [None] * len(stages)
+    keys = [training_key(st.retriever.version, samples, holdout, config, st.with_dense,
+                         st.retriever.query_encoder_identity) for st in stages]
+    fitting = []
+    for k, (stage, key, fit_stage) in enumerate(zip(stages, keys, fit_stages)):
+        out[k] = _reused_or_carried(stage, key, config, now, fit_stage, progress)
+        if out[k] is None:
+            fitting.append(k)
+    if not fitting:
+        return out
+    started = time.perf_counter()
+    grouped = training_groups_of([stages[k] for k in fitting], samples, holdout, progress,
+                                 config.cold_copies_max_callers, config.target_weight_cap)
+    share = (time.perf_counter() - started) / len(fitting)
+    for k, (train, valid, recall) in zip(fitting, grouped):
+        if len(train) < MIN_TRAINING_QUERIES:
+            continue
+        stage = stages[k]
+        index, rel = stage.retriever.paths.index, f"{stage.version_rel}/{RANKER_DIR}-{keys[k][:16]}"
+        ranker = fit_ranker(train, valid, config, keys[k], recall, seconds_so_far=share)
+        index.write_once(rel, ranker.write)  # a part of the version: local rename or S3 upload with its marker
+        if now is not None:
+            record_fit(stage.retriever.paths.root, fit_stages[k], ranker_compatible(stage, config), rel, now)
+        stage.ranker = out[k] = ranker
+        if progress:
+            progress(f"ranker: {len(train)} training queries, {len(valid)} validation, best round "
+                     f"{ranker.summary.best_iteration}, candidates' recall {recall:.3f}")
+    return out
+
+
+def _reused_or_carried(stage: RankingStage, key: str, config: RankerConfig, now: np.ndarray | None,
+                       fit_stage: str, progress: Callable[[str], None] | None) -> LearnedRanker | None:
+    """The ranker this version already holds under ``key``, or one carried over a small change; None
+    when it must be fitted."""
     index = stage.retriever.paths.index
     rel = f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
+    root, compatible = stage.retriever.paths.root, ranker_compatible(stage, config)
     if index.is_complete(rel) and saved_in(index.local(rel)):
         stage.ranker = LearnedRanker.load(index.local(rel))
         stage.ranker.summary.reused = True
         if now is not None:
-            adopt_fit(stage.retriever.paths.root, fit_stage, ranker_compatible(stage, config), rel, now)
+            adopt_fit(root, fit_stage, compatible, rel, now)
         return stage.ranker
-    root, compatible = stage.retriever.paths.root, ranker_compatible(stage, config)
     found = carried_fit(root, fit_stage, compatible, now) if now is not None else None
     if found and index.is_complete(found[0].key) and saved_in(index.local(found[0].key)):
         carried = LearnedRanker.load(index.local(found[0].key))
@@ -167,20 +229,7 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
             progress(f"ranker carried over from {found[0].key} ({found[1]:.2%} of the instance changed since "
                      f"its fit; at most {KEEP_CHANGE:.0%})")
         return carried
-    started = time.perf_counter()
-    train, valid, recall = training_groups(stage, samples, holdout, progress, config.cold_copies_max_callers,
-                                           config.target_weight_cap)
-    if len(train) < MIN_TRAINING_QUERIES:
-        return None
-    ranker = fit_ranker(train, valid, config, key, recall, seconds_so_far=time.perf_counter() - started)
-    index.write_once(rel, ranker.write)  # a part of the version: local rename or S3 upload with its marker
-    if now is not None:
-        record_fit(root, fit_stage, compatible, rel, now)
-    stage.ranker = ranker
-    if progress:
-        progress(f"ranker: {len(train)} training queries, {len(valid)} validation, best round "
-                 f"{ranker.summary.best_iteration}, candidates' recall {recall:.3f}")
-    return ranker
+    return None
 
 
 def manifest_summary(ranker: LearnedRanker) -> dict:

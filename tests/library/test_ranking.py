@@ -374,7 +374,8 @@ def test_a_small_change_carries_the_ranker_into_the_new_version_and_a_larger_one
     assert np.allclose(served.score(sample), fitted.score(sample)) and served.summary.fitted_key == "k-v1"
     assert last_fit(paths.root, "ranker")[0].carried == 1
 
-    monkeypatch.setattr(training, "training_groups", lambda *a, **k: ([], [], 0.0))  # too few to fit: None
+    monkeypatch.setattr(training, "training_groups_of",  # too few to fit: None
+                        lambda stages, *a, **k: [([], [], 0.0)] * len(stages))
     moved = fingerprint([f"doc {i} (edited)" if i < 3 else t for i, t in enumerate(texts)])  # 3%
     assert training.train_stage_ranker(stage("v3"), [], _NoHoldOut(), RankerConfig(), now=moved) is None
     other = SimpleNamespace(**{**vars(stage("v4")), "with_dense": False})  # other settings: not compatible
