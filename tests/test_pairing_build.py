@@ -93,3 +93,23 @@ def test_a_served_pair_is_what_readers_open_and_the_report_sets_the_teacher_with
     assert by_name[pairing.serves]["serves"] == "yes"
     assert by_name[TEACHER_OWN_RANKER]["default top@5 kept"] == 1.0  # the reference the shares are of
     assert by_name["teacher"]["default top@5 kept"] is not None
+
+
+def test_one_pass_for_several_students_gives_each_the_groups_of_its_own_pass(through_ranker):
+    """Pairs share each training query's encoder-free signals; every student's groups (features,
+    relevance, weights, candidates' recall) are still exactly those of a pass of its own."""
+    import numpy as np
+
+    paths, manifest, measured, inputs = through_ranker
+    folders = manifest["query_encoders"]["students"]
+    names = [m.name for m in pairing_module.pairing_candidates(measured, "teacher")][:2]
+    stages = [Retriever("sample", str(paths.home), manifest={**manifest, "query_encoder": {"name": n, "model": folders[n]}}
+                        ).ranking for n in names]
+    samples, holdout = inputs["training"][:40], inputs["holdout"]
+    joint = ranker_training.training_groups_of(stages, samples, holdout, max_callers=10, weight_cap=50)
+    assert len(names) == 2 and joint[0][0]
+    for stage, (train, valid, recall) in zip(stages, joint):
+        alone = ranker_training.training_groups(stage, samples, holdout, max_callers=10, weight_cap=50)
+        assert recall == alone[2] and len(train) == len(alone[0]) and len(valid) == len(alone[1])
+        for ours, theirs in zip(train + valid, alone[0] + alone[1]):
+            assert np.array_equal(ours[0], theirs[0]) and np.array_equal(ours[1], theirs[1]) and ours[2] == theirs[2]
