@@ -39,10 +39,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ranker_settings import RARE, SIGNALS, figures, groups_for, query_rows, rank_of, signal_scorer  # noqa: E402
+from ranker_settings import SIGNALS, figures, groups_for, instance_rows, rank_of, signal_scorer  # noqa: E402
 
-from deepcodeseek.evaluation.benchmark import read_benchmark  # noqa: E402
-from deepcodeseek.evaluation.benchmark_build import ranker_queries_path, read_holdout_of, read_split  # noqa: E402
 from deepcodeseek.paths import instance_paths  # noqa: E402
 from deepcodeseek.ranking.features import FEATURES  # noqa: E402
 from deepcodeseek.ranking.ranker import RankerConfig, fit_ranker  # noqa: E402
@@ -121,14 +119,9 @@ def main() -> int:
     parser.add_argument("--out", help="write every figure as JSON here")
     args = parser.parse_args()
 
-    paths = instance_paths(args.instance, args.home)
     retriever = Retriever(args.instance, args.home)
-    known, holdout = retriever.docs.namespaces(), read_holdout_of(paths)
     print(f"instance {args.instance}, version {retriever.version}, {len(retriever.docs)} documents", file=sys.stderr)
-    rows = {"train": query_rows(retriever, read_benchmark(ranker_queries_path(paths), known).samples, holdout,
-                                "train", RARE)}
-    rows.update({split: query_rows(retriever, read_split(paths, split, known), holdout, split)
-                 for split in ("calibration", "dev")})
+    rows = instance_rows(retriever, instance_paths(args.instance, args.home))
     config = RankerConfig()
     train, valid = groups_for(rows["train"], config.target_weight_cap, config.cold_copies_max_callers)
     signals = {split: {name: natural_figures(rows[split], signal_scorer(name)) for name in SIGNALS}

@@ -83,6 +83,17 @@ def query_rows(retriever: Retriever, samples, holdout, label: str, cold_up_to: i
     return rows
 
 
+def instance_rows(retriever: Retriever, paths, cold_up_to: int = RARE) -> dict[str, list[dict]]:
+    """``query_rows`` of the instance's training queries (cold-start copies up to ``cold_up_to`` callers)
+    and of its calibration and dev samples."""
+    known, holdout = retriever.docs.namespaces(), read_holdout_of(paths)
+    rows = {"train": query_rows(retriever, read_benchmark(ranker_queries_path(paths), known).samples, holdout,
+                                "train", cold_up_to)}
+    rows.update({name: query_rows(retriever, read_split(paths, name, known), holdout, name)
+                 for name in ("calibration", "dev")})
+    return rows
+
+
 def groups_for(rows: list[dict], cap: float, max_callers: int, cold_weight: float = 1.0,
                share: float = 1.0) -> tuple[list, list]:
     """What ``training_groups`` builds for these settings, from the cached features; ``cold_weight``
@@ -156,13 +167,9 @@ def main() -> int:
 
     paths = instance_paths(args.instance, args.home)
     retriever = Retriever(args.instance, args.home)
-    known = retriever.docs.namespaces()
-    holdout = read_holdout_of(paths)
     print(f"instance {args.instance}, version {retriever.version}, {len(retriever.docs)} documents", file=sys.stderr)
-    most = max([RARE, *(int(c) for c in args.cold.split(","))])
-    train = query_rows(retriever, read_benchmark(ranker_queries_path(paths), known).samples, holdout, "train", most)
-    splits = {name: query_rows(retriever, read_split(paths, name, known), holdout, name)
-              for name in ("calibration", "dev")}
+    rows = instance_rows(retriever, paths, max([RARE, *(int(c) for c in args.cold.split(","))]))
+    train, splits = rows.pop("train"), rows
     results: dict[str, dict] = {"signals": {}, "settings": {}}
     for name in SIGNALS:
         results["signals"][name] = {split: score(rows, signal_scorer(name)) for split, rows in splits.items()}
