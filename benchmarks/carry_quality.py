@@ -4,12 +4,13 @@ Usage:
     .venv/bin/python benchmarks/carry_quality.py --from /tmp/scaling/home-2600:scale2600 --out /tmp/carry_quality
 
 From one built records instance (``HOME:NAME``), about 1% of its Script Includes are
-edited (``scaling.edit_share``). Two copies of its home then reindex the same edited
-records:
+edited (``scaling.edit_share``; ``--share`` for another share). Two copies of its home then
+reindex the same edited records:
 
-- **carried**, the default: the change is below ``deepcodeseek.carry.KEEP_CHANGE``, so the
-  tuned embedder is kept and the query students, the learned ranker (with its A/B) and
-  the rerankers are carried over from their last fit;
+- **carried**, the default: the change is below ``deepcodeseek.carry.KEEP_CHANGE`` (or
+  ``--keep-change``, to ask what a larger bound would cost), so the tuned embedder is kept and
+  the query students, the learned ranker (with its A/B) and the rerankers are carried over
+  from their last fit;
 - **refitted**: ``KEEP_CHANGE = 0``, as before the carry rule: the embedder is warm-started,
   every document embedded again, and every stage fitted again.
 
@@ -47,8 +48,9 @@ SPLITS = ("calibration", "dev")
 METHODS = ("bm25", "votes", "dense", "fusion", "ranker")
 
 
-def copy_instance(spec: str, out: Path) -> tuple[str, Path, Path]:
-    """A copy of ``HOME:NAME``'s home and records under ``out``, its records edited by about 1%."""
+def copy_instance(spec: str, out: Path, share: float = 0.01) -> tuple[str, Path, list[str]]:
+    """A copy of ``HOME:NAME``'s home and records under ``out``, ``share`` of its Script Includes edited,
+    and the embedder's examples before the edit (``scaling.example_keys``)."""
     from deepcodeseek.sources.records_jsonl import read_records_jsonl, write_records_jsonl
     from deepcodeseek.sources.registry import InstanceRegistry
 
@@ -65,9 +67,10 @@ def copy_instance(spec: str, out: Path) -> tuple[str, Path, Path]:
     # A no-change reindex first: a home built before fits were recorded adopts its results as fits
     # (deepcodeseek.carry.adopt_fit), as every later reindex of a deployment would have.
     print(f"{name}: no-change reindex in {scaling.build(name, home, adaptation=True)['total_s']} s", flush=True)
-    edited = scaling.edit_share(records, 0.01)
+    before = scaling.example_keys(name, home)
+    edited = scaling.edit_share(records, share)
     print(f"{name}: {edited} Script Includes edited", flush=True)
-    return name, home, records
+    return name, home, before
 
 
 def build_arm(name: str, base: Path, home: Path, keep_change: float) -> dict:
@@ -107,14 +110,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from", dest="source", required=True, metavar="HOME:NAME")
     parser.add_argument("--out", type=Path, default=Path("/tmp/carry_quality"))
+    parser.add_argument("--share", type=float, default=0.01, help="share of the Script Includes to edit")
+    parser.add_argument("--keep-change", type=float, help="KEEP_CHANGE for the carried arm (default: the library's)")
     args = parser.parse_args()
-    name, base, _ = copy_instance(args.source, args.out)
-    rows = {}
-    for arm, keep in (("carried", None), ("refitted", 0.0)):
-        from deepcodeseek import carry
+    from deepcodeseek import carry
 
-        built = build_arm(name, base, args.out / arm, carry.KEEP_CHANGE if keep is None else keep)
-        rows[arm] = {"build_s": built["total_s"], "steps_s": built["steps_s"], **figures(name, args.out / arm)}
+    name, base, before = copy_instance(args.source, args.out, args.share)
+    rows = {}
+    for arm, keep in (("carried", carry.KEEP_CHANGE if args.keep_change is None else args.keep_change),
+                      ("refitted", 0.0)):
+        built = build_arm(name, base, args.out / arm, keep)
+        rows[arm] = {"build_s": built["total_s"], "steps_s": built["steps_s"], "keep_change": keep,
+                     "examples": scaling.warm_start_share(before, scaling.example_keys(name, args.out / arm)),
+                     **figures(name, args.out / arm)}
         print(json.dumps({arm: rows[arm]}), flush=True)
     print_table(rows)
 
