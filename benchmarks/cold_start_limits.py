@@ -14,8 +14,8 @@ own calibration and dev splits, with the ranker trained as the library trains it
    the target has no call site left) and is scored on calibration and dev by ROC AUC. Near
    0.5, nothing in the query separates the two, so any push towards the candidates without
    precedent is paid on every query.
-2. **What does leaning on BM25 cost?** The ranker's score plus ``w / (k + BM25 rank)`` for a
-   grid of ``w`` and ``k``: all-sample and cold-start figures side by side, for every seed. The
+2. **What does leaning on BM25 cost?** The ranker's score plus ``w / (k + BM25 rank - 1)``
+   (k 1: ``w / rank``) for a grid of ``w`` and ``k``: all-sample and cold-start figures side by side, for every seed. The
    rule that chose the ranker's settings (cold-start top@1 and MRR no lower than every single
    signal's, then the best top@5, then MRR) picks a blend on calibration; dev shows whether
    that choice holds. The gated blends scale ``w`` by the classifier's probability of a cold
@@ -86,7 +86,7 @@ def cold_visibility(model, rows: dict[str, list[dict]], seed: int) -> tuple[dict
 
 
 def blended(model, weight: float, k: float, gate=None, share: float = 1.0):
-    """The ranker's score plus ``weight / (k + BM25 rank)`` (ranks as the features store them); with a
+    """The ranker's score plus ``weight / (k + BM25 rank - 1)`` (ranks as the features store them); with a
     ``gate``, ``weight`` times the query's probability of a cold start over ``share``."""
     column = COLUMN["bm25_rank"]
 
@@ -156,7 +156,7 @@ def print_tables(instance: str, results: dict, rows: dict) -> None:
               f"| {v['calibration_auc']} | {v['dev_auc']} |")
     for split in ("calibration", "dev"):
         n = sum(r["callers_left"] == 0 for r in rows[split])
-        print(f"\n## {instance} {split}: the ranker plus w / (k + BM25 rank) ({len(rows[split])} samples, {n} cold)")
+        print(f"\n## {instance} {split}: the ranker plus w / (k + BM25 rank - 1) ({len(rows[split])} samples, {n} cold)")
         print("| ranking | top@1 | top@5 | MRR@40 | cold top@1 | cold MRR@40 |\n|---|---|---|---|---|---|")
         for name, result in results["signals"][split].items():
             print(_line(name, result))
