@@ -90,7 +90,7 @@ def in_process(home: Path, instance: str, queries: list[dict], method: str | Non
     from deepcodeseek.ranking.pairing import teacher_ranking
     from deepcodeseek.retrieval.retriever import Retriever
     from deepcodeseek.service.instances import EncoderCache, load_live_index
-    from deepcodeseek.service.run import one_thread_per_query
+    from deepcodeseek.threads import one_thread_per_query
 
     one_thread_per_query()  # as the service runs its queries
     paths = instance_paths(instance, home)

@@ -63,7 +63,8 @@ def main(query: Connection, control: Connection, settings: dict) -> None:
     """The process's life: answer status questions at once, load, then answer queries until the
     serving process closes the pipe or stops it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us
-    from deepcodeseek.service.run import configure_logging, few_malloc_arenas, one_thread_per_query
+    from deepcodeseek.service.run import configure_logging, few_malloc_arenas
+    from deepcodeseek.threads import one_thread_per_query
 
     configure_logging()
     few_malloc_arenas()

@@ -10,6 +10,7 @@ import logging
 import sys
 
 from deepcodeseek.service.settings import ServiceSettings
+from deepcodeseek.threads import one_thread_per_query
 
 log = logging.getLogger("deepcodeseek.service")
 
@@ -32,18 +33,6 @@ def few_malloc_arenas(arenas: int = 2) -> None:
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
     except (OSError, AttributeError):  # not glibc
         pass
-
-
-def one_thread_per_query() -> None:
-    """Numerical libraries run each query on one thread: the service runs queries side by side
-    (one per core), and a threaded BLAS or ONNX Runtime inside each of them only oversubscribes
-    the cores."""
-    from threadpoolctl import threadpool_limits
-
-    from deepcodeseek.index.onnx_query_encoder import set_threads_per_query
-
-    threadpool_limits(limits=1, user_api="blas")
-    set_threads_per_query(1)
 
 
 def serve_http(settings: ServiceSettings) -> None:
