@@ -98,18 +98,47 @@ def test_a_served_pair_is_what_readers_open_and_the_report_sets_the_teacher_with
 def test_one_pass_for_several_students_gives_each_the_groups_of_its_own_pass(through_ranker):
     """Pairs share each training query's encoder-free signals; every student's groups (features,
     relevance, weights, candidates' recall) are still exactly those of a pass of its own."""
-    import numpy as np
+    stages, samples, holdout = _two_student_stages(through_ranker)
+    joint = ranker_training.training_groups_of(stages, samples, holdout, max_callers=10, weight_cap=50)
+    assert len(stages) == 2 and joint[0][0]
+    for stage, groups in zip(stages, joint):
+        _assert_same_groups(groups, ranker_training.training_groups(stage, samples, holdout, max_callers=10,
+                                                                     weight_cap=50))
 
+
+def test_feature_workers_give_the_groups_of_one_process_in_the_same_order(through_ranker, monkeypatch):
+    """Blocks of training queries spread over spawned processes, each opening the version's stages again
+    from their manifests: every stage's groups are those of the single pass, to the bit and in order."""
+    from deepcodeseek.ranking import feature_workers
+
+    stages, samples, holdout = _two_student_stages(through_ranker)
+    single = ranker_training.training_groups_of(stages, samples, holdout, max_callers=10, weight_cap=50)
+    monkeypatch.setattr(feature_workers, "PARALLEL_MIN_QUERIES", 10)
+    monkeypatch.setattr(feature_workers, "BLOCK_QUERIES", 7)  # six blocks: each worker takes several, out of turn
+    seen: list[str] = []
+    spread = ranker_training.training_groups_of(stages, samples, holdout, seen.append, max_callers=10, weight_cap=50,
+                                                workers=2)
+    assert seen and seen[-1].startswith("ranker features: 40/40 queries") and "2 processes" in seen[-1]
+    assert len(stages) == 2 and single[0][0]
+    for ours, theirs in zip(single, spread):
+        _assert_same_groups(ours, theirs)
+
+
+def _two_student_stages(through_ranker) -> tuple[list, list, object]:
+    """The ranking stages of two cheaper students of the version, the first 40 training queries and the hold-out."""
     paths, manifest, measured, inputs = through_ranker
     folders = manifest["query_encoders"]["students"]
     names = [m.name for m in pairing_module.pairing_candidates(measured, "teacher")][:2]
     stages = [Retriever("sample", str(paths.home), manifest={**manifest, "query_encoder": {"name": n, "model": folders[n]}}
                         ).ranking for n in names]
-    samples, holdout = inputs["training"][:40], inputs["holdout"]
-    joint = ranker_training.training_groups_of(stages, samples, holdout, max_callers=10, weight_cap=50)
-    assert len(names) == 2 and joint[0][0]
-    for stage, (train, valid, recall) in zip(stages, joint):
-        alone = ranker_training.training_groups(stage, samples, holdout, max_callers=10, weight_cap=50)
-        assert recall == alone[2] and len(train) == len(alone[0]) and len(valid) == len(alone[1])
-        for ours, theirs in zip(train + valid, alone[0] + alone[1]):
-            assert np.array_equal(ours[0], theirs[0]) and np.array_equal(ours[1], theirs[1]) and ours[2] == theirs[2]
+    return stages, inputs["training"][:40], inputs["holdout"]
+
+
+def _assert_same_groups(ours: tuple, theirs: tuple) -> None:
+    """(training groups, validation groups, candidates' recall) equal to the bit: features, relevance, weight."""
+    import numpy as np
+
+    (train, valid, recall), (train2, valid2, recall2) = ours, theirs
+    assert recall == recall2 and len(train) == len(train2) and len(valid) == len(valid2)
+    for a, b in zip(train + valid, train2 + valid2):
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2]

@@ -27,7 +27,8 @@ def learned_ranker(context: AssetExecutionContext, home: DeepCodeSeekHome, embed
     name = context.partition_key
     paths = home.paths(name)
     outcome = stage_ranked_version(home.store(name), paths, embedder.model, read_adapted_model(paths),
-                                   ranking.config(), ranking.enabled, progress=context.log.info)
+                                   ranking.config(), ranking.enabled, progress=context.log.info,
+                                   workers=ranking.feature_workers)
     metadata = {"default_method": outcome.default_method, "note": outcome.note,
                 "calibration": md_table([{"method": m, **f} for m, f in outcome.calibration.items()])}
     if outcome.query_encoder:  # the students measured again through the ranker: this choice serves

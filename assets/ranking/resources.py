@@ -16,15 +16,22 @@ class RankingResource(ConfigurableResource):
     max_rounds: int = 400
     learning_rate: float = 0.05
     num_leaves: int = 15
+    # Processes computing the training features, 0: one per core the step may use (its affinity and CPU
+    # limit). Not part of the model: the features are the same with any number
+    # (deepcodeseek.ranking.feature_workers). Each process holds its own copy of the version's stages.
+    feature_workers: int = 0
 
     def config(self) -> RankerConfig:
         return RankerConfig(max_rounds=self.max_rounds, learning_rate=self.learning_rate, num_leaves=self.num_leaves)
 
 
 def resources_for(env: Environment) -> dict:
-    # CI trains the same model on the sample instance's few hundred queries, with fewer rounds.
-    return {"ranking": RankingResource(max_rounds=100) if env == Environment.CI else RankingResource(),
-            **reranker_resources_for(env)}
+    # CI trains the same model on the sample instance's few hundred queries, with fewer rounds. A prod
+    # step pod requests one CPU and 2 GiB with no CPU limit (deploy/deployment.yaml), so "one per core"
+    # would count the node's: prod computes the features in the step's own process unless configured.
+    ranking = {Environment.CI: RankingResource(max_rounds=100),
+               Environment.PROD: RankingResource(feature_workers=1)}.get(env, RankingResource())
+    return {"ranking": ranking, **reranker_resources_for(env)}
 
 
 class RerankerResource(ConfigurableResource):

@@ -112,13 +112,14 @@ def choose_pair(measured: Sequence[StudentMeasurement], served: str, pairs: Sequ
 
 def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasurement], training: list[Sample],
                           calibration: list[Sample], holdout: HoldOut, config: RankerConfig,
-                          now: np.ndarray | None, progress: Callable[[str], None] | None = None
-                          ) -> tuple[dict, Pairing | None, LearnedRanker | None]:
+                          now: np.ndarray | None, progress: Callable[[str], None] | None = None,
+                          workers: int = 1) -> tuple[dict, Pairing | None, LearnedRanker | None]:
     """Train a ranker for each cheaper student (``pairing_candidates``), measure each pair on
     calibration, and restage the version with the pair ``choose_pair`` picks (with the attempt
     on record either way). ``measured``: the students through the first ranker, teacher first
     (``encoders.pipeline.rechoose_for_default``). Returns the restaged manifest, the pairing
-    (None where nothing was tried) and the ranker that serves with the chosen pair."""
+    (None where nothing was tried) and the ranker that serves with the chosen pair. ``workers``: processes
+    computing the rankers' training features (``training.training_groups_of``)."""
     from deepcodeseek.index.release import restage
 
     choice = manifest.get("query_encoders") or {}
@@ -131,7 +132,7 @@ def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasu
     teacher = next(m for m in measured if m.name == TEACHER)
     pairs, rankers = [], {}
     for candidate, retriever, ranker in _trained_pairs(paths, manifest, candidates, folders, training, holdout,
-                                                       config, now, progress):
+                                                       config, now, progress, workers):
         if ranker is not None:
             pairs.append(_measured_pair(paths, manifest, candidate, retriever, ranker, calibration, holdout, now,
                                         teacher, progress))
@@ -154,7 +155,8 @@ def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasu
 
 def _trained_pairs(paths, manifest: dict, candidates: Sequence[StudentMeasurement], folders: dict,
                    training: list[Sample], holdout: HoldOut, config: RankerConfig, now: np.ndarray | None,
-                   progress: Callable[[str], None] | None) -> list[tuple[StudentMeasurement, object, LearnedRanker | None]]:
+                   progress: Callable[[str], None] | None,
+                   workers: int = 1) -> list[tuple[StudentMeasurement, object, LearnedRanker | None]]:
     """Each candidate's retriever (the version with that student encoding the queries) and a ranker
     trained with its similarities (or read back, or carried). The rankers that must be fitted compute
     their features in one pass over the training queries, each query's encoder-free signals once
@@ -168,7 +170,7 @@ def _trained_pairs(paths, manifest: dict, candidates: Sequence[StudentMeasuremen
     if progress:
         progress(f"pairing: rankers trained with the similarities of {', '.join(c.name for c in candidates)}")
     rankers = train_stage_rankers([r.ranking for r in retrievers], training, holdout, config, progress, now,
-                                  [f"{PAIR_FIT}-{c.name}" for c in candidates])
+                                  [f"{PAIR_FIT}-{c.name}" for c in candidates], workers)
     return list(zip(candidates, retrievers, rankers))
 
 

@@ -101,15 +101,36 @@ def training_groups(stage: RankingStage, samples: list[Sample], holdout: HoldOut
 
 def training_groups_of(stages: Sequence[RankingStage], samples: list[Sample], holdout: HoldOut,
                        progress: Callable[[str], None] | None = None, max_callers: int = 0,
-                       weight_cap: float = 0.0) -> list[tuple[list, list, float]]:
+                       weight_cap: float = 0.0, workers: int = 1) -> list[tuple[list, list, float]]:
     """:func:`training_groups` for several stages of one version (one per query encoder) in one pass:
     each query's encoder-free signals are computed once (``RankingStage.signals``), and each stage
-    adds its own dense similarity, candidates and features. The groups are what each stage alone gives."""
+    adds its own dense similarity, candidates and features. The groups are what each stage alone gives.
+
+    ``workers``: processes that share the queries (0: one per usable core; ``feature_workers``), where
+    there are enough queries to pay for their start. The groups are the same, in the same order."""
+    from deepcodeseek.ranking.feature_workers import groups_in_workers, reopenable, worker_count
+
+    weights = target_weights(samples, weight_cap)
+    processes = worker_count(workers, len(samples))
+    reopen = reopenable(stages) if processes > 1 else None
+    if reopen is not None:
+        out = groups_in_workers(stages, reopen, samples, weights, holdout, max_callers, processes, progress)
+    else:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):  # as the workers and the service compute a query
+            out = groups_of_block(stages, samples, weights, holdout, max_callers, progress)
+    return [(train, held, found / max(1, len(samples))) for train, held, found in out]
+
+
+def groups_of_block(stages: Sequence[RankingStage], samples: list[Sample], weights: list[float], holdout: HoldOut,
+                    max_callers: int, progress: Callable[[str], None] | None = None) -> list[tuple[list, list, int]]:
+    """Per stage, the training and validation groups of ``samples`` (in order) and how many of them
+    had their target among the candidates: the pass itself, in this process."""
     first = stages[0]
     by_namespace = {n: set(rows) for n, rows in rows_by_namespace(first.retriever.docs).items()}
     out = [([], [], 0) for _ in stages]
     started = time.perf_counter()
-    weights = target_weights(samples, weight_cap)
 
     def inputs_of(query: Query, exclude: frozenset[str]) -> list:
         if len(stages) == 1:
@@ -140,7 +161,7 @@ def training_groups_of(stages: Sequence[RankingStage], samples: list[Sample], ho
         if progress and n % 200 == 0:
             progress(f"ranker features: {n}/{len(samples)} queries ({n / (time.perf_counter() - started):.0f}/s"
                      + (f", {len(stages)} query encoders" if len(stages) > 1 else "") + ")")
-    return [(train, held, found / max(1, len(samples))) for train, held, found in out]
+    return out
 
 
 def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
@@ -154,7 +175,8 @@ def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
 def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
                        config: RankerConfig = RankerConfig(),
                        progress: Callable[[str], None] | None = None,
-                       now: np.ndarray | None = None, fit_stage: str = "ranker") -> LearnedRanker | None:
+                       now: np.ndarray | None = None, fit_stage: str = "ranker", workers: int = 1
+                       ) -> LearnedRanker | None:
     """Train (or reuse) the version's ranker; None when there are too few training queries.
 
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
@@ -163,13 +185,14 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     changed by at most ``KEEP_CHANGE`` since that fit: features are computed at query time from
     this version's index, so a booster that learned from 99% of these call sites serves as well.
     ``fit_stage`` names the fit record: a second ranker of the version (``ranking.pairing``) keeps its own.
+    ``workers``: processes computing the features (``training_groups_of``).
     """
-    return train_stage_rankers([stage], samples, holdout, config, progress, now, [fit_stage])[0]
+    return train_stage_rankers([stage], samples, holdout, config, progress, now, [fit_stage], workers)[0]
 
 
 def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], holdout: HoldOut,
                         config: RankerConfig, progress: Callable[[str], None] | None, now: np.ndarray | None,
-                        fit_stages: Sequence[str]) -> list[LearnedRanker | None]:
+                        fit_stages: Sequence[str], workers: int = 1) -> list[LearnedRanker | None]:
     """:func:`train_stage_ranker` for several stages of one version, one per query encoder (the pairs of
     ``ranking.pairing``): each is reused or carried where it can be, and the rest compute their
     features in one pass (``training_groups_of``), then fit one by one. A ranker's ``seconds`` is its
@@ -186,7 +209,7 @@ def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], h
         return out
     started = time.perf_counter()
     grouped = training_groups_of([stages[k] for k in fitting], samples, holdout, progress,
-                                 config.cold_copies_max_callers, config.target_weight_cap)
+                                 config.cold_copies_max_callers, config.target_weight_cap, workers)
     share = (time.perf_counter() - started) / len(fitting)
     for k, (train, valid, recall) in zip(fitting, grouped):
         if len(train) < MIN_TRAINING_QUERIES:
@@ -262,8 +285,9 @@ def ranker_beats_fusion(figures: dict) -> bool:
 
 def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
                          config: RankerConfig = RankerConfig(), enabled: bool = True,
-                         progress: Callable[[str], None] | None = None) -> RankerOutcome:
-    """Train the ranker of the version this build publishes, choose its default method, and restage it."""
+                         progress: Callable[[str], None] | None = None, workers: int = 1) -> RankerOutcome:
+    """Train the ranker of the version this build publishes, choose its default method, and restage it.
+    ``workers``: processes computing the training features (0: one per usable core)."""
     from deepcodeseek.evaluation.benchmark import read_benchmark
     from deepcodeseek.evaluation.benchmark_build import (
         CALIBRATION_SPLIT,
@@ -283,7 +307,8 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     path = ranker_queries_path(paths)
     samples = read_benchmark(path, known).samples if enabled and path.exists() else []
     now = instance_fingerprint(store) if samples else None
-    ranker = train_stage_ranker(retriever.ranking, samples, holdout, config, progress, now) if samples else None
+    ranker = train_stage_ranker(retriever.ranking, samples, holdout, config, progress, now,
+                                workers=workers) if samples else None
     if ranker is None:
         note = "disabled" if not enabled else f"{len(samples)} training queries: too few to learn a ranker"
         restage(paths, manifest, {"default_method": "fusion", "ranker": None})
@@ -310,7 +335,7 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     manifest, measured = rechoose_for_default(paths, manifest, retriever, default, progress,
                                               carry_with=(compatible_digest("through ranker", fitted), now))
     manifest, pairing, paired_ranker = pair_cheaper_students(
-        paths, manifest, measured, samples, calibration, holdout, config, now, progress)
+        paths, manifest, measured, samples, calibration, holdout, config, now, progress, workers)
     if paired_ranker is not None:  # the version serves a student with a ranker of its own
         ranker, figures = paired_ranker, manifest["ranker_calibration"]
     return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"), pairing=pairing)

@@ -168,6 +168,9 @@ class Retriever:
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
         self._query_encoder = query_encoder
+        # What opens this version again in another process (``reopen_args``): nothing injected can travel.
+        self._opened_with = None if embedder is not None or llm is not None else {
+            "instance": instance, "home": str(self.paths.home), "use_usage": use_usage, "query_encoder": query_encoder}
         self.llm = llm
         self.fusion_weights = {**FUSION_WEIGHTS, **self.manifest.get("fusion_weights", {})}  # calibrated per version
         self.adapted = bool(self.manifest.get("adapted_from"))  # embedded with the instance's tuned model
@@ -189,6 +192,24 @@ class Retriever:
     @property
     def version(self) -> str:
         return self.manifest["version"]
+
+    def reopen_args(self) -> dict | None:
+        """Keyword arguments that open this same version, encoder and knobs again in another process
+        (``Retriever.reopen``), or None where it was given an embedder or an LLM object."""
+        if self._opened_with is None:
+            return None
+        return {**self._opened_with, "manifest": self.manifest,
+                "knobs": {"query_lines": self.query_lines, "vote_neighbours": self.vote_neighbours}}
+
+    @classmethod
+    def reopen(cls, args: dict) -> "Retriever":
+        """The Retriever ``reopen_args`` describes."""
+        args = dict(args)
+        knobs = args.pop("knobs", {})
+        retriever = cls(**args)
+        for name, value in knobs.items():
+            setattr(retriever, name, value)
+        return retriever
 
     @property
     def embedder(self) -> Embedder:
