@@ -43,6 +43,16 @@ def test_embedding_asset_is_gpu_pinned():
     assert node.pool == GPU_POOL  # its pod config comes from the deployment file (tests/test_deployment.py)
 
 
+def test_the_ranker_features_use_every_core_except_in_prod_pods_that_request_one():
+    """``feature_workers`` 0 is one process per usable core; a prod step pod requests one CPU
+    (deploy/deployment.yaml) with no CPU limit, where "per core" would count the node's."""
+    from deepcodeseek_pipeline.assets.ranking.resources import resources_for
+    from deepcodeseek_pipeline.environment import Environment
+
+    workers = {env: resources_for(env)["ranking"].feature_workers for env in Environment}
+    assert workers == {Environment.LOCAL: 0, Environment.CI: 0, Environment.PROD: 1}
+
+
 def test_query_path_never_imports_dagster_nor_the_pipeline_database():
     code = ("import sys, deepcodeseek.cli, deepcodeseek.retrieval.retriever, deepcodeseek.index.publish;"
             "print('dagster' in sys.modules, 'duckdb' in sys.modules)")
