@@ -142,3 +142,39 @@ def _assert_same_groups(ours: tuple, theirs: tuple) -> None:
     assert recall == recall2 and len(train) == len(train2) and len(valid) == len(valid2)
     for a, b in zip(train + valid, train2 + valid2):
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2]
+
+
+_UNGUARDED_SCRIPT = '''
+import sys
+print("script ran", flush=True)  # a worker that imported this script again would run it again
+
+from deepcodeseek.evaluation.benchmark import read_benchmark
+from deepcodeseek.evaluation.benchmark_build import ranker_queries_path, read_holdout_of
+from deepcodeseek.paths import instance_paths
+from deepcodeseek.ranking import feature_workers
+from deepcodeseek.ranking.training import training_groups_of
+from deepcodeseek.retrieval.retriever import Retriever
+
+feature_workers.PARALLEL_MIN_QUERIES, feature_workers.BLOCK_QUERIES = 10, 7
+paths = instance_paths("sample", sys.argv[1])
+retriever = Retriever("sample", sys.argv[1])
+samples = read_benchmark(ranker_queries_path(paths), retriever.docs.namespaces()).samples[:30]
+groups = training_groups_of([retriever.ranking], samples, read_holdout_of(paths), print, workers=2)
+print("groups", len(groups[0][0]) + len(groups[0][1]), flush=True)
+'''
+
+
+def test_feature_workers_do_not_run_a_main_script_that_lacks_a_guard_again(through_ranker, tmp_path):
+    """A spawned process imports its parent's main script unless told otherwise; a script that starts
+    a build with no ``if __name__ == "__main__":`` guard would start it over in every worker."""
+    import subprocess
+    import sys
+
+    paths = through_ranker[0]
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(paths.home)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("script ran") == 1, done.stdout
+    assert "2 processes" in done.stdout and "groups " in done.stdout

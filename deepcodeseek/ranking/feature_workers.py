@@ -9,16 +9,22 @@ holding its own copy of the stages (the version opened again from its manifest,
 process computes, in the same order (``tests/test_feature_workers.py`` compares them).
 
 Workers are spawned, not forked: the building process has thread pools running (ONNX Runtime,
-torch, BLAS), and a fork copies their locks but not their threads.
+torch, BLAS), and a fork copies their locks but not their threads. And they start without the
+building process's ``__main__`` (``_without_main``): a spawned process normally imports the parent's
+main script again, so a script that starts a build without an ``if __name__ == "__main__":`` guard
+started its build over inside the first worker (it happened, to a benchmark script in ``/tmp``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 PARALLEL_MIN_QUERIES = 1_000  # below this a worker's start (opening the version: seconds) costs more than it saves
@@ -80,7 +86,9 @@ def groups_in_workers(stages: Sequence, reopen: list[dict], samples: list, weigh
     started, done = time.perf_counter(), 0
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_open,
                              initargs=(reopen, holdout)) as pool:
-        for (block, _), parts in zip(blocks, pool.map(_block, [(b, w, max_callers) for b, w in blocks])):
+        with _without_main():  # every worker starts here: submitting more blocks than workers spawns them all
+            results = pool.map(_block, [(b, w, max_callers) for b, w in blocks])
+        for (block, _), parts in zip(blocks, results):
             for k, (train, held, found) in enumerate(parts):
                 out[k][0].extend(train)
                 out[k][1].extend(held)
@@ -90,6 +98,20 @@ def groups_in_workers(stages: Sequence, reopen: list[dict], samples: list, weigh
                 progress(f"ranker features: {done}/{len(samples)} queries ({done / (time.perf_counter() - started):.0f}/s"
                          f", {workers} processes" + (f", {len(stages)} query encoders" if len(stages) > 1 else "") + ")")
     return out
+
+
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """Processes spawned meanwhile do not import this process's ``__main__``: ``multiprocessing`` reads
+    the main script's path from ``sys.modules["__main__"]`` as it starts each one, and an empty module
+    has none. The workers need nothing from it: their functions live in this module."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _open(reopen: list[dict], holdout) -> None:
