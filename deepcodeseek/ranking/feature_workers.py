@@ -6,7 +6,7 @@ Python. At 10,000 namespaces its 22,856 queries were most of the build's longest
 second core waited. The queries are independent, so blocks of them go to worker processes, each
 holding its own copy of the stages (the version opened again from its manifest,
 ``Retriever.reopen_args``), and the blocks come back in order: the groups are the ones a single
-process computes, in the same order (``tests/test_feature_workers.py`` compares them).
+process computes, in the same order (``tests/test_pairing_build.py`` compares them).
 
 Workers are spawned, not forked: the building process has thread pools running (ONNX Runtime,
 torch, BLAS), and a fork copies their locks but not their threads. And they start without the
@@ -69,6 +69,13 @@ def worker_count(requested: int, queries: int) -> int:
     return max(1, min(wanted, MAX_WORKERS, -(-queries // BLOCK_QUERIES)))
 
 
+def features_progress(done: int, total: int, started: float, stages: int, workers: int = 1) -> str:
+    """The progress line of a features pass, in one process or several."""
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    return (f"ranker features: {done}/{total} queries ({rate:.0f}/s" + (f", {workers} processes" if workers > 1 else "")
+            + (f", {stages} query encoders" if stages > 1 else "") + ")")
+
+
 def reopenable(stages: Sequence) -> list[dict] | None:
     """Each stage's ``Retriever.reopen_args``, or None when one of them cannot be opened elsewhere."""
     args = [stage.retriever.reopen_args() for stage in stages]
@@ -80,7 +87,7 @@ def groups_in_workers(stages: Sequence, reopen: list[dict], samples: list, weigh
                       progress: Callable[[str], None] | None = None) -> list[tuple[list, list, int]]:
     """``training.groups_of_block`` over ``samples`` in ``workers`` processes, block by block, merged in
     order: per stage, (training groups, validation groups, queries whose target made the candidates)."""
-    out: list[tuple[list, list, int]] = [([], [], 0) for _ in stages]
+    out = [[[], [], 0] for _ in stages]
     blocks = [(samples[i:i + BLOCK_QUERIES], weights[i:i + BLOCK_QUERIES])
               for i in range(0, len(samples), BLOCK_QUERIES)]
     started, done = time.perf_counter(), 0
@@ -89,15 +96,14 @@ def groups_in_workers(stages: Sequence, reopen: list[dict], samples: list, weigh
         with _without_main():  # every worker starts here: submitting more blocks than workers spawns them all
             results = pool.map(_block, [(b, w, max_callers) for b, w in blocks])
         for (block, _), parts in zip(blocks, results):
-            for k, (train, held, found) in enumerate(parts):
-                out[k][0].extend(train)
-                out[k][1].extend(held)
-                out[k] = (out[k][0], out[k][1], out[k][2] + found)
+            for merged, (train, held, found) in zip(out, parts):
+                merged[0].extend(train)
+                merged[1].extend(held)
+                merged[2] += found
             done += len(block)
             if progress:
-                progress(f"ranker features: {done}/{len(samples)} queries ({done / (time.perf_counter() - started):.0f}/s"
-                         f", {workers} processes" + (f", {len(stages)} query encoders" if len(stages) > 1 else "") + ")")
-    return out
+                progress(features_progress(done, len(samples), started, len(stages), workers))
+    return [tuple(merged) for merged in out]
 
 
 @contextmanager

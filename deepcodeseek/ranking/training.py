@@ -127,6 +127,8 @@ def groups_of_block(stages: Sequence[RankingStage], samples: list[Sample], weigh
                     max_callers: int, progress: Callable[[str], None] | None = None) -> list[tuple[list, list, int]]:
     """Per stage, the training and validation groups of ``samples`` (in order) and how many of them
     had their target among the candidates: the pass itself, in this process."""
+    from deepcodeseek.ranking.feature_workers import features_progress
+
     first = stages[0]
     by_namespace = {n: set(rows) for n, rows in rows_by_namespace(first.retriever.docs).items()}
     out = [([], [], 0) for _ in stages]
@@ -159,8 +161,7 @@ def groups_of_block(stages: Sequence[RankingStage], samples: list[Sample], weigh
                 if relevance.any():
                     groups.append((cold_inputs.features, relevance, weight))
         if progress and n % 200 == 0:
-            progress(f"ranker features: {n}/{len(samples)} queries ({n / (time.perf_counter() - started):.0f}/s"
-                     + (f", {len(stages)} query encoders" if len(stages) > 1 else "") + ")")
+            progress(features_progress(n, len(samples), started, len(stages)))
     return out
 
 
