@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -93,6 +93,50 @@ def test_a_served_pair_is_what_readers_open_and_the_report_sets_the_teacher_with
     assert by_name[pairing.serves]["serves"] == "yes"
     assert by_name[TEACHER_OWN_RANKER]["default top@5 kept"] == 1.0  # the reference the shares are of
     assert by_name["teacher"]["default top@5 kept"] is not None
+
+
+def test_the_pairs_features_ride_along_the_first_rankers_pass_and_are_the_ones_their_own_pass_gives(
+        through_ranker, monkeypatch):
+    """The students a build expects to pair compute their features in the first ranker's pass; the
+    pairs then fit from those groups, and they are the groups a pass of the pairs' own stages gives.
+    On the sample more than ``MAX_PAIRS`` students qualify, and the pairs take those that kept most
+    through the first ranker: two guessed stages go unused, and the pairs the guess missed get a pass."""
+    paths, manifest, measured, inputs = through_ranker
+    steps = {**inputs, "config": replace(inputs["config"], seed=7)}  # nothing has fitted with these: all fit
+    ahead = pairing_module.pairs_ahead(paths, manifest, "teacher")
+    guessed = len(ahead.fit_stages)
+    candidates = [m.name for m in pairing_module.pairing_candidates(measured, "teacher")]
+    hit = [n for n in candidates if f"ranker-paired-{n}" in ahead.fit_stages]
+    missed = [n for n in candidates if n not in hit]
+    assert hit and missed and len(hit) < guessed  # the sample has both: see the docstring
+    passes, fitted = [], {}
+    one_pass, fit = ranker_training.training_groups_of, ranker_training.fit_ranker
+
+    def counted_pass(stages, *args, **kwargs):
+        passes.append(len(stages))
+        return one_pass(stages, *args, **kwargs)
+
+    def recorded_fit(train, valid, config, key, recall, **kwargs):
+        fitted[key] = (train, valid, recall)
+        return fit(train, valid, config, key, recall, **kwargs)
+
+    monkeypatch.setattr(ranker_training, "training_groups_of", counted_pass)
+    monkeypatch.setattr(ranker_training, "fit_ranker", recorded_fit)
+    first = Retriever("sample", str(paths.home), manifest=manifest).ranking
+    assert ranker_training.train_stage_ranker(first, steps["training"], steps["holdout"], steps["config"], ahead=ahead)
+    assert passes == [1 + guessed] and len(ahead.groups) == guessed and not ahead.stages  # the stages let go
+    restaged, pairing, _ = pair_cheaper_students(paths, manifest, measured, **steps, ahead=ahead)
+    assert passes == [1 + guessed] + ([len(missed)] if missed else [])  # the guessed pairs need no pass
+    assert [p.student for p in pairing.pairs] == candidates and len(fitted) == 1 + len(candidates)
+    assert len(ahead.groups) == guessed - len(hit)  # each handed over once
+    # The groups computed ahead are those the pair's own stage gives, from the restaged version.
+    folder = manifest["query_encoders"]["students"][hit[0]]
+    stage = Retriever("sample", str(paths.home), manifest={
+        **restaged, "query_encoder": {"name": hit[0], "model": folder}}).ranking
+    config = steps["config"]
+    own = one_pass([stage], steps["training"], steps["holdout"], None, config.cold_copies_max_callers,
+                   config.target_weight_cap)[0]
+    _assert_same_groups(fitted[ranker_training._key_of(stage, steps["training"], steps["holdout"], config)], own)
 
 
 def test_one_pass_for_several_students_gives_each_the_groups_of_its_own_pass(through_ranker):

@@ -32,6 +32,7 @@ from deepcodeseek.encoders.measure import (TEACHER, StudentMeasurement, choice_c
                                            too_few_to_tolerate)
 from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.ranking.ranker import LearnedRanker, RankerConfig
+from deepcodeseek.ranking.training import GroupsAhead
 
 PAIR_ABOVE_MS = 1.0  # the issue's encode target: an encoder within it is not worth a second ranker
 PAIR_COST_SHARE = 0.5  # a paired student must cost at most this share of the encoder it would replace
@@ -85,6 +86,42 @@ def pairing_candidates(measured: Sequence[StudentMeasurement], served: str) -> l
     return sorted(cheaper, key=lambda m: (-m.default_top5, choice_cost(m), m.name))[:MAX_PAIRS]
 
 
+def pairs_ahead(paths, manifest: dict, served: str) -> GroupsAhead:
+    """The students a build expects to pair, guessed before the first ranker is trained, so that their
+    training features ride along its pass (``training.GroupsAhead``), by the costs the query encoders'
+    choice measured.
+
+    :func:`pairing_candidates` decides later, from the encoder chosen again through the first ranker:
+    the students at most ``PAIR_COST_SHARE`` of its cost. That encoder costs more than
+    ``PAIR_ABOVE_MS`` wherever pairs are trained, so the guess is the students at most that share of
+    the cheapest encoder above ``PAIR_ABOVE_MS``, while the first ranker's encoder (``served``) costs
+    more than ``PAIR_ABOVE_MS`` too: a stage the pairs train, unless more than ``MAX_PAIRS`` students
+    qualify (the pairs take those that kept most through the first ranker). On ``scale10000``, ``corpus``
+    and ``stock`` that is the four static students, which is what each paired; a share of the most
+    expensive encoder would have added ``teacher-onnx-int8-32`` at 10,000 namespaces, whose own encode
+    costs what the pass saves. A pair the guess misses computes its features as before, and where the
+    ranker loses its A/B nothing is paired and these stages' share of the pass is spent for nothing."""
+    choice = manifest.get("query_encoders") or {}
+    folders = choice.get("students") or {}
+    costs = {r["student"]: r.get("choice cost ms", r.get("encode p50 ms")) for r in choice.get("calibration") or []}
+    costs = {n: c for n, c in costs.items() if c is not None}
+    above = [c for c in costs.values() if c > PAIR_ABOVE_MS]
+    if costs.get(served, 0.0) <= PAIR_ABOVE_MS or not above:
+        return GroupsAhead()
+    names = sorted((n for n, c in costs.items() if n not in (TEACHER, served) and n in folders
+                    and c <= PAIR_COST_SHARE * min(above)), key=lambda n: (costs[n], n))[:MAX_PAIRS]
+    return GroupsAhead([_student_retriever(paths, manifest, n, folders[n]).ranking for n in names],
+                       [f"{PAIR_FIT}-{n}" for n in names])
+
+
+def _student_retriever(paths, manifest: dict, name: str, folder: str):
+    """The version with the student ``name`` encoding the queries."""
+    from deepcodeseek.retrieval.retriever import Retriever
+
+    return Retriever(paths.instance, str(paths.home), manifest={**manifest, "query_encoder": {"name": name,
+                                                                                             "model": folder}})
+
+
 def choose_pair(measured: Sequence[StudentMeasurement], served: str, pairs: Sequence[Pair]) -> tuple[str | None, str]:
     """Which pair serves, by the rule the students are chosen by (``encoders.measure.select_student``):
     the first choice and every pair whose ranker beats its fusion compete, each with its calibration
@@ -113,13 +150,15 @@ def choose_pair(measured: Sequence[StudentMeasurement], served: str, pairs: Sequ
 def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasurement], training: list[Sample],
                           calibration: list[Sample], holdout: HoldOut, config: RankerConfig,
                           now: np.ndarray | None, progress: Callable[[str], None] | None = None,
-                          workers: int = 1) -> tuple[dict, Pairing | None, LearnedRanker | None]:
+                          workers: int = 1, ahead: GroupsAhead | None = None
+                          ) -> tuple[dict, Pairing | None, LearnedRanker | None]:
     """Train a ranker for each cheaper student (``pairing_candidates``), measure each pair on
     calibration, and restage the version with the pair ``choose_pair`` picks (with the attempt
     on record either way). ``measured``: the students through the first ranker, teacher first
     (``encoders.pipeline.rechoose_for_default``). Returns the restaged manifest, the pairing
     (None where nothing was tried) and the ranker that serves with the chosen pair. ``workers``: processes
-    computing the rankers' training features (``training.training_groups_of``)."""
+    computing the rankers' training features (``training.training_groups_of``); ``ahead``: groups the
+    first ranker's pass computed for the students it expected to pair (:func:`pairs_ahead`)."""
     from deepcodeseek.index.release import restage
 
     choice = manifest.get("query_encoders") or {}
@@ -132,7 +171,7 @@ def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasu
     teacher = next(m for m in measured if m.name == TEACHER)
     pairs, rankers = [], {}
     for candidate, retriever, ranker in _trained_pairs(paths, manifest, candidates, folders, training, holdout,
-                                                       config, now, progress, workers):
+                                                       config, now, progress, workers, ahead):
         if ranker is not None:
             pairs.append(_measured_pair(paths, manifest, candidate, retriever, ranker, calibration, holdout, now,
                                         teacher, progress))
@@ -155,22 +194,19 @@ def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasu
 
 def _trained_pairs(paths, manifest: dict, candidates: Sequence[StudentMeasurement], folders: dict,
                    training: list[Sample], holdout: HoldOut, config: RankerConfig, now: np.ndarray | None,
-                   progress: Callable[[str], None] | None,
-                   workers: int = 1) -> list[tuple[StudentMeasurement, object, LearnedRanker | None]]:
+                   progress: Callable[[str], None] | None, workers: int = 1,
+                   ahead: GroupsAhead | None = None) -> list[tuple[StudentMeasurement, object, LearnedRanker | None]]:
     """Each candidate's retriever (the version with that student encoding the queries) and a ranker
-    trained with its similarities (or read back, or carried). The rankers that must be fitted compute
-    their features in one pass over the training queries, each query's encoder-free signals once
-    (``training.train_stage_rankers``): four pairs had cost four passes."""
+    trained with its similarities (or read back, or carried). The rankers that must be fitted take the
+    groups computed ahead, and compute the rest in one pass over the training queries, each query's
+    encoder-free signals once (``training.train_stage_rankers``): four pairs had cost four passes."""
     from deepcodeseek.ranking.training import train_stage_rankers
-    from deepcodeseek.retrieval.retriever import Retriever
 
-    retrievers = [Retriever(paths.instance, str(paths.home),
-                            manifest={**manifest, "query_encoder": {"name": c.name, "model": folders[c.name]}})
-                  for c in candidates]
+    retrievers = [_student_retriever(paths, manifest, c.name, folders[c.name]) for c in candidates]
     if progress:
         progress(f"pairing: rankers trained with the similarities of {', '.join(c.name for c in candidates)}")
     rankers = train_stage_rankers([r.ranking for r in retrievers], training, holdout, config, progress, now,
-                                  [f"{PAIR_FIT}-{c.name}" for c in candidates], workers)
+                                  [f"{PAIR_FIT}-{c.name}" for c in candidates], workers, ahead)
     return list(zip(candidates, retrievers, rankers))
 
 

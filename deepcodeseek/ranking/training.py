@@ -15,7 +15,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -50,6 +50,26 @@ class RankerOutcome:
     note: str = ""
     query_encoder: dict | None = None  # the choice measured again through the ranker, when it is the default
     pairing: object | None = None  # a cheaper student tried with a ranker of its own (``ranking.pairing``)
+
+
+@dataclass
+class GroupsAhead:
+    """Stages whose training groups ride along an earlier pass, for a later call to fit from.
+
+    The pairs' rankers (``ranking.pairing``) train on the same queries as the first ranker, and a
+    query's encoder-free signals (BM25, votes, the graph) are most of its cost: at 10,000 namespaces,
+    600 training queries took 12.3 s for the first ranker's stage, 12.9 s for four students' stages,
+    and 18.3 s for the five in one pass. So the first ranker's pass also computes the stages a build
+    expects to pair, and the pairs' call takes their groups from here instead of passing again.
+    ``stages`` are let go once their groups are computed; each group is handed over once."""
+
+    stages: Sequence[RankingStage] = ()
+    fit_stages: Sequence[str] = ()
+    groups: dict[str, tuple[tuple[list, list, float], float]] = field(default_factory=dict)  # key -> (groups, s)
+
+    def take(self, key: str) -> tuple[tuple[list, list, float], float] | None:
+        """The groups computed ahead for the training key, and their share of the pass's seconds."""
+        return self.groups.pop(key, None)
 
 
 def training_key(version: str, samples: list[Sample], holdout: HoldOut, config: RankerConfig, with_dense: bool,
@@ -176,8 +196,8 @@ def ranker_compatible(stage: RankingStage, config: RankerConfig) -> str:
 def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: HoldOut,
                        config: RankerConfig = RankerConfig(),
                        progress: Callable[[str], None] | None = None,
-                       now: np.ndarray | None = None, fit_stage: str = "ranker", workers: int = 1
-                       ) -> LearnedRanker | None:
+                       now: np.ndarray | None = None, fit_stage: str = "ranker", workers: int = 1,
+                       ahead: GroupsAhead | None = None) -> LearnedRanker | None:
     """Train (or reuse) the version's ranker; None when there are too few training queries.
 
     The model goes to ``ranker-<key>`` inside the version folder; the same key finds it again.
@@ -186,21 +206,25 @@ def train_stage_ranker(stage: RankingStage, samples: list[Sample], holdout: Hold
     changed by at most ``KEEP_CHANGE`` since that fit: features are computed at query time from
     this version's index, so a booster that learned from 99% of these call sites serves as well.
     ``fit_stage`` names the fit record: a second ranker of the version (``ranking.pairing``) keeps its own.
-    ``workers``: processes computing the features (``training_groups_of``).
+    ``workers``: processes computing the features (``training_groups_of``). ``ahead``: stages whose
+    groups this pass computes too, for a later call (:class:`GroupsAhead`).
     """
-    return train_stage_rankers([stage], samples, holdout, config, progress, now, [fit_stage], workers)[0]
+    return train_stage_rankers([stage], samples, holdout, config, progress, now, [fit_stage], workers, ahead)[0]
 
 
 def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], holdout: HoldOut,
                         config: RankerConfig, progress: Callable[[str], None] | None, now: np.ndarray | None,
-                        fit_stages: Sequence[str], workers: int = 1) -> list[LearnedRanker | None]:
+                        fit_stages: Sequence[str], workers: int = 1,
+                        ahead: GroupsAhead | None = None) -> list[LearnedRanker | None]:
     """:func:`train_stage_ranker` for several stages of one version, one per query encoder (the pairs of
     ``ranking.pairing``): each is reused or carried where it can be, and the rest compute their
     features in one pass (``training_groups_of``), then fit one by one. A ranker's ``seconds`` is its
-    share of that pass and its own fit."""
+    share of that pass and its own fit.
+
+    With ``ahead``, a stage whose groups an earlier pass computed takes them from there, and a pass
+    this call makes anyway also computes ``ahead``'s stages that will need a fit."""
     out: list[LearnedRanker | None] = [None] * len(stages)
-    keys = [training_key(st.retriever.version, samples, holdout, config, st.with_dense,
-                         st.retriever.query_encoder_identity) for st in stages]
+    keys = [_key_of(st, samples, holdout, config) for st in stages]
     fitting = []
     for k, (stage, key, fit_stage) in enumerate(zip(stages, keys, fit_stages)):
         out[k] = _reused_or_carried(stage, key, config, now, fit_stage, progress)
@@ -208,11 +232,20 @@ def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], h
             fitting.append(k)
     if not fitting:
         return out
-    started = time.perf_counter()
-    grouped = training_groups_of([stages[k] for k in fitting], samples, holdout, progress,
-                                 config.cold_copies_max_callers, config.target_weight_cap, workers)
-    share = (time.perf_counter() - started) / len(fitting)
-    for k, (train, valid, recall) in zip(fitting, grouped):
+    grouped = {k: taken for k in fitting if ahead is not None and (taken := ahead.take(keys[k])) is not None}
+    passing = [k for k in fitting if k not in grouped]
+    if passing:
+        extra = _ahead_to_compute(ahead, set(keys), samples, holdout, config, now) if ahead is not None else []
+        started = time.perf_counter()
+        computed = training_groups_of([stages[k] for k in passing] + [st for st, _ in extra], samples, holdout,
+                                      progress, config.cold_copies_max_callers, config.target_weight_cap, workers)
+        share = (time.perf_counter() - started) / len(computed)
+        grouped.update({k: (groups, share) for k, groups in zip(passing, computed)})
+        if ahead is not None:
+            ahead.groups.update({key: (groups, share) for (_, key), groups in zip(extra, computed[len(passing):])})
+            ahead.stages, ahead.fit_stages = (), ()  # their groups are computed: let the retrievers go
+    for k in fitting:
+        (train, valid, recall), share = grouped[k]
         if len(train) < MIN_TRAINING_QUERIES:
             continue
         stage = stages[k]
@@ -228,6 +261,40 @@ def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], h
     return out
 
 
+def _key_of(stage: RankingStage, samples: list[Sample], holdout: HoldOut, config: RankerConfig) -> str:
+    return training_key(stage.retriever.version, samples, holdout, config, stage.with_dense,
+                        stage.retriever.query_encoder_identity)
+
+
+def _ahead_to_compute(ahead: GroupsAhead, exclude: set[str], samples: list[Sample], holdout: HoldOut,
+                      config: RankerConfig, now: np.ndarray | None) -> list[tuple[RankingStage, str]]:
+    """``ahead``'s stages, with their keys, that a later call will have to fit: not computed yet, not
+    among this call's own, and neither held by the version nor carried over a small change."""
+    out = []
+    for stage, fit_stage in zip(ahead.stages, ahead.fit_stages):
+        key = _key_of(stage, samples, holdout, config)
+        if key not in exclude and key not in ahead.groups and _held(stage, key) is None \
+                and _carriable(stage, config, now, fit_stage) is None:
+            out.append((stage, key))
+            exclude.add(key)
+    return out
+
+
+def _held(stage: RankingStage, key: str) -> str | None:
+    """The version's folder of the ranker fitted under ``key``, where it is complete."""
+    index, rel = stage.retriever.paths.index, f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
+    return rel if index.is_complete(rel) and saved_in(index.local(rel)) else None
+
+
+def _carriable(stage: RankingStage, config: RankerConfig, now: np.ndarray | None, fit_stage: str) -> tuple | None:
+    """The fit (and the change since it) that may be carried into this version; None to fit again."""
+    if now is None:
+        return None
+    index = stage.retriever.paths.index
+    found = carried_fit(stage.retriever.paths.root, fit_stage, ranker_compatible(stage, config), now)
+    return found if found and index.is_complete(found[0].key) and saved_in(index.local(found[0].key)) else None
+
+
 def _reused_or_carried(stage: RankingStage, key: str, config: RankerConfig, now: np.ndarray | None,
                        fit_stage: str, progress: Callable[[str], None] | None) -> LearnedRanker | None:
     """The ranker this version already holds under ``key``, or one carried over a small change; None
@@ -235,14 +302,14 @@ def _reused_or_carried(stage: RankingStage, key: str, config: RankerConfig, now:
     index = stage.retriever.paths.index
     rel = f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
     root, compatible = stage.retriever.paths.root, ranker_compatible(stage, config)
-    if index.is_complete(rel) and saved_in(index.local(rel)):
+    if _held(stage, key) is not None:
         stage.ranker = LearnedRanker.load(index.local(rel))
         stage.ranker.summary.reused = True
         if now is not None:
             adopt_fit(root, fit_stage, compatible, rel, now)
         return stage.ranker
-    found = carried_fit(root, fit_stage, compatible, now) if now is not None else None
-    if found and index.is_complete(found[0].key) and saved_in(index.local(found[0].key)):
+    found = _carriable(stage, config, now, fit_stage)
+    if found:
         carried = LearnedRanker.load(index.local(found[0].key))
         carried.summary.fitted_key = carried.summary.fitted_key or carried.summary.key
         carried.summary.key = key
@@ -308,8 +375,11 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     path = ranker_queries_path(paths)
     samples = read_benchmark(path, known).samples if enabled and path.exists() else []
     now = instance_fingerprint(store) if samples else None
+    from deepcodeseek.ranking.pairing import pair_cheaper_students, pairs_ahead
+
+    ahead = pairs_ahead(paths, manifest, retriever.query_encoder_name) if samples else None
     ranker = train_stage_ranker(retriever.ranking, samples, holdout, config, progress, now,
-                                workers=workers) if samples else None
+                                workers=workers, ahead=ahead) if samples else None
     if ranker is None:
         note = "disabled" if not enabled else f"{len(samples)} training queries: too few to learn a ranker"
         restage(paths, manifest, {"default_method": "fusion", "ranker": None})
@@ -331,12 +401,11 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     if default != "ranker":
         return RankerOutcome(ranker, default, figures)
     from deepcodeseek.encoders.pipeline import rechoose_for_default
-    from deepcodeseek.ranking.pairing import pair_cheaper_students
 
     manifest, measured = rechoose_for_default(paths, manifest, retriever, default, progress,
                                               carry_with=(compatible_digest("through ranker", fitted), now))
     manifest, pairing, paired_ranker = pair_cheaper_students(
-        paths, manifest, measured, samples, calibration, holdout, config, now, progress, workers)
+        paths, manifest, measured, samples, calibration, holdout, config, now, progress, workers, ahead)
     if paired_ranker is not None:  # the version serves a student with a ranker of its own
         ranker, figures = paired_ranker, manifest["ranker_calibration"]
     return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"), pairing=pairing)
