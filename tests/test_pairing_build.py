@@ -124,11 +124,16 @@ def test_the_pairs_features_ride_along_the_first_rankers_pass_and_are_the_ones_t
     monkeypatch.setattr(ranker_training, "fit_ranker", recorded_fit)
     first = Retriever("sample", str(paths.home), manifest=manifest).ranking
     assert ranker_training.train_stage_ranker(first, steps["training"], steps["holdout"], steps["config"], ahead=ahead)
-    assert passes == [1 + guessed] and len(ahead.groups) == guessed and not ahead.stages  # the stages let go
+    assert passes == [1 + guessed] and len(ahead.groups) == guessed
     restaged, pairing, _ = pair_cheaper_students(paths, manifest, measured, **steps, ahead=ahead)
-    assert passes == [1 + guessed] + ([len(missed)] if missed else [])  # the guessed pairs need no pass
+    assert passes == [1 + guessed, len(missed)]  # the guessed pairs need no pass
     assert [p.student for p in pairing.pairs] == candidates and len(fitted) == 1 + len(candidates)
     assert len(ahead.groups) == guessed - len(hit)  # each handed over once
+    # Where the first ranker is read back (a no-change reindex), no pass runs and nothing is opened ahead.
+    opened = pairing_module.pairs_ahead(paths, manifest, "teacher")
+    opened.open_stages = lambda: pytest.fail("stages opened ahead with no pass to ride along")
+    assert ranker_training.train_stage_ranker(first, steps["training"], steps["holdout"], steps["config"],
+                                              ahead=opened).summary.reused and passes == [1 + guessed, len(missed)]
     # The groups computed ahead are those the pair's own stage gives, from the restaged version.
     folder = manifest["query_encoders"]["students"][hit[0]]
     stage = Retriever("sample", str(paths.home), manifest={

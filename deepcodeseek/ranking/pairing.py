@@ -110,8 +110,8 @@ def pairs_ahead(paths, manifest: dict, served: str) -> GroupsAhead:
         return GroupsAhead()
     names = sorted((n for n, c in costs.items() if n not in (TEACHER, served) and n in folders
                     and c <= PAIR_COST_SHARE * min(above)), key=lambda n: (costs[n], n))[:MAX_PAIRS]
-    return GroupsAhead([_student_retriever(paths, manifest, n, folders[n]).ranking for n in names],
-                       [f"{PAIR_FIT}-{n}" for n in names])
+    return GroupsAhead(tuple(f"{PAIR_FIT}-{n}" for n in names),
+                       lambda: [_student_retriever(paths, manifest, n, folders[n]).ranking for n in names])
 
 
 def _student_retriever(paths, manifest: dict, name: str, folder: str):

@@ -57,15 +57,18 @@ class GroupsAhead:
     """Stages whose training groups ride along an earlier pass, for a later call to fit from.
 
     The pairs' rankers (``ranking.pairing``) train on the same queries as the first ranker, and a
-    query's encoder-free signals (BM25, votes, the graph) are most of its cost: at 10,000 namespaces,
-    600 training queries took 12.3 s for the first ranker's stage, 12.9 s for four students' stages,
-    and 18.3 s for the five in one pass. So the first ranker's pass also computes the stages a build
-    expects to pair, and the pairs' call takes their groups from here instead of passing again.
-    ``stages`` are let go once their groups are computed; each group is handed over once."""
+    query's encoder-free signals (BM25, votes, the graph) are much of its cost: at 10,000 namespaces,
+    600 training queries took 12.3 s for the int8 teacher's stage, 12.9 s for four static students'
+    stages, and 18.3 s for the five in one pass. So the first ranker's pass also computes the stages a
+    build expects to pair, and the pairs' call takes their groups from here instead of passing again.
+    ``open_stages`` opens those stages, one per name in ``fit_stages`` (their fit records); it is called
+    only by a pass that runs anyway (a no-change reindex opens nothing), and the stages are let go after
+    it. Each group is handed over once."""
 
-    stages: Sequence[RankingStage] = ()
-    fit_stages: Sequence[str] = ()
+    fit_stages: tuple[str, ...] = ()
+    open_stages: Callable[[], list[RankingStage]] = list
     groups: dict[str, tuple[tuple[list, list, float], float]] = field(default_factory=dict)  # key -> (groups, s)
+    opened: bool = False
 
     def take(self, key: str) -> tuple[tuple[list, list, float], float] | None:
         """The groups computed ahead for the training key, and their share of the pass's seconds."""
@@ -243,7 +246,6 @@ def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], h
         grouped.update({k: (groups, share) for k, groups in zip(passing, computed)})
         if ahead is not None:
             ahead.groups.update({key: (groups, share) for (_, key), groups in zip(extra, computed[len(passing):])})
-            ahead.stages, ahead.fit_stages = (), ()  # their groups are computed: let the retrievers go
     for k in fitting:
         (train, valid, recall), share = grouped[k]
         if len(train) < MIN_TRAINING_QUERIES:
@@ -269,12 +271,13 @@ def _key_of(stage: RankingStage, samples: list[Sample], holdout: HoldOut, config
 def _ahead_to_compute(ahead: GroupsAhead, exclude: set[str], samples: list[Sample], holdout: HoldOut,
                       config: RankerConfig, now: np.ndarray | None) -> list[tuple[RankingStage, str]]:
     """``ahead``'s stages, with their keys, that a later call will have to fit: not computed yet, not
-    among this call's own, and neither held by the version nor carried over a small change."""
-    out = []
-    for stage, fit_stage in zip(ahead.stages, ahead.fit_stages):
+    among this call's own, and neither held by the version nor carried over a small change. Opened once."""
+    if ahead.opened or not ahead.fit_stages:
+        return []
+    ahead.opened, out = True, []
+    for stage, fit_stage in zip(ahead.open_stages(), ahead.fit_stages):
         key = _key_of(stage, samples, holdout, config)
-        if key not in exclude and key not in ahead.groups and _held(stage, key) is None \
-                and _carriable(stage, config, now, fit_stage) is None:
+        if key not in exclude and _held(stage, key) is None and _carriable(stage, config, now, fit_stage) is None:
             out.append((stage, key))
             exclude.add(key)
     return out
