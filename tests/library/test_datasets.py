@@ -7,7 +7,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -112,13 +111,11 @@ def test_empty_contexts_are_never_called_duplicates():
     assert len(kept) == 2 and removed == []
 
 
-def test_dedupe_5000_samples_is_fast():
+def test_dedupe_of_5000_samples_removes_every_planted_copy():
+    """At a mined benchmark's size; its speed against exact all-pairs Jaccard: ``benchmarks/readers.py``."""
     samples = _random_samples(5000)
     samples += [_sample(f"dup{i}", s.code_before, middle=s.code_middle) for i, s in enumerate(samples[:100])]
-    start = time.perf_counter()
     kept, removed = dedupe(samples)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 5.0, f"dedupe took {elapsed:.1f}s"
     assert {f"dup{i}" for i in range(100)} <= {r for r, _, _ in removed}
     assert len(kept) + len(removed) == len(samples)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
@@ -390,17 +389,15 @@ def test_package_without_index_files_reads_every_folder(tmp_path):
 # --------------------------------------------------------------------------- the real package
 
 @pytest.fixture(scope="module")
-def glide() -> tuple[PlatformReadResult, float]:
+def glide() -> PlatformReadResult:
+    """The real package, read once for the module (its speed: ``benchmarks/readers.py``)."""
     if not GLIDE_TARBALL.exists():
         pytest.skip(f"{GLIDE_TARBALL} is absent: the shared corpus is not checked out beside the project")
-    start = time.perf_counter()
-    result = read_platform_api(GLIDE_TARBALL)
-    return result, time.perf_counter() - start
+    return read_platform_api(GLIDE_TARBALL)
 
 
-def test_real_package_is_read_whole_and_fast(glide):
-    result, seconds = glide
-    assert seconds < 5, f"reading took {seconds:.1f} s"
+def test_real_package_is_read_whole(glide):
+    result = glide
     assert result.package_version == "27.0.5" and result.errors == []
     assert len(result.classes) > 1100
     assert len(result.scopes) > 150 and "global" in result.scopes and "sn_ws" in result.scopes
@@ -412,7 +409,7 @@ def test_real_package_is_read_whole_and_fast(glide):
 
 
 def test_real_package_core_classes(glide):
-    result, _ = glide
+    result = glide
     record = {m.name: m for m in result.get("GlideRecord").doc.methods}
     for name in ("addQuery", "query", "next", "getValue"):
         assert name in record, name
@@ -436,7 +433,7 @@ def test_real_package_core_classes(glide):
 def test_real_package_documentation_is_carried_over(glide):
     """The package documents few methods (most declarations have no JSDoc at all), so the
     share is low; what is documented must arrive, and every parameter keeps its type."""
-    result, _ = glide
+    result = glide
     methods = [m for c in result.classes for m in c.doc.methods]
     params = [p for m in methods for p in m.params]
     assert len(methods) > 9000
