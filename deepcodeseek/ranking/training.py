@@ -251,7 +251,7 @@ def train_stage_rankers(stages: Sequence[RankingStage], samples: list[Sample], h
         if len(train) < MIN_TRAINING_QUERIES:
             continue
         stage = stages[k]
-        index, rel = stage.retriever.paths.index, f"{stage.version_rel}/{RANKER_DIR}-{keys[k][:16]}"
+        index, rel = stage.retriever.paths.index, _ranker_rel(stage, keys[k])
         ranker = fit_ranker(train, valid, config, keys[k], recall, seconds_so_far=share)
         index.write_once(rel, ranker.write)  # a part of the version: local rename or S3 upload with its marker
         if now is not None:
@@ -283,9 +283,14 @@ def _ahead_to_compute(ahead: GroupsAhead, exclude: set[str], samples: list[Sampl
     return out
 
 
+def _ranker_rel(stage: RankingStage, key: str) -> str:
+    """The folder, inside the index, of the stage's ranker trained under ``key``."""
+    return f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
+
+
 def _held(stage: RankingStage, key: str) -> str | None:
     """The version's folder of the ranker fitted under ``key``, where it is complete."""
-    index, rel = stage.retriever.paths.index, f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
+    index, rel = stage.retriever.paths.index, _ranker_rel(stage, key)
     return rel if index.is_complete(rel) and saved_in(index.local(rel)) else None
 
 
@@ -302,8 +307,7 @@ def _reused_or_carried(stage: RankingStage, key: str, config: RankerConfig, now:
                        fit_stage: str, progress: Callable[[str], None] | None) -> LearnedRanker | None:
     """The ranker this version already holds under ``key``, or one carried over a small change; None
     when it must be fitted."""
-    index = stage.retriever.paths.index
-    rel = f"{stage.version_rel}/{RANKER_DIR}-{key[:16]}"
+    index, rel = stage.retriever.paths.index, _ranker_rel(stage, key)
     root, compatible = stage.retriever.paths.root, ranker_compatible(stage, config)
     if _held(stage, key) is not None:
         stage.ranker = LearnedRanker.load(index.local(rel))
