@@ -58,7 +58,7 @@ from deepcodeseek.retrieval.signals import (
     rrf,
     top_k,
 )
-from deepcodeseek.text import code_tokens, split_identifier
+from deepcodeseek.text import query_tokens, split_identifier
 
 QUANTIZED_CPU_QUERIES = True  # serving on a CPU: int8 query encoder (half the latency; README for its cost)
 RERANK_METHODS = ("rerank_ce", "rerank_ce_distilled", "rerank_lm")  # neural rerankers over the top N (``rerankers``)
@@ -165,6 +165,7 @@ class Retriever:
         self.contexts_bm25 = BM25Index.load(index.local(f"{folder}/contexts_bm25")) if len(self.context_targets) else None
         self.use_usage = use_usage
         self._static_folder, self._context_keep = f"{folder}/static", keep
+        self._all_contexts_kept = bool(keep.all())  # then votes skip a copy of every context's score
         self._static: tuple | None = None  # loaded on first semantic query
         self._embedder = embedder
         self._query_encoder = query_encoder
@@ -179,6 +180,7 @@ class Retriever:
         self.usage_counts = np.bincount(self.context_targets, minlength=len(self.docs)).astype(np.float64)
         self._admitted_by_scope: dict[str | None, np.ndarray] = {}
         self._rules_by_scope: dict[str | None, np.ndarray] = {}
+        self._per_scope: dict[tuple[str, str | None], np.ndarray] = {}  # ``per_scope``
         self.default_method = self.manifest.get("default_method", DEFAULT_METHOD)  # chosen on calibration
         self._ranking = None  # candidates, features and the learned ranker, loaded on first use
         self._version_folder = folder
@@ -294,7 +296,7 @@ class Retriever:
         query = Query(code_before, code_after, scope)
         signals = self._scorers[method](query, exclude_callers)
         score = np.where(self._admitted(scope), signals.pop("score"), -np.inf)
-        context_words = set(code_tokens(query.text(lines_before=20)))
+        context_words = set(query_tokens(query.text(lines_before=20)))  # the ranker's features read the same tokens
         results = [self._result(i, float(score[i]), signals, context_words, scope)
                    for i in top_k(score, k) if np.isfinite(score[i])]
         elapsed = round((time.perf_counter() - started) * 1000, 3)
@@ -378,7 +380,9 @@ class Retriever:
         if self.contexts_bm25 is None:
             zeros = np.zeros(len(self.docs))
             return {"score": zeros, "votes": zeros, "voters": zeros}
-        scores = self.contexts_bm25.scores(self._text(query))[self._context_keep]  # index built over all contexts
+        scores = self.contexts_bm25.scores(self._text(query))
+        if not self._all_contexts_kept:
+            scores = scores[self._context_keep]  # the index was built over every context
         if exclude:
             scores = np.where(self.caller_codes.written_by(exclude), 0.0, scores)
         votes, voters = neighbour_votes(scores, self.context_targets, len(self.docs), self.vote_neighbours)
@@ -508,6 +512,18 @@ class Retriever:
             self._admitted_by_scope[scope] = mask
         return mask
 
+    def per_scope(self, name: str, scope: str | None, compute) -> np.ndarray:
+        """The array ``name`` for code in ``scope``, computed by ``compute()`` on first use, then kept
+        read-only: what depends on the scope alone (the ranker's same-scope mask, the rank of a prior
+        that sets nothing aside) was computed again by every query."""
+        key = (name, scope)
+        value = self._per_scope.get(key)
+        if value is None:
+            value = compute()
+            value.setflags(write=False)
+            self._per_scope[key] = value
+        return value
+
     def scope_rules(self, scope: str | None) -> np.ndarray:
         """Per document, the rule that admits a call from ``scope`` (None: not admitted); once per scope."""
         rules = self._rules_by_scope.get(scope)
@@ -536,6 +552,7 @@ class MethodWords(NamedTuple):
     methods: list[str]
     words: list[frozenset[str]]
     vocabulary: frozenset[str]
+    holders: dict[str, tuple[int, ...]]  # word -> positions of the methods whose name holds it
 
 
 @functools.lru_cache(maxsize=4096)
@@ -545,14 +562,28 @@ def _parsed_methods(stored: str) -> MethodWords:
     results parsed every method's JSON and name again, a fifth of a ranked query's time at k = 40."""
     methods = json.loads(stored)
     words = [frozenset(split_identifier(m)) for m in methods]
-    return MethodWords(methods, words, frozenset().union(*words))
+    holders: dict[str, list[int]] = {}
+    for j, names in enumerate(words):
+        for word in names:
+            holders.setdefault(word, []).append(j)
+    return MethodWords(methods, words, frozenset(holders), {w: tuple(js) for w, js in holders.items()})
 
 
 def _likely_methods(parsed: MethodWords, words: set[str], limit: int = 5) -> tuple[list[str], str | None]:
-    """Methods whose name words the query context mentions first, then the most used."""
+    """Methods whose name words the query context mentions most, then the most used (usage order).
+
+    Counted over the shared words' holders: ``GlideRecord`` has hundreds of methods, and one set
+    intersection per method was most of building a result.
+    """
     methods = parsed.methods
-    if parsed.vocabulary.isdisjoint(words):  # one set test instead of one per method (GlideRecord has hundreds)
+    shared = parsed.vocabulary.intersection(words)
+    if not shared:
         return methods[:limit], None  # usage order as stored; a new list: the cached one stays as is
-    overlaps = [len(words & w) for w in parsed.words]
-    order = sorted(range(len(methods)), key=lambda j: -overlaps[j])  # stable: usage order breaks ties
-    return [methods[j] for j in order[:limit]], methods[order[0]]
+    overlaps: dict[int, int] = {}
+    for word in shared:
+        for j in parsed.holders[word]:
+            overlaps[j] = overlaps.get(j, 0) + 1
+    order = sorted(overlaps, key=lambda j: (-overlaps[j], j))[:limit]  # most shared words; usage order breaks ties
+    if len(order) < limit:
+        order += [j for j in range(min(len(methods), limit + len(order))) if j not in overlaps][:limit - len(order)]
+    return [methods[j] for j in order], methods[order[0]]

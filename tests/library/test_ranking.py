@@ -308,6 +308,27 @@ def test_ranks_equal_a_full_stable_sort_to_their_limit():
         assert np.all(got[~exact] == limit + 1)
 
 
+def test_the_vectorised_stable_argsort_equals_numpys_stable_one():
+    """Unique floats, heavy ties, signed zeros, NaNs and integers: the order of ``kind="stable"``."""
+    from deepcodeseek.ranking.features import stable_argsort
+
+    rng = np.random.default_rng(11)
+    for trial in range(400):
+        n = int(rng.integers(0, 400))
+        kind = trial % 4
+        if kind == 0:
+            keys = -rng.random(n)
+            keys[rng.integers(0, max(n, 1), n // 4)] = -0.0
+            keys[rng.integers(0, max(n, 1), n // 4)] = 0.0
+        elif kind == 1:
+            keys = -rng.integers(0, 6, n).astype(float)
+        elif kind == 2:
+            keys = np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 3, n)).astype(float)
+        else:
+            keys = rng.integers(-3, 3, n)
+        assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="stable")), (trial, keys)
+
+
 def test_the_candidate_pool_is_each_sources_prefix_and_replays_other_depths():
     """``candidate_pool`` over ``source_lists`` equals the rule written out per document: a document is
     a candidate where some source admits it, values it above zero and ranks it within that source's
