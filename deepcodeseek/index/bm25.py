@@ -77,9 +77,15 @@ class BM25Index:
         """A score per document, in index order (zeros when no query token is known).
 
         bm25s's own scoring calls ``np.add.at`` once per query token: on a corpus query
-        (about 60 tokens, two indexes) that was 0.6 ms of the default method's CPU. One
-        call over every token's postings adds the same values in the same order, so the
-        scores are the same to the bit.
+        (about 60 tokens, two indexes) that was 0.6 ms of the default method's CPU. Here one
+        call adds every distinct token's postings once, times the token's count in the query:
+        code repeats its identifiers (a corpus query names each token 1.8 times on average),
+        so this gathers half the postings (0.40 -> 0.26 ms over both indexes). Tokens add in
+        the order of their first use, so a query without repeats gets bm25s's sums to the bit;
+        with repeats they are bm25s's up to float32 rounding (a relative 1e-6: a repeated
+        token's weight is added once, multiplied), in the same document order (the first 100
+        of every corpus dev query, both indexes; the ranker's top 40 and its scores unchanged
+        on 1,132 corpus queries).
         """
         tokens = query_tokens(query)
         ids = self._ids.lookup(tokens) if self._ids is not None else [self._vocab[t] for t in tokens if t in self._vocab]
@@ -90,11 +96,16 @@ class BM25Index:
             return np.asarray(self._model.get_scores_from_ids(ids), dtype=np.float32)
         posting = self._model.scores
         indptr, indices, data = posting["indptr"], posting["indices"], posting["data"]
-        rows = np.asarray(ids, dtype=np.int64)
+        rows, first, counts = np.unique(np.asarray(ids, dtype=np.int64), return_index=True, return_counts=True)
+        in_query_order = np.argsort(first)  # without repeats, bm25s's order of additions: its very sums
+        rows, counts = rows[in_query_order], counts[in_query_order]
         starts, lengths = indptr[rows], indptr[rows + 1] - indptr[rows]
-        at = span_positions(starts, lengths)  # every token's postings, token by token, as one gather
+        at = span_positions(starts, lengths)  # every distinct token's postings, token by token, as one gather
+        weights = data[at]
+        if len(rows) < len(ids):  # repeated tokens: each posting once, times the token's count
+            weights = weights * np.repeat(counts.astype(weights.dtype), lengths)
         out = np.zeros(n_docs, dtype=np.dtype(self._model.dtype))
-        np.add.at(out, indices[at], data[at])
+        np.add.at(out, indices[at], weights)
         return out.astype(np.float32, copy=False)
 
 
