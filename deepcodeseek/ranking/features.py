@@ -163,12 +163,18 @@ def query_signals(retriever, query: Query, exclude: frozenset[str], graph: DocGr
     parts = dict(components["parts"])
     scope = query.scope
     per_scope = admitted is retriever._admitted(scope)  # then what depends on the scope alone is kept per scope
-    ranks = {s: retriever.per_scope("prior_rank", scope, lambda v=values: _ranks(v, admitted))
-             if s == "prior" and not exclude and per_scope else _ranks(values, admitted)
-             for s, values in (parts | graph_parts).items()}  # the prior of a query that sets nothing aside is fixed
+    ranks = {}
+    for name, values in (parts | graph_parts).items():
+        if name == "prior" and not exclude and per_scope:  # the prior of a query that sets nothing aside is fixed
+            ranks[name] = retriever.per_scope("prior_rank", scope, lambda v=values: _ranks(v, admitted))
+        else:
+            ranks[name] = _ranks(values, admitted)
     usage = retriever.usage_after(exclude)
-    in_scope = (lambda: admitted & (retriever.doc_scopes == (scope or "")) & ~retriever.is_platform)
-    in_scope = retriever.per_scope("in_scope", scope, in_scope) if per_scope else in_scope()
+
+    def same_scope() -> np.ndarray:
+        return admitted & (retriever.doc_scopes == (scope or "")) & ~retriever.is_platform
+
+    in_scope = retriever.per_scope("in_scope", scope, same_scope) if per_scope else same_scope()
     scope_rank = _ranks(usage + 1e-3 * parts["bm25"], in_scope)
     return QuerySignals(parts, dict(components["raw"]), graph_parts, ranks, scope_rank, in_scope, usage, mentioned)
 
