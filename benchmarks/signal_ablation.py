@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ranker_settings import groups_for, instance_rows, score, signal_scorer  # noqa: E402
+from ranker_settings import groups_for, instance_rows, line, score, signal_scorer  # noqa: E402
 
 from deepcodeseek.paths import instance_paths  # noqa: E402
 from deepcodeseek.ranking.ranker import RankerConfig, fit_ranker  # noqa: E402
@@ -116,12 +116,13 @@ def main() -> int:
     for split in ("calibration", "dev"):
         n = signals["bm25"][split]["n"]
         print(f"\n## {args.instance} {split} ({n['all']} samples, {n['cold']} cold)")
-        print("| ranking | top@1 | top@5 | top@40 | MRR@40 | cold top@1 | cold MRR@40 |\n|---|---|---|---|---|---|---|")
+        print("| ranking | top@1 | top@5 | top@40 | MRR@40 | cold top@1 | cold MRR | sim. cold top@1 | sim. cold MRR |\n"
+              "|---|---|---|---|---|---|---|---|---|")
         for s, result in signals.items():
-            print(_line(s, result[split]))
+            print(line(s, result[split]))
         for name in retrievers:
             for seed, run in zip(seeds, results[name]["runs"]):
-                print(_line(f"ranker {name}, seed {seed}", run[split]))
+                print(line(f"ranker {name}, seed {seed}", run[split]))
     print(f"\n## ranked path on {len(dev)} dev queries, two rounds, alternating (ms)")
     print("| variant | p50 | p95 | mean |\n|---|---|---|---|")
     for name, values in ms.items():
@@ -134,12 +135,6 @@ def main() -> int:
             "signals": signals, "variants": {n: r["runs"] for n, r in results.items()},
             "ms": {n: v for n, v in ms.items()}, "rule_met": keep}, indent=2), encoding="utf-8")
     return 0
-
-
-def _line(label: str, result: dict) -> str:
-    a, c = result["all"], result["cold"]
-    return (f"| {label} | {a['top@1']:.3f} | {a['top@5']:.3f} | {a['top@40']:.3f} | {a['mrr@40']:.3f} "
-            f"| {c.get('top@1', 0):.3f} | {c.get('mrr@40', 0):.3f} |")
 
 
 if __name__ == "__main__":
