@@ -178,9 +178,7 @@ class Retriever:
         self.query_lines = QUERY_LINES_BEFORE  # ranking knobs: the evaluation sweeps them
         self.vote_neighbours = VOTE_NEIGHBOURS
         self.usage_counts = np.bincount(self.context_targets, minlength=len(self.docs)).astype(np.float64)
-        self._admitted_by_scope: dict[str | None, np.ndarray] = {}
-        self._rules_by_scope: dict[str | None, np.ndarray] = {}
-        self._per_scope: dict[tuple[str, str | None], np.ndarray] = {}  # ``per_scope``
+        self._per_scope: dict[tuple[str, str | None], np.ndarray] = {}  # ``per_scope``: admission, its rules, ...
         self.default_method = self.manifest.get("default_method", DEFAULT_METHOD)  # chosen on calibration
         self._ranking = None  # candidates, features and the learned ranker, loaded on first use
         self._version_folder = folder
@@ -506,16 +504,20 @@ class Retriever:
 
     def _admitted(self, scope: str | None) -> np.ndarray:
         """Which documents code in ``scope`` may call; computed once per scope, then reused."""
-        mask = self._admitted_by_scope.get(scope)
-        if mask is None:
-            mask = np.array([rule is not None for rule in self.scope_rules(scope)], dtype=bool)
-            self._admitted_by_scope[scope] = mask
-        return mask
+        return self.per_scope("admitted", scope,
+                              lambda: np.array([rule is not None for rule in self.scope_rules(scope)], dtype=bool))
+
+    def scope_rules(self, scope: str | None) -> np.ndarray:
+        """Per document, the rule that admits a call from ``scope`` (None: not admitted); once per scope."""
+        docs = self.docs
+        return self.per_scope("rules", scope, lambda: np.array(
+            [admission_rule(scope, *values) for values in
+             zip(docs.column("scope"), docs.column("access"), docs.column("active"))], dtype=object))
 
     def per_scope(self, name: str, scope: str | None, compute) -> np.ndarray:
         """The array ``name`` for code in ``scope``, computed by ``compute()`` on first use, then kept
-        read-only: what depends on the scope alone (the ranker's same-scope mask, the rank of a prior
-        that sets nothing aside) was computed again by every query."""
+        read-only: what depends on the scope alone (admission and its rules, the ranker's same-scope
+        mask, the rank of a prior that sets nothing aside) would otherwise be computed by every query."""
         key = (name, scope)
         value = self._per_scope.get(key)
         if value is None:
@@ -523,16 +525,6 @@ class Retriever:
             value.setflags(write=False)
             self._per_scope[key] = value
         return value
-
-    def scope_rules(self, scope: str | None) -> np.ndarray:
-        """Per document, the rule that admits a call from ``scope`` (None: not admitted); once per scope."""
-        rules = self._rules_by_scope.get(scope)
-        if rules is None:
-            docs = self.docs
-            rules = np.array([admission_rule(scope, *values) for values in
-                              zip(docs.column("scope"), docs.column("access"), docs.column("active"))], dtype=object)
-            self._rules_by_scope[scope] = rules
-        return rules
 
     def _result(self, i: int, score: float, signals: dict[str, np.ndarray], context_words: set[str],
                 scope: str | None) -> Result:
