@@ -154,22 +154,28 @@ def print_tables(instance: str, results: dict, rows: dict) -> None:
         v = run["visibility"]
         print(f"| {seed} | {v['train_cold_share']:.3f} / {v['calibration_cold_share']:.3f} / {v['dev_cold_share']:.3f} "
               f"| {v['calibration_auc']} | {v['dev_auc']} |")
+    choice_tables(instance, "the ranker plus w / (k + BM25 rank - 1)", results, rows, "blends")
+
+
+def choice_tables(instance: str, heading: str, results: dict, rows: dict, entries: str, cold_top5: bool = False) -> None:
+    """Per split: the single signals, then each seed's ``entries`` (the one chosen on calibration marked)."""
     for split in ("calibration", "dev"):
         n = sum(r["callers_left"] == 0 for r in rows[split])
-        print(f"\n## {instance} {split}: the ranker plus w / (k + BM25 rank - 1) ({len(rows[split])} samples, {n} cold)")
-        print("| ranking | top@1 | top@5 | MRR@40 | cold top@1 | cold MRR@40 |\n|---|---|---|---|---|---|")
+        print(f"\n## {instance} {split}: {heading} ({len(rows[split])} samples, {n} cold)")
+        columns = ["ranking", "top@1", "top@5", "MRR@40", "cold top@1", *(["cold top@5"] if cold_top5 else []), "cold MRR@40"]
+        print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
         for name, result in results["signals"][split].items():
-            print(_line(name, result))
+            print(_line(name, result, cold_top5))
         for seed, run in results["seeds"].items():
-            for blend, result in run["blends"].items():
-                mark = " (chosen on calibration)" if blend == run["chosen"] else ""
-                print(_line(f"seed {seed}, {blend}{mark}", result[split]))
+            for entry, result in run[entries].items():
+                mark = " (chosen on calibration)" if entry == run["chosen"] else ""
+                print(_line(f"seed {seed}, {entry}{mark}", result[split], cold_top5))
 
 
-def _line(label: str, result: dict) -> str:
+def _line(label: str, result: dict, cold_top5: bool = False) -> str:
     a, c = result["all"], result["cold"]
-    return (f"| {label} | {a['top@1']:.3f} | {a['top@5']:.3f} | {a['mrr@40']:.3f} "
-            f"| {c.get('top@1', 0):.3f} | {c.get('mrr@40', 0):.3f} |")
+    cold = [c.get("top@1", 0), *([c.get("top@5", 0)] if cold_top5 else []), c.get("mrr@40", 0)]
+    return f"| {label} | {a['top@1']:.3f} | {a['top@5']:.3f} | {a['mrr@40']:.3f} | " + " | ".join(f"{v:.3f}" for v in cold) + " |"
 
 
 if __name__ == "__main__":

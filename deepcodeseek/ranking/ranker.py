@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -139,10 +140,12 @@ Group = tuple  # (features, relevance) or (features, relevance, weight): one que
 
 
 def fit_ranker(train: list[Group], valid: list[Group], config: RankerConfig, key: str, recall: float,
-               seconds_so_far: float = 0.0) -> LearnedRanker:
+               seconds_so_far: float = 0.0, feature_names: Sequence[str] = FEATURES) -> LearnedRanker:
     """LambdaRank on query groups ``(features, relevance[, weight])``; rounds by early stopping on ``valid``.
 
-    A group's weight scales its every row, so LightGBM scales that query's gradients by it."""
+    A group's weight scales its every row, so LightGBM scales that query's gradients by it.
+    ``feature_names`` name the columns: the library's ``FEATURES``; a benchmark that tries more
+    columns names its own, so the same training reads them."""
     import time
 
     import lightgbm as lgb
@@ -152,12 +155,12 @@ def fit_ranker(train: list[Group], valid: list[Group], config: RankerConfig, key
               "num_leaves": config.num_leaves, "min_data_in_leaf": config.min_data_in_leaf,
               "feature_fraction": config.feature_fraction, "seed": config.seed, "deterministic": True,
               "num_threads": 2, "verbosity": -1}
-    train_set = _dataset(lgb, train)
+    train_set = _dataset(lgb, train, feature_names)
     curve: dict[str, dict] = {}
     callbacks = [lgb.record_evaluation(curve)]
     valid_sets, names = [train_set], ["train"]
     if valid:
-        valid_sets.append(_dataset(lgb, valid, reference=train_set))
+        valid_sets.append(_dataset(lgb, valid, feature_names, reference=train_set))
         names.append("validation")
         callbacks.append(lgb.early_stopping(config.early_stopping_rounds, verbose=False))
     booster = lgb.train(params, train_set, num_boost_round=config.max_rounds, valid_sets=valid_sets,
@@ -168,14 +171,14 @@ def fit_ranker(train: list[Group], valid: list[Group], config: RankerConfig, key
         best_iteration=int(booster.best_iteration or booster.current_iteration()),
         seconds=round(seconds_so_far + time.perf_counter() - started, 1), recall_at_candidates=round(recall, 4),
         curve={name: [round(v, 4) for v in values["ndcg@5"]] for name, values in curve.items()},
-        importances={f: round(float(g), 2) for f, g in sorted(zip(FEATURES, gains), key=lambda x: -x[1])},
+        importances={f: round(float(g), 2) for f, g in sorted(zip(feature_names, gains), key=lambda x: -x[1])},
         config=asdict(config))
     return LearnedRanker(booster, summary, compile_trees(booster, summary.best_iteration or None))
 
 
-def _dataset(lgb, groups: list[Group], reference=None):
-    features = np.concatenate([g[0] for g in groups]) if groups else np.zeros((0, len(FEATURES)), dtype=np.float32)
+def _dataset(lgb, groups: list[Group], feature_names: Sequence[str], reference=None):
+    features = np.concatenate([g[0] for g in groups]) if groups else np.zeros((0, len(feature_names)), dtype=np.float32)
     labels = np.concatenate([g[1] for g in groups]) if groups else np.zeros(0)
     weights = np.concatenate([np.full(len(g[0]), g[2] if len(g) > 2 else 1.0) for g in groups]) if groups else None
     return lgb.Dataset(features, label=labels, weight=weights, group=[len(g[0]) for g in groups],
-                       feature_name=list(FEATURES), reference=reference, free_raw_data=False)
+                       feature_name=list(feature_names), reference=reference, free_raw_data=False)

@@ -96,6 +96,27 @@ def test_lambdarank_learns_a_planted_feature_and_round_trips(tmp_path):
     assert not saved_in(tmp_path / "nowhere")
 
 
+def test_a_ranker_trains_on_columns_a_caller_adds_and_names_them():
+    """Benchmarks try columns the library does not compute; the training and its summary read their names."""
+    rng = np.random.default_rng(1)
+    names = (*FEATURES, "tried_column")
+
+    def planted(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Groups where none of the library's columns says which candidate is relevant; the added one does."""
+        groups = []
+        for x, y in _groups(n, rng, 0):
+            x[:, 0] = rng.normal(size=len(x))
+            extra = rng.normal(size=len(x))
+            extra[np.argmax(y)] += 2.5
+            groups.append((np.column_stack([x, extra]).astype(np.float32), y))
+        return groups
+
+    ranker = fit_ranker(planted(200), [], RankerConfig(max_rounds=40, min_data_in_leaf=5), "wide", 1.0, feature_names=names)
+    assert next(iter(ranker.summary.importances)) == "tried_column"
+    assert set(ranker.summary.importances) == set(names)
+    assert np.mean([np.argmax(ranker.score(x)) == np.argmax(y) for x, y in planted(40)]) > 0.5  # chance is 0.05
+
+
 @pytest.mark.parametrize("queries", [0, 3])
 def test_too_few_groups_still_fit_or_fail_clearly(queries):
     rng = np.random.default_rng(1)
