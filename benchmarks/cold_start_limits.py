@@ -109,6 +109,14 @@ def passes(result: dict, signals: dict) -> bool:
     return all(result["cold"][m] >= max(s["cold"][m] for s in signals.values()) for m in ("top@1", "mrr@40"))
 
 
+def by_the_rule(entries: dict[str, dict], signals: dict) -> tuple[list[str], str | None]:
+    """The entries whose calibration cold start passes, and the one of them with the best top@5, then MRR."""
+    eligible = [name for name, result in entries.items() if passes(result["calibration"], signals)]
+    chosen = max(eligible, key=lambda name: (entries[name]["calibration"]["all"]["top@5"],
+                                             entries[name]["calibration"]["all"]["mrr@40"]), default=None)
+    return eligible, chosen
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", required=True)
@@ -136,9 +144,7 @@ def main() -> int:
         blends.update({f"gated, k {k:g}, w {w:g}": {
             split: natural_figures(rows[split], blended(model, w, k, gate, visibility["train_cold_share"]))
             for split in ("calibration", "dev")} for k, w in grid if w > 0})
-        eligible = [b for b, r in blends.items() if passes(r["calibration"], signals["calibration"])]
-        chosen = max(eligible, key=lambda b: (blends[b]["calibration"]["all"]["top@5"],
-                                              blends[b]["calibration"]["all"]["mrr@40"]), default=None)
+        eligible, chosen = by_the_rule(blends, signals["calibration"])
         results["seeds"][seed] = {"visibility": visibility, "blends": blends, "chosen": chosen}
         print(f"  seed {seed}: trained, {len(eligible)} blends pass the cold-start rule on calibration", file=sys.stderr)
     print_tables(args.instance, results, rows)

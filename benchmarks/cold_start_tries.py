@@ -42,7 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cold_start_limits import COLUMN, choice_tables, natural_figures, passes  # noqa: E402
+from cold_start_limits import COLUMN, by_the_rule, choice_tables, natural_figures  # noqa: E402
 from ranker_settings import SIGNALS, groups_for, instance_rows, rank_of, signal_scorer  # noqa: E402
 
 from deepcodeseek.paths import instance_paths  # noqa: E402
@@ -152,9 +152,7 @@ def main() -> int:
             tries[f"cold slot at {p} (model)"] = (slotted(ranker, slot_model.score, p), rows)
             tries[f"cold slot at {p} (BM25)"] = (slotted(ranker, scorers["bm25"], p), rows)
         figures = {name: {s: natural_figures(split_rows[s], f) for s in SPLITS} for name, (f, split_rows) in tries.items()}
-        eligible = [n for n, r in figures.items() if passes(r["calibration"], results["signals"]["calibration"])]
-        chosen = max(eligible, key=lambda n: (figures[n]["calibration"]["all"]["top@5"],
-                                              figures[n]["calibration"]["all"]["mrr@40"]), default=None)
+        eligible, chosen = by_the_rule(figures, results["signals"]["calibration"])
         results["seeds"][seed] = {"tries": figures, "chosen": chosen,
                                   "per_api": {s: per_api(rows[s], ranker.score) for s in SPLITS}}
         print(f"  seed {seed}: {len(eligible)} of {len(figures)} pass the cold-start rule on calibration", file=sys.stderr)
