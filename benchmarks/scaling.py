@@ -350,8 +350,22 @@ def memory(name: str, home: Path) -> dict:
 
 
 def disk_mib(name: str, home: Path) -> float:
+    """The whole index folder: every version the instance keeps, not only the served one."""
     folder = home / "instances" / name / "index"
     return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 1)
+
+
+def version_mib(name: str, home: Path) -> float:
+    """The served version alone (its folder and its LanceDB tables): the size to compare across sizes and
+    runs, since how many older versions the folder still keeps depends on the builds before."""
+    from deepcodeseek.index.publish import current_manifest
+    from deepcodeseek.paths import instance_paths
+
+    paths = instance_paths(name, home)
+    version = current_manifest(paths)["version"]
+    tables = [f for table in paths.lancedb.glob(f"*_{version}.lance") for f in table.rglob("*")]
+    files = [*paths.version_dir(version).rglob("*"), *tables]
+    return round(sum(f.stat().st_size for f in files if f.is_file()) / 2**20, 1)
 
 
 # -- synthetic large versions ----------------------------------------------------------
@@ -574,7 +588,7 @@ def in_fresh_process(function: str, name: str, home: Path) -> dict:
 
 def serving(name: str, home: Path) -> dict:
     row = {"query": in_fresh_process("query_latency", name, home), "memory": memory(name, home),
-           "disk_mib": disk_mib(name, home)}
+           "disk_mib": disk_mib(name, home), "version_mib": version_mib(name, home)}
     print(json.dumps(row), flush=True)
     row["components_ms"] = in_fresh_process("component_costs", name, home)
     return row
@@ -622,7 +636,7 @@ def main() -> None:
 def print_table(rows: list[dict]) -> None:
     print("\n| size | mode | full build s (embed / train / other) | no-change s | 1% change s (a second one) | "
           "default (encoder) p50/p95 ms | bm25 p50/p95 ms | Retriever MiB (after the service's trim) | "
-          "start s (peak MiB) | index MiB |")
+          "start s (peak MiB) | index MiB (served version) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         full, q = r.get("full"), r["query"]
@@ -634,7 +648,7 @@ def print_table(rows: list[dict]) -> None:
               f"{default} ({q.get('query_encoder', '')}) "
               f"{q[f'{default}_p50_ms']} / {q[f'{default}_p95_ms']} | "
               f"{q['bm25_p50_ms']} / {q['bm25_p95_ms']} | {r['memory']['loaded_mib']:.0f} ({r['memory'].get('served_mib', 0):.0f}) | "
-              f"{r['memory'].get('load_s', '')} ({r['memory'].get('peak_mib', 0):.0f}) | {r['disk_mib']} |")
+              f"{r['memory'].get('load_s', '')} ({r['memory'].get('peak_mib', 0):.0f}) | {r['disk_mib']} ({r.get('version_mib', '')}) |")
 
 
 if __name__ == "__main__":
