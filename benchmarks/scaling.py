@@ -358,13 +358,12 @@ def disk_mib(name: str, home: Path) -> float:
 def version_mib(name: str, home: Path) -> float:
     """The served version alone (its folder and its LanceDB tables): the size to compare across sizes and
     runs, since how many older versions the folder still keeps depends on the builds before."""
-    from deepcodeseek.index.publish import current_manifest
+    from deepcodeseek.index.publish import current_manifest, table_name
     from deepcodeseek.paths import instance_paths
 
     paths = instance_paths(name, home)
     version = current_manifest(paths)["version"]
-    tables = [f for table in paths.lancedb.glob(f"*_{version}.lance") for f in table.rglob("*")]
-    files = [*paths.version_dir(version).rglob("*"), *tables]
+    files = [*paths.version_dir(version).rglob("*"), *(paths.lancedb / f"{table_name(version)}.lance").rglob("*")]
     return round(sum(f.stat().st_size for f in files if f.is_file()) / 2**20, 1)
 
 
