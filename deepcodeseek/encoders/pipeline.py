@@ -20,6 +20,7 @@ from deepcodeseek.carry import Carry, compatible_digest, instance_fingerprint, r
 from deepcodeseek.datasets.splits import group_position
 from deepcodeseek.encoders.students import DEFAULT_STUDENTS, train_query_encoders
 from deepcodeseek.measured import folder_digest, inputs_key
+from deepcodeseek.served_choice import carried_choice, choice_compatible
 
 QUERY_ENCODERS_DIR = "query_encoders"  # under <home>/models
 # The internal static student (its token table fine-tuned with the map) trains in about 15 s on the
@@ -40,6 +41,8 @@ class EncoderChoice:
     seconds: float = 0.0
     note: str = ""
     how: str = "measured"  # or "read back" (same inputs), or "carried" (a small change: deepcodeseek.carry)
+    # The last choice served on over a warm start (``deepcodeseek.served_choice``): only its student trained.
+    carried_choice: dict | None = None
 
     @property
     def reused(self) -> bool:
@@ -48,8 +51,10 @@ class EncoderChoice:
 
     def as_manifest(self) -> dict:
         folder = self.students.get(self.chosen)
+        recorded = {k: v for k, v in asdict(self).items()
+                    if k != "how" and not (k == "carried_choice" and v is None)}  # manifests read as before it
         return {"query_encoder": {"name": self.chosen, "model": folder} if folder else None,
-                "query_encoders": {k: v for k, v in asdict(self).items() if k != "how"}}
+                "query_encoders": recorded}
 
 
 def _sample(contexts: list, limit: int) -> list:
@@ -88,32 +93,49 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
     key = inputs_key(manifest, "query_encoders", [s.name for s in specs], CPU_MAX_CONTEXTS,
                      folder_digest(datasets_dir(paths)))
 
-    def measure() -> dict:
+    def build(chosen_specs) -> tuple[dict, float]:
+        """Train (or find) ``chosen_specs``' students of this version's teacher."""
         started = time.perf_counter()
         inputs = index_inputs(retriever)
         holdout = read_holdout_of(paths)
         contexts = inputs.contexts if every else _sample(inputs.contexts, CPU_MAX_CONTEXTS)
         root = Path(paths.home) / "models" / QUERY_ENCODERS_DIR
         built = train_query_encoders(inputs.teacher_path, contexts, set(holdout.held_out()), inputs.document_ids,
-                                     inputs.document_vectors, root, specs=specs, device=device, progress=progress,
-                                     static_table=static_encoder_dir(paths.home, retriever.model_name))
-        teacher = TeacherEncoder(inputs.teacher_path, None, "teacher")
-        measured = measure_students(retriever, [s.encoder for s in built.students.values()], samples, teacher,
-                                    holdout=holdout, progress=progress)
-        return {"measured": [m.as_dict() for m in measured],
+                                     inputs.document_vectors, root, specs=chosen_specs, device=device,
+                                     progress=progress, static_table=static_encoder_dir(paths.home, retriever.model_name))
+        return {"built": built, "teacher_path": inputs.teacher_path, "holdout": holdout,
                 "students": {n: f"{QUERY_ENCODERS_DIR}/{s.folder.name}" for n, s in built.students.items()},
-                "trained": built.trained, "texts": len(built.data), "seconds": round(time.perf_counter() - started, 1)}
+                "trained": built.trained, "texts": len(built.data) if built.data is not None else 0}, started
 
+    def measure() -> dict:
+        served = carried_choice(paths.root, choice_compatible(paths.home, base_model, tuned_model), now,
+                                [s.name for s in specs])
+        if served is not None:
+            return _serve_carried(served, specs, build, progress)
+        result, started = build(specs)
+        teacher = TeacherEncoder(result["teacher_path"], None, "teacher")
+        measured = measure_students(retriever, [s.encoder for s in result["built"].students.values()], samples,
+                                    teacher, holdout=result["holdout"], progress=progress)
+        return {"measured": [m.as_dict() for m in measured], "students": result["students"],
+                "trained": result["trained"], "texts": result["texts"],
+                "seconds": round(time.perf_counter() - started, 1)}
+
+    now = instance_fingerprint(store)
     carry = Carry(compatible_digest("query_encoders", manifest["model"], [s.name for s in specs], CPU_MAX_CONTEXTS),
-                  instance_fingerprint(store))
+                  now)
     stored, how = remembered_or_carried(paths.root, "query_encoders", key, measure, carry,
                                         usable=lambda r: _students_exist(paths, r))
     measured = choice_costs([StudentMeasurement(**m) for m in stored["measured"]])  # the rule applies anew to kept figures
+    served = stored.get("carried_choice")
     choice = EncoderChoice(
-        chosen=select_student(measured), students=stored["students"], calibration=shares(measured),
-        trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"], how=how,
+        chosen=served["serves"] if served else select_student(measured), students=stored["students"],
+        calibration=shares(measured), trained=stored["trained"], texts=stored["texts"], seconds=stored["seconds"],
+        how="choice carried" if served and how == "measured" else how, carried_choice=served,
         note=("every student family" if every else f"CPU: {', '.join(CPU_STUDENTS)} on at most "
-                                                   f"{CPU_MAX_CONTEXTS} contexts (the others need a GPU or full=True)"))
+                                                   f"{CPU_MAX_CONTEXTS} contexts (the others need a GPU or full=True)")
+        + (f"; the choice of version {served['from_version']} serves on ({served['change']:.2%} of the instance "
+           f"changed since it was measured, with a model of the same lineage): only {served['serves']} was "
+           "trained, its figures are that version's" if served else ""))
     restage(paths, manifest, choice.as_manifest())
     if progress:
         progress(f"query encoder: {choice.chosen}{_HOW.get(how, '')} "
@@ -122,7 +144,23 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
 
 
 _HOW = {"read back": " (measured before on the same inputs)",
-        "carried": " (carried over a small change: the students of the same teacher)"}
+        "carried": " (carried over a small change: the students of the same teacher)",
+        "choice carried": " (the last choice, over a warm start: only its student trained)"}
+
+
+def _serve_carried(served, specs, build, progress: Callable[[str], None] | None) -> dict:
+    """The stage's result where the last choice serves on (``deepcodeseek.served_choice``): only the
+    served student is trained from this version's teacher (none where the teacher serves), and the
+    figures shown are those the choice was measured with."""
+    chosen = [s for s in specs if s.name == served.encoder]
+    if progress:
+        progress(f"query encoders: {served.encoder} serves on, as chosen for version {served.version} "
+                 f"({served.change:.2%} of the instance changed since); training only it")
+    result, started = build(chosen) if chosen else ({"students": {}, "trained": [], "texts": 0}, time.perf_counter())
+    return {"measured": served.measured, "students": result["students"], "trained": result["trained"],
+            "texts": result["texts"], "seconds": round(time.perf_counter() - started, 1),
+            "carried_choice": {"serves": served.encoder, "paired": served.paired, "from_version": served.version,
+                               "change": served.change}}
 
 
 def _students_exist(paths, choice: dict) -> bool:

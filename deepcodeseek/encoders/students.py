@@ -80,7 +80,7 @@ class StudentSet:
     """The built students, the training set they share and what each build cost."""
 
     students: dict[str, BuiltStudent]
-    data: TrainingSet
+    data: TrainingSet | None  # None where no student is shaped by it (the int8 teachers alone)
     teacher_fingerprint: str
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -107,6 +107,9 @@ def train_query_encoders(teacher_path: str, contexts: Sequence[UsageContext], he
     device = resolve_device(device)
     root = Path(root)
     fingerprint = teacher_fingerprint(teacher_path)
+    if not any(spec.uses_data for spec in specs):  # an export of the teacher: no texts to embed
+        return build_students(teacher_path, None, root, specs, device=device, progress=progress,
+                              fingerprint=fingerprint, static_table=static_table)
     data = build_training_set(teacher_path, contexts, held_out, document_ids, document_vectors, extra_texts,
                               device=device, cache_dir=root / "cache", teacher_id=fingerprint, progress=progress)
     if progress:
@@ -116,10 +119,10 @@ def train_query_encoders(teacher_path: str, contexts: Sequence[UsageContext], he
                           fingerprint=fingerprint, static_table=static_table)
 
 
-def build_students(teacher_path: str, data: TrainingSet, root: Path, specs: Sequence[StudentSpec] = DEFAULT_STUDENTS,
+def build_students(teacher_path: str, data: TrainingSet | None, root: Path, specs: Sequence[StudentSpec] = DEFAULT_STUDENTS,
                    device: str = "cpu", progress: Progress = None, fingerprint: str | None = None,
                    static_table: Path | None = None) -> StudentSet:
-    """Each spec's student, from ``data`` (already holding the teacher's targets)."""
+    """Each spec's student, from ``data`` (already holding the teacher's targets; None where no spec uses it)."""
     fingerprint = fingerprint or teacher_fingerprint(teacher_path)
     store = StudentStore(root)
     builder = _Builder(teacher_path, fingerprint, data, root, device, progress, static_table)

@@ -38,6 +38,7 @@ from deepcodeseek.ranking.ranker import FEATURE_SET, LearnedRanker, RankerConfig
 from deepcodeseek.ranking.stage import RANKER_DIR, RankingStage
 from deepcodeseek.retrieval.doc_columns import rows_by_namespace
 from deepcodeseek.retrieval.query import Query
+from deepcodeseek.served_choice import ServedChoice, carried_choice, choice_compatible, forget_choice, record_choice
 
 MIN_TRAINING_QUERIES = 30  # fewer positives than this cannot teach LambdaRank anything it can trust
 
@@ -384,12 +385,14 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     now = instance_fingerprint(store) if samples else None
     from deepcodeseek.ranking.pairing import pair_cheaper_students, pairs_ahead
 
-    ahead = pairs_ahead(paths, manifest, retriever.query_encoder_name) if samples else None
+    carried = (manifest.get("query_encoders") or {}).get("carried_choice")  # only the served student was trained
+    ahead = pairs_ahead(paths, manifest, retriever.query_encoder_name) if samples and not carried else None
     ranker = train_stage_ranker(retriever.ranking, samples, holdout, config, progress, now,
                                 workers=workers, ahead=ahead) if samples else None
     if ranker is None:
         note = "disabled" if not enabled else f"{len(samples)} training queries: too few to learn a ranker"
         restage(paths, manifest, {"default_method": "fusion", "ranker": None})
+        forget_choice(paths.root)
         return RankerOutcome(None, "fusion", {}, note)
     # The A/B on calibration read every calibration query through the ranker and the fusion with the
     # teacher encoding them: a third of a no-change reindex of the corpus (33 of 89 s). Kept by what it read.
@@ -406,7 +409,16 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     if progress:
         progress(f"default method {default} (calibration: {figures})")
     if default != "ranker":
-        return RankerOutcome(ranker, default, figures)
+        forget_choice(paths.root)  # the choice was made for the ranker: the next build chooses again
+        note = "the carried choice's ranker lost its A/B: the next build measures every student" if carried else ""
+        return RankerOutcome(ranker, default, figures, note)
+    if carried:  # the served student and its ranker, fitted for this version; the choice stands
+        restage(paths, manifest, {"paired_query_encoder": None})
+        record = carried_choice(paths.root, choice_compatible(paths.home, base_model, tuned_model), now, None)
+        if record is None or record.ranker_config != compatible_digest(asdict(config)):
+            forget_choice(paths.root)  # made with other ranker settings: it serves this once, then is made again
+        return RankerOutcome(ranker, default, figures, note=f"the choice of version {carried['from_version']} "
+                             f"serves on: {carried['serves']}", query_encoder=manifest.get("query_encoders"))
     from deepcodeseek.encoders.pipeline import rechoose_for_default
 
     manifest, measured = rechoose_for_default(paths, manifest, retriever, default, progress,
@@ -415,7 +427,24 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
         paths, manifest, measured, samples, calibration, holdout, config, now, progress, workers, ahead)
     if paired_ranker is not None:  # the version serves a student with a ranker of its own
         ranker, figures = paired_ranker, manifest["ranker_calibration"]
+    _record_choice_if_new(paths, manifest, measured, base_model, tuned_model, config, now)
     return RankerOutcome(ranker, default, figures, query_encoder=manifest.get("query_encoders"), pairing=pairing)
+
+
+def _record_choice_if_new(paths, manifest: dict, measured: list, base_model: str, tuned_model: str | None,
+                          config: RankerConfig, now: np.ndarray | None) -> None:
+    """Record the choice this build serves (``deepcodeseek.served_choice``), unless a choice that may
+    still be carried is on record: its fingerprint is the one later changes count from, so builds that
+    read their choice back or carry it over a small change leave it."""
+    compatible = choice_compatible(paths.home, base_model, tuned_model)
+    students = sorted((manifest.get("query_encoders") or {}).get("students") or {})
+    if compatible is None or now is None or not measured or carried_choice(paths.root, compatible, now, students):
+        return
+    served = (manifest.get("query_encoder") or {}).get("name") or "teacher"
+    paired = bool((manifest.get("paired_query_encoder") or {}).get("serves"))
+    record_choice(paths.root, compatible, ServedChoice(
+        encoder=served, paired=paired, version=manifest["version"], students=students,
+        ranker_config=compatible_digest(asdict(config)), measured=[m.as_dict() for m in measured]), now)
 
 
 def default_evidence(manifest: dict) -> tuple[bool, str]:
