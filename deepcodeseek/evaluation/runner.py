@@ -144,7 +144,9 @@ def encoder_comparison(retriever: Retriever, samples: list[Sample], holdout: Hol
             teacher.embed_queries(texts), encoders["static"].embed_queries(texts),
             encoders["static-mlp"].embed_queries(texts), folder / "query_encoders_projection.png")
     chosen = retriever.query_encoder_name
-    return [{**row, "serves": "yes" if row["student"] == chosen else ""}
+    carried = ((retriever.manifest.get("query_encoders") or {}).get("carried_choice") or {}).get("from_version")
+    serves = f"yes (chosen for version {carried}, carried over a warm start)" if carried else "yes"
+    return [{**row, "serves": serves if row["student"] == chosen else ""}
             for row in shares(measured, teacher=reference)], plots
 
 
