@@ -68,8 +68,7 @@ def test_a_carried_choice_trains_only_the_served_student_and_its_ranker(carried,
     manifest = build_version(store, paths, base, tuned)[0]
     assert manifest["query_encoder"]["name"] == SERVED and manifest["query_encoders"]["carried_choice"]
 
-    for alternative in ("rechoose_for_default",):
-        monkeypatch.setattr(encoder_pipeline, alternative, lambda *a, **k: pytest.fail("students measured again"))
+    monkeypatch.setattr(encoder_pipeline, "rechoose_for_default", lambda *a, **k: pytest.fail("students measured again"))
     monkeypatch.setattr(pairing_module, "pair_cheaper_students", lambda *a, **k: pytest.fail("pairs trained again"))
     monkeypatch.setattr(ranker_training, "decide_default", lambda *a, **k: ("ranker", WON))
     outcome = ranker_training.stage_ranked_version(store, paths, base, tuned, RankerConfig())

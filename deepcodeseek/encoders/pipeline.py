@@ -68,7 +68,8 @@ def _sample(contexts: list, limit: int) -> list:
 def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, device: str = "auto",
                         enabled: bool = True, full: bool = False,
                         progress: Callable[[str], None] | None = None) -> EncoderChoice:
-    """Build (or reuse) the students of this build's version, choose one on calibration, restage the version."""
+    """Build (or reuse) the students of this build's version, choose one on calibration, restage the version.
+    Over a warm start the last choice may serve on (``deepcodeseek.served_choice``): then only its student is built."""
     from deepcodeseek.encoders.compact import TeacherEncoder
     from deepcodeseek.encoders.instance import index_inputs
     from deepcodeseek.encoders.measure import (StudentMeasurement, choice_costs, measure_students, select_student,

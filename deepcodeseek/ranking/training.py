@@ -363,7 +363,9 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
                          config: RankerConfig = RankerConfig(), enabled: bool = True,
                          progress: Callable[[str], None] | None = None, workers: int = 1) -> RankerOutcome:
     """Train the ranker of the version this build publishes, choose its default method, and restage it.
-    ``workers``: processes computing the training features (0: one per usable core)."""
+    Where the query encoders' stage carried the last choice over a warm start (``deepcodeseek.served_choice``),
+    only the served encoder's ranker is trained and A/B-tested: no student is measured through it, no pair
+    trained. ``workers``: processes computing the training features (0: one per usable core)."""
     from deepcodeseek.evaluation.benchmark import read_benchmark
     from deepcodeseek.evaluation.benchmark_build import (
         CALIBRATION_SPLIT,
