@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcodeseek.carry import change_between, compatible_digest, last_fit, record_fit
+from deepcodeseek.carry import CARRY_PREFIX, change_between, compatible_digest, last_fit, record_fit
 from deepcodeseek.measured import MEASURED_DIR, keep, read_back
 
 CHOICE_STAGE = "served-choice"  # <instance root>/measured/fit-served-choice.json and served-choice-<version>.json
@@ -103,5 +103,5 @@ def record_choice(root: Path, compatible: str, choice: ServedChoice, now: np.nda
 
 def forget_choice(root: Path) -> None:
     """The next build chooses again (the carried choice's ranker lost its A/B, or the ranker no longer serves)."""
-    for name in (f"fit-{CHOICE_STAGE}.json", f"fit-{CHOICE_STAGE}.npy"):
+    for name in (f"{CARRY_PREFIX}{CHOICE_STAGE}.json", f"{CARRY_PREFIX}{CHOICE_STAGE}.npy"):
         (Path(root) / MEASURED_DIR / name).unlink(missing_ok=True)
