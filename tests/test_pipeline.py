@@ -12,7 +12,9 @@ from deepcodeseek_pipeline.run import materialize_instance
 from deepcodeseek.index import publish
 from deepcodeseek.index.publish import current_manifest
 from deepcodeseek.paths import instance_paths
+from deepcodeseek.carry import instance_fingerprint
 from deepcodeseek.retrieval.retriever import Retriever
+from deepcodeseek.served_choice import carried_choice, choice_compatible
 from deepcodeseek.store import InstanceStore
 
 
@@ -44,6 +46,14 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert (manifest["query_encoder"] or {"name": "teacher"})["name"] == encoders["chosen"]
     assert manifest["ranker"]["queries"] > 0 and set(manifest["ranker_calibration"]) == {"ranker", "fusion"}
     assert (paths.version_dir(manifest["version"]) / manifest["ranker"]["folder"] / "model.txt").exists()
+    # Where the ranker won its A/B, the choice of what serves is on record for a warm start to carry.
+    record = carried_choice(paths.root, choice_compatible(built_sample, "all-MiniLM-L6-v2", manifest["model"]),
+                            instance_fingerprint(InstanceStore(paths.database)), sorted(encoders["students"]))
+    if manifest["rerank_base"] == "ranker":
+        assert record.version == manifest["version"] and record.encoder == encoders["chosen"]
+        assert record.paired == bool((manifest["paired_query_encoder"] or {}).get("serves"))
+    else:  # the fusion serves: the next build chooses again
+        assert record is None
     with InstanceStore(paths.database).connect(read_only=True) as con:
         sis = con.execute("SELECT count(*) FROM script_includes").fetchone()[0]
         docs = con.execute("SELECT count(DISTINCT sys_id) FROM documents").fetchone()[0]
