@@ -12,7 +12,13 @@ reindex the same edited records:
   the query students, the learned ranker (with its A/B) and the rerankers are carried over
   from their last fit;
 - **refitted**: ``KEEP_CHANGE = 0``, as before the carry rule: the embedder is warm-started,
-  every document embedded again, and every stage fitted again.
+  every document embedded again, and every stage fitted again;
+- **embedder kept** (with ``--embedder-keep X``): the tuned embedder is kept while at most ``X`` of its
+  examples are new (``warm_start.KEEP_CHANGE``), and the fitted stages keep the library's bound: past
+  it they fit again on the kept model's similarities. It asks which of the two refits a change past
+  the bound buys quality with: the embedder's warm start, or the stages fitted on the new data.
+
+``--arms`` picks the arms to build (default ``carried,refitted``).
 
 Both read the same records, so their benchmark splits are the same. The script prints
 each build's seconds, and each published version's calibration and dev figures (top@1,
@@ -73,14 +79,15 @@ def copy_instance(spec: str, out: Path, share: float = 0.01) -> tuple[str, Path,
     return name, home, before
 
 
-def build_arm(name: str, base: Path, home: Path, keep_change: float) -> dict:
-    """Reindex a copy of ``base`` with ``KEEP_CHANGE`` set for this build only."""
+def build_arm(name: str, base: Path, home: Path, keep_change: float, embedder_keep: float | None = None) -> dict:
+    """Reindex a copy of ``base`` with ``KEEP_CHANGE`` set for this build only (the embedder's own bound
+    ``embedder_keep`` where given, else the same)."""
     from deepcodeseek import carry
     from deepcodeseek.training import warm_start
 
     shutil.copytree(base, home, symlinks=True)
     saved = carry.KEEP_CHANGE, warm_start.KEEP_CHANGE
-    carry.KEEP_CHANGE = warm_start.KEEP_CHANGE = keep_change
+    carry.KEEP_CHANGE, warm_start.KEEP_CHANGE = keep_change, keep_change if embedder_keep is None else embedder_keep
     try:
         return scaling.build(name, home, adaptation=True)
     finally:
@@ -112,15 +119,24 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/carry_quality"))
     parser.add_argument("--share", type=float, default=0.01, help="share of the Script Includes to edit")
     parser.add_argument("--keep-change", type=float, help="KEEP_CHANGE for the carried arm (default: the library's)")
+    parser.add_argument("--embedder-keep", type=float, default=0.1,
+                        help="the embedder's bound in the 'embedder-kept' arm (the stages keep the library's)")
+    parser.add_argument("--arms", default="carried,refitted", help="comma-separated: carried, refitted, embedder-kept")
     args = parser.parse_args()
     from deepcodeseek import carry
 
+    arms = {"carried": (carry.KEEP_CHANGE if args.keep_change is None else args.keep_change, None),
+            "refitted": (0.0, None), "embedder-kept": (carry.KEEP_CHANGE, args.embedder_keep)}
+    chosen = [a.strip() for a in args.arms.split(",") if a.strip()]
+    if unknown := [a for a in chosen if a not in arms]:
+        raise SystemExit(f"--arms: unknown {unknown}; choose among {sorted(arms)}")
     name, base, before = copy_instance(args.source, args.out, args.share)
     rows = {}
-    for arm, keep in (("carried", carry.KEEP_CHANGE if args.keep_change is None else args.keep_change),
-                      ("refitted", 0.0)):
-        built = build_arm(name, base, args.out / arm, keep)
+    for arm in chosen:
+        keep, embedder_keep = arms[arm]
+        built = build_arm(name, base, args.out / arm, keep, embedder_keep)
         rows[arm] = {"build_s": built["total_s"], "steps_s": built["steps_s"], "keep_change": keep,
+                     "embedder_keep": keep if embedder_keep is None else embedder_keep,
                      "examples": scaling.warm_start_share(before, scaling.example_keys(name, args.out / arm)),
                      **figures(name, args.out / arm)}
         print(json.dumps({arm: rows[arm]}), flush=True)
