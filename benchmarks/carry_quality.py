@@ -14,8 +14,8 @@ reindex the same edited records:
 - **refitted**: ``KEEP_CHANGE = 0``, as before the carry rule: the embedder is warm-started,
   every document embedded again, and every stage fitted again;
 - **embedder kept** (with ``--embedder-keep X``): the tuned embedder is kept while at most ``X`` of its
-  examples are new (``warm_start.KEEP_CHANGE``), and the fitted stages keep the library's bound: past
-  it they fit again on the kept model's similarities. It asks which of the two refits a change past
+  examples are new (``warm_start.KEEP_CHANGE``), and the fitted stages keep the carried arm's bound
+  (``--keep-change 0``: they all fit again, on the kept model's similarities). It asks which of the two refits a change past
   the bound buys quality with: the embedder's warm start, or the stages fitted on the new data.
 
 ``--arms`` picks the arms to build (default ``carried,refitted``).
@@ -120,13 +120,13 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.01, help="share of the Script Includes to edit")
     parser.add_argument("--keep-change", type=float, help="KEEP_CHANGE for the carried arm (default: the library's)")
     parser.add_argument("--embedder-keep", type=float, default=0.1,
-                        help="the embedder's bound in the 'embedder-kept' arm (the stages keep the library's)")
+                        help="the embedder's bound in the 'embedder-kept' arm (the stages take --keep-change's)")
     parser.add_argument("--arms", default="carried,refitted", help="comma-separated: carried, refitted, embedder-kept")
     args = parser.parse_args()
     from deepcodeseek import carry
 
-    arms = {"carried": (carry.KEEP_CHANGE if args.keep_change is None else args.keep_change, None),
-            "refitted": (0.0, None), "embedder-kept": (carry.KEEP_CHANGE, args.embedder_keep)}
+    stages = carry.KEEP_CHANGE if args.keep_change is None else args.keep_change
+    arms = {"carried": (stages, None), "refitted": (0.0, None), "embedder-kept": (stages, args.embedder_keep)}
     chosen = [a.strip() for a in args.arms.split(",") if a.strip()]
     if unknown := [a for a in chosen if a not in arms]:
         raise SystemExit(f"--arms: unknown {unknown}; choose among {sorted(arms)}")
