@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from deepcodeseek.jsdoc.model import NamespaceDoc
+from deepcodeseek.kg.usage_sites import fetch_usage_sites, script_lines
 from deepcodeseek.sources.platform_load import platform_classes
 from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts, insert_rows, run_sql
 from deepcodeseek.text import split_identifier
@@ -67,7 +68,7 @@ def build_documents(store: InstanceStore) -> DocumentsSummary:
         method_usage = defaultdict(dict)
         for r in fetch_dicts(con, "documents/method_usage"):
             method_usage[r["sys_id"]][r["method"]] = r["n"]
-        examples = _usage_examples(fetch_dicts(con, "kg/select_usage_sites"))
+        examples = _usage_examples(fetch_usage_sites(con))
     out: list[list] = []
     for row in rows + _platform_rows(store):
         doc = NamespaceDoc.from_json(row["doc_json"])
@@ -111,7 +112,7 @@ def _usage_examples(sites: list[dict]) -> dict[str, list[str]]:
         bucket = found[site["target_sys_id"]]
         if len(bucket) >= USAGE_EXAMPLES or not site["caller_script"]:
             continue
-        lines = site["caller_script"].split("\n")
+        lines = script_lines(site["caller_script"])
         start = max(0, site["line"] - USAGE_CONTEXT_LINES)
         snippet = "\n".join(lines[start: site["line"] + 1]).strip()
         if snippet and snippet not in bucket:

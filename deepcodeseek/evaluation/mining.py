@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from deepcodeseek.evaluation.benchmark import Sample
 from deepcodeseek.evaluation.leaks import prefix_names_target, without_suffix_leak
+from deepcodeseek.kg.usage_sites import fetch_usage_sites, script_lines
 from deepcodeseek.sources.platform_load import PLATFORM_PREFIX
-from deepcodeseek.store.duckdb_store import InstanceStore, fetch_dicts
+from deepcodeseek.store.duckdb_store import InstanceStore
 from deepcodeseek.text import split_identifier
 
 MAX_BEFORE_LINES = 80
@@ -36,7 +37,7 @@ class MinedSamples:
 def mine_call_site_samples(store: InstanceStore) -> MinedSamples:
     """The first call of each API in each script, leak-free (uncapped: see :func:`cap_per_namespace`)."""
     with store.connect() as con:
-        sites = fetch_dicts(con, "kg/select_usage_sites")
+        sites = fetch_usage_sites(con)
     seen: set[tuple[str, str]] = set()
     mined = MinedSamples()
     for site in sites:
@@ -68,7 +69,7 @@ def cap_per_namespace(samples: list[Sample], cap: int = PER_NAMESPACE_CAP) -> li
 
 
 def _split(site: dict) -> Sample | None:
-    lines = site["caller_script"].split("\n")
+    lines = script_lines(site["caller_script"])
     line = site["line"]
     before = lines[max(0, line - MAX_BEFORE_LINES): line]
     if sum(1 for b in before if b.strip()) < MIN_BEFORE_LINES:

@@ -36,12 +36,13 @@ class UsageContext:
 
 
 def load_usage_contexts(store: InstanceStore) -> list[UsageContext]:
-    from deepcodeseek.store.duckdb_store import fetch_dicts
+    from deepcodeseek.kg.usage_sites import fetch_usage_sites
 
     with store.connect() as con:
-        sites = fetch_dicts(con, "kg/select_usage_sites")
+        sites = fetch_usage_sites(con)
     contexts = []
     per_pair: Counter = Counter()
+    encoded: tuple[str, bytes] = ("", b"")  # the current caller's script as UTF-8: sites come by caller
     for site in sites:
         if site["kind"] not in VOTING_KINDS or not site["caller_script"]:
             continue
@@ -49,9 +50,11 @@ def load_usage_contexts(store: InstanceStore) -> list[UsageContext]:
         if per_pair[pair] >= PER_CALLER_AND_TARGET:
             continue  # `gs.info` forty times in one script is one precedent, not forty votes
         per_pair[pair] += 1
+        if encoded[0] != site["caller_sys_id"]:
+            encoded = (site["caller_sys_id"], site["caller_script"].encode("utf-8"))
         # Everything before the namespace's name, the start of the call line included
         # (`var util = new `): the same cut a completion query has at the cursor.
-        before = site["caller_script"].encode("utf-8")[: site["start_byte"]].decode("utf-8", errors="ignore")
+        before = encoded[1][: site["start_byte"]].decode("utf-8", errors="ignore")
         text = last_lines(before, CONTEXT_LINES)
         if text.strip():
             contexts.append(UsageContext(site["caller_sys_id"], site["target_sys_id"], site["method"], text))

@@ -80,3 +80,23 @@ def test_insert_rows_keeps_types_nulls_and_order(tmp_path):
         assert [list(r) for r in con.execute("SELECT * FROM kg_nodes").fetchall()] == rows
         assert [list(r) for r in con.execute("SELECT * FROM usage_sites").fetchall()] == sites
         assert con.execute("SELECT count(*) FROM kg_edges").fetchone()[0] == 0
+
+
+def test_usage_sites_carry_their_callers_script_read_once_per_caller(store):
+    """Each site gets its caller's whole script, as the join of sites and scripts gives it, and the
+    sites of one caller share one string instead of a copy each."""
+    from deepcodeseek.kg.usage_sites import fetch_usage_sites
+
+    with store.connect() as con:
+        sites = fetch_usage_sites(con)
+        joined = con.execute(
+            "SELECT u.caller_sys_id, u.start_byte, COALESCE(sc.script, si.script) FROM usage_sites u "
+            "LEFT JOIN scripts sc ON sc.sys_id = u.caller_sys_id "
+            "LEFT JOIN script_includes si ON si.sys_id = u.caller_sys_id "
+            "ORDER BY u.caller_sys_id, u.start_byte").fetchall()
+    assert [(s["caller_sys_id"], s["start_byte"], s["caller_script"]) for s in sites] == [tuple(r) for r in joined]
+    by_caller: dict[str, list[dict]] = {}
+    for site in sites:
+        by_caller.setdefault(site["caller_sys_id"], []).append(site)
+    shared = [group for group in by_caller.values() if len(group) > 1 and group[0]["caller_script"]]
+    assert shared and all(s["caller_script"] is group[0]["caller_script"] for group in shared for s in group)
