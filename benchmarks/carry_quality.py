@@ -1,24 +1,26 @@
-"""What carrying fitted stages over a small change costs in quality: one change, built twice.
+"""What carrying fitted stages over a small change costs in quality: one change, built once per arm.
 
 Usage:
     .venv/bin/python benchmarks/carry_quality.py --from /tmp/scaling/home-2600:scale2600 --out /tmp/carry_quality
 
 From one built records instance (``HOME:NAME``), about 1% of its Script Includes are
-edited (``scaling.edit_share``; ``--share`` for another share). Two copies of its home then
-reindex the same edited records:
+edited (``scaling.edit_share``; ``--share`` for another share). Copies of its home then
+reindex the same edited records, one per arm (``--arms``, default ``carried,refitted``):
 
-- **carried**, the default: the change is below ``deepcodeseek.carry.KEEP_CHANGE`` (or
-  ``--keep-change``, to ask what a larger bound would cost), so the tuned embedder is kept and
-  the query students, the learned ranker (with its A/B) and the rerankers are carried over
-  from their last fit;
-- **refitted**: ``KEEP_CHANGE = 0``, as before the carry rule: the embedder is warm-started,
-  every document embedded again, and every stage fitted again;
-- **embedder kept** (with ``--embedder-keep X``): the tuned embedder is kept while at most ``X`` of its
-  examples are new (``warm_start.KEEP_CHANGE``), and the fitted stages keep the carried arm's bound
-  (``--keep-change 0``: they all fit again, on the kept model's similarities). It asks which of the two refits a change past
-  the bound buys quality with: the embedder's warm start, or the stages fitted on the new data.
-
-``--arms`` picks the arms to build (default ``carried,refitted``).
+- **carried**, the library's rules: the tuned embedder is kept while at most
+  ``warm_start.KEEP_MODEL_CHANGE`` of its examples are new, and the query students, the learned
+  ranker (with its A/B) and the rerankers are carried over from their last fit while the
+  instance changed by at most ``carry.KEEP_CHANGE`` (``--keep-change`` sets both, to ask what
+  a larger bound would cost);
+- **refitted**: both bounds 0, as before the carry rule: the embedder is warm-started, every
+  document embedded again, and every stage fitted again;
+- **warm-started**: the embedder's bound at the stages' (the rule before stop 35): past 2% of
+  its examples new it warm-starts, and every stage keyed by the model fits again (the choice
+  of what serves carried, ``deepcodeseek.served_choice``);
+- **embedder-kept**: the embedder's bound at ``--embedder-keep``, the stages' at
+  ``--keep-change`` (0: they all fit again, on the kept model's similarities). With the
+  warm-started arm it asks which refit a change buys quality with: the embedder's warm start,
+  or the stages fitted on the new data.
 
 Both read the same records, so their benchmark splits are the same. The script prints
 each build's seconds, and each published version's calibration and dev figures (top@1,
@@ -79,19 +81,19 @@ def copy_instance(spec: str, out: Path, share: float = 0.01) -> tuple[str, Path,
     return name, home, before
 
 
-def build_arm(name: str, base: Path, home: Path, keep_change: float, embedder_keep: float | None = None) -> dict:
-    """Reindex a copy of ``base`` with ``KEEP_CHANGE`` set for this build only (the embedder's own bound
-    ``embedder_keep`` where given, else the same)."""
+def build_arm(name: str, base: Path, home: Path, keep_change: float, embedder_keep: float) -> dict:
+    """Reindex a copy of ``base`` with the stages' bound (``carry.KEEP_CHANGE``) and the embedder's
+    (``warm_start.KEEP_MODEL_CHANGE``) set for this build only."""
     from deepcodeseek import carry
     from deepcodeseek.training import warm_start
 
     shutil.copytree(base, home, symlinks=True)
-    saved = carry.KEEP_CHANGE, warm_start.KEEP_CHANGE
-    carry.KEEP_CHANGE, warm_start.KEEP_CHANGE = keep_change, keep_change if embedder_keep is None else embedder_keep
+    saved = carry.KEEP_CHANGE, warm_start.KEEP_MODEL_CHANGE
+    carry.KEEP_CHANGE, warm_start.KEEP_MODEL_CHANGE = keep_change, embedder_keep
     try:
         return scaling.build(name, home, adaptation=True)
     finally:
-        carry.KEEP_CHANGE, warm_start.KEEP_CHANGE = saved
+        carry.KEEP_CHANGE, warm_start.KEEP_MODEL_CHANGE = saved
 
 
 def figures(name: str, home: Path) -> dict:
@@ -121,12 +123,16 @@ def main() -> None:
     parser.add_argument("--keep-change", type=float, help="KEEP_CHANGE for the carried arm (default: the library's)")
     parser.add_argument("--embedder-keep", type=float, default=0.1,
                         help="the embedder's bound in the 'embedder-kept' arm (the stages take --keep-change's)")
-    parser.add_argument("--arms", default="carried,refitted", help="comma-separated: carried, refitted, embedder-kept")
+    parser.add_argument("--arms", default="carried,refitted",
+                        help="comma-separated: carried, refitted, warm-started, embedder-kept")
     args = parser.parse_args()
     from deepcodeseek import carry
+    from deepcodeseek.training import warm_start
 
     stages = carry.KEEP_CHANGE if args.keep_change is None else args.keep_change
-    arms = {"carried": (stages, None), "refitted": (0.0, None), "embedder-kept": (stages, args.embedder_keep)}
+    model = warm_start.KEEP_MODEL_CHANGE if args.keep_change is None else args.keep_change
+    arms = {"carried": (stages, model), "refitted": (0.0, 0.0), "warm-started": (stages, stages),
+            "embedder-kept": (stages, args.embedder_keep)}
     chosen = [a.strip() for a in args.arms.split(",") if a.strip()]
     if unknown := [a for a in chosen if a not in arms]:
         raise SystemExit(f"--arms: unknown {unknown}; choose among {sorted(arms)}")
@@ -136,7 +142,7 @@ def main() -> None:
         keep, embedder_keep = arms[arm]
         built = build_arm(name, base, args.out / arm, keep, embedder_keep)
         rows[arm] = {"build_s": built["total_s"], "steps_s": built["steps_s"], "keep_change": keep,
-                     "embedder_keep": keep if embedder_keep is None else embedder_keep,
+                     "embedder_keep": embedder_keep,
                      "examples": scaling.warm_start_share(before, scaling.example_keys(name, args.out / arm)),
                      **figures(name, args.out / arm)}
         print(json.dumps({arm: rows[arm]}), flush=True)

@@ -18,8 +18,9 @@ embedding (``vector_index``, ``adapted_index``), training (``training_triplets``
 ``adapted_embedder``, ``query_encoders``, ``learned_ranker``, ``rerankers``) and the rest, with each
 step's seconds beside; then a **no-change reindex**; then two **small-change
 reindexes** in a row, each with about 1% of the Script Includes edited (below
-``deepcodeseek.carry.KEEP_CHANGE`` the tuned model is kept and every fitted stage is
-carried over; ``benchmarks/carry_quality.py`` compares that with fitting again). Then **query latency** p50/p95 for the default method and BM25 (the
+``training.warm_start.KEEP_MODEL_CHANGE`` of its examples new the tuned model is kept, and below
+``deepcodeseek.carry.KEEP_CHANGE`` of the instance changed every fitted stage is carried over;
+``benchmarks/carry_quality.py`` compares that with fitting again). Then **query latency** p50/p95 for the default method and BM25 (the
 model loaded, 100 queries made of usage contexts, two passes), the **memory** of a
 fresh process holding a loaded Retriever, and the **on-disk size** of the index.
 

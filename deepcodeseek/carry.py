@@ -12,8 +12,9 @@ last fit was made with the same settings and teacher (``compatible``) and the
 fingerprint has changed by at most ``KEEP_CHANGE`` since then, the fit is carried over
 as it is. The change is always counted from the fit's own fingerprint, so carried
 changes add up, and the first build that passes the bound fits again (and records a new
-fingerprint). The tuned embedder keeps its model by the same bound (``training.warm_start``):
-a stage is kept when the tuned model it depends on is kept, so they move together.
+fingerprint). The tuned embedder keeps its model by a bound of its own, on its examples
+(``training.warm_start.KEEP_MODEL_CHANGE``): a stage keyed by the model can be carried only
+while the model is kept, and past the stages' bound it fits again on the kept model.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import numpy as np
 from deepcodeseek import atomic
 from deepcodeseek.measured import MEASURED_DIR, keep, read_back
 
-KEEP_CHANGE = 0.02  # share of the data changed since a fit: at most this, the fit (and the tuned model) is kept
+KEEP_CHANGE = 0.02  # share of the data changed since a fit: at most this, the fit is kept (the tuned model
+# has a bound of its own, training.warm_start.KEEP_MODEL_CHANGE, counted in its examples)
 CARRY_PREFIX = "fit-"  # <instance root>/measured/fit-<stage>.json and .npy
 
 

@@ -4,9 +4,10 @@ A build fits two kinds of things: what serves (the tuned embedder, the served qu
 student distilled from it, the ranker trained on that student's similarities) and a
 *choice* among alternatives (seven students trained and measured on calibration, measured
 again through the first ranker, and four cheap students each given a ranker of its own
-and A/B-tested). A change past ``carry.KEEP_CHANGE`` warm-starts the embedder, and every
-stage keyed by the model fitted again: at 10,000 namespaces a 1% change cost 59% of a
-full build, much of it spent on students and rankers that did not serve.
+and A/B-tested). A change past ``training.warm_start.KEEP_MODEL_CHANGE`` warm-starts the
+embedder, and every stage keyed by the model fitted again: at 10,000 namespaces a 1% change
+(then past the bound, 2%) cost 59% of a full build, much of it spent on students and rankers
+that did not serve.
 
 What serves must follow the new model: its student is distilled again from the new
 teacher, its ranker trained again on the new similarities, and that ranker's A/B against

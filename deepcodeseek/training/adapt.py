@@ -35,7 +35,7 @@ from deepcodeseek.training.examples import (
     from_usage_contexts,
 )
 from deepcodeseek.training.warm_start import (
-    KEEP_CHANGE,
+    KEEP_MODEL_CHANGE,
     LINEAGE_FILE,
     Lineage,
     example_key,
@@ -110,7 +110,7 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
         if kept is not None:
             name = previous  # a tiny change: the previous model serves on, and nothing keyed by it refits
             if progress:
-                progress(f"kept {previous}: {kept:.1%} of the examples are new to it (at most {KEEP_CHANGE:.0%})")
+                progress(f"kept {previous}: {kept:.1%} of the examples are new to it (at most {KEEP_MODEL_CHANGE:.0%})")
         else:
             plan = plan_warm_start(examples, base.name, config, previous, models)
     if plan is not None:

@@ -14,6 +14,7 @@ from deepcodeseek.training import adapt, warm_start
 from deepcodeseek.training.contrastive import FineTuneConfig
 from deepcodeseek.training.examples import ContrastiveExample, from_usage_contexts
 from deepcodeseek.training.warm_start import (
+    KEEP_MODEL_CHANGE,
     LINEAGE_FILE,
     MAX_CHANGE,
     MAX_GENERATIONS,
@@ -69,12 +70,14 @@ def test_otherwise_the_model_is_trained_from_the_base(tmp_path, why, kwargs, exa
 
 
 def test_a_tiny_change_keeps_the_model_until_the_changes_add_up(tmp_path):
-    """At most KEEP_CHANGE of the examples new to the model: it is kept, counted against what it learned."""
+    """At most KEEP_MODEL_CHANGE of the examples new to the model: it is kept, counted against what it learned."""
     models = _parent(tmp_path, _examples(100))
+    kept = round(100 * KEEP_MODEL_CHANGE)
     assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models) == pytest.approx(0.01)
-    assert keeps_parent(_examples(100, edited=2), "all-MiniLM-L6-v2", CONFIG, "parent", models) == pytest.approx(0.02)
-    assert keeps_parent(_examples(100, edited=3), "all-MiniLM-L6-v2", CONFIG, "parent", models) is None
-    assert plan_warm_start(_examples(100, edited=3), "all-MiniLM-L6-v2", CONFIG, "parent", models) is not None
+    assert keeps_parent(_examples(100, edited=kept), "all-MiniLM-L6-v2", CONFIG, "parent",
+                        models) == pytest.approx(kept / 100)
+    assert keeps_parent(_examples(100, edited=kept + 1), "all-MiniLM-L6-v2", CONFIG, "parent", models) is None
+    assert plan_warm_start(_examples(100, edited=kept + 1), "all-MiniLM-L6-v2", CONFIG, "parent", models) is not None
 
 
 @pytest.mark.parametrize("why, kwargs", [
@@ -106,7 +109,7 @@ def test_adapting_after_a_small_change_warm_starts_and_stays_content_addressed(t
     again = adapt.adapt_embedder(None, paths, base, CONFIG)
     assert again.model == full.model and again.training.reused  # no change: nothing trained
 
-    monkeypatch.setattr(warm_start, "KEEP_CHANGE", 0.03)  # one edited example of 40 is 2.5%
+    monkeypatch.setattr(warm_start, "KEEP_MODEL_CHANGE", 0.03)  # one edited example of 40 is 2.5%
     current["examples"] = _examples(edited=1)
     kept = adapt.adapt_embedder(None, paths, base, CONFIG)
     assert kept.model == full.model and kept.training.reused and kept.kept_at_change == pytest.approx(1 / 40)
