@@ -7,7 +7,9 @@ or fails alone, and the pools keep GPU and LLM steps within their limits across 
 Dagster has no public in-process backfill API, so this does the same thing directly:
 one ``materialize`` run per partition, tagged with one backfill id, up to ``parallel``
 at once (in processes) on a shared instance, whose pool limits then apply as they do
-under the daemon, and a failed instance never stops the others.
+under the daemon, and a failed instance never stops the others. While the runs go on, the
+parent assigns pool steps that Dagster's slot race left queued beside a free slot
+(``pool_steps``): one such run waited 10 minutes in this project's CI before.
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ import time
 import uuid
 from collections.abc import Sequence
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from dagster import DagsterInstance, materialize
 
+from deepcodeseek_pipeline.pool_steps import assign_stranded_steps
 from deepcodeseek_pipeline.run import selection
 from deepcodeseek_pipeline.environment import get_environment
 from deepcodeseek_pipeline.partitions import servicenow_instances
 from deepcodeseek_pipeline.resources import resources_for
 
 BACKFILL_TAG = "dagster/backfill"
+STRANDED_CHECK_S = 2.0  # how often the parent looks for pool steps that no free will assign (``pool_steps``)
 
 
 @dataclass
@@ -43,6 +47,7 @@ class PartitionOutcome:
 class BackfillReport:
     backfill_id: str
     outcomes: dict[str, PartitionOutcome]
+    stranded_steps: list[str] = field(default_factory=list)  # pool steps the parent assigned (``pool_steps``)
 
     @property
     def succeeded(self) -> list[str]:
@@ -66,6 +71,7 @@ def backfill_instances(names: Sequence[str], instance: DagsterInstance, home: st
         instance.add_dynamic_partitions(servicenow_instances.name, missing)
     resources = resources or resources_for(get_environment(), home=home)
 
+    stranded: list[str] = []
     if parallel <= 1:
         outcomes = [_run_partition(instance, name, resources, backfill_id, tuple(skip)) for name in names]
     else:
@@ -77,8 +83,10 @@ def backfill_instances(names: Sequence[str], instance: DagsterInstance, home: st
         with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
             specs = _resource_specs(resources)
             futures = [pool.submit(_run_in_child, ref, name, specs, backfill_id, tuple(skip)) for name in names]
+            while wait(futures, timeout=STRANDED_CHECK_S).not_done:  # meanwhile, unstick pool steps
+                stranded.extend(assign_stranded_steps(instance))
             outcomes = [f.result() for f in futures]
-    return BackfillReport(backfill_id=backfill_id, outcomes={o.instance: o for o in outcomes})
+    return BackfillReport(backfill_id=backfill_id, outcomes={o.instance: o for o in outcomes}, stranded_steps=stranded)
 
 
 def _resource_specs(resources: dict) -> dict[str, tuple[str, str, dict]]:
