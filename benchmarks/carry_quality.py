@@ -120,7 +120,8 @@ def main() -> None:
     parser.add_argument("--from", dest="source", required=True, metavar="HOME:NAME")
     parser.add_argument("--out", type=Path, default=Path("/tmp/carry_quality"))
     parser.add_argument("--share", type=float, default=0.01, help="share of the Script Includes to edit")
-    parser.add_argument("--keep-change", type=float, help="KEEP_CHANGE for the carried arm (default: the library's)")
+    parser.add_argument("--keep-change", type=float, help="the stages' bound (carry.KEEP_CHANGE) in every arm but 'refitted', and the embedder's "
+                             "too in 'carried' (default: the library's bounds)")
     parser.add_argument("--embedder-keep", type=float, default=0.1,
                         help="the embedder's bound in the 'embedder-kept' arm (the stages take --keep-change's)")
     parser.add_argument("--arms", default="carried,refitted",
