@@ -17,7 +17,7 @@ from deepcodeseek_pipeline.environment import get_environment
 from deepcodeseek_pipeline.jobs import index_instance_job
 from deepcodeseek_pipeline.resources import resources_for
 from deepcodeseek_pipeline.schedules import reindex_schedule
-from deepcodeseek_pipeline.sensors import instance_registry_sensor
+from deepcodeseek_pipeline.sensors import instance_registry_sensor, stranded_pool_steps_sensor
 
 DOMAINS = (sources, enrichment, index, adaptation, ranking, evaluation)
 all_assets = [a for domain in DOMAINS for a in domain.assets or []]
@@ -27,6 +27,7 @@ ENVIRONMENT = get_environment()
 
 defs = Definitions.merge(
     *DOMAINS,
-    Definitions(jobs=[index_instance_job], schedules=[reindex_schedule], sensors=[instance_registry_sensor],
+    Definitions(jobs=[index_instance_job], schedules=[reindex_schedule],
+                sensors=[instance_registry_sensor, stranded_pool_steps_sensor],
                 resources=resources_for(ENVIRONMENT), executor=executor_for(ENVIRONMENT)),
 )

@@ -37,3 +37,23 @@ def test_nothing_is_assigned_while_the_slot_is_held_or_promised():
         assert storage.claim_concurrency_slot("gpu", "run-b", "vector_index").is_claimed
         assert not storage.claim_concurrency_slot("gpu", "run-c", "vector_index").is_claimed
         assert assign_stranded_steps(instance) == [] and len(storage.get_concurrency_info("gpu").claimed_slots) == 1
+
+
+def test_the_code_locations_sensor_assigns_a_stranded_step_and_starts_no_run():
+    from dagster import SkipReason, build_sensor_context
+
+    from deepcodeseek_pipeline.definitions import defs
+    from deepcodeseek_pipeline.sensors import stranded_pool_steps_sensor
+
+    assert "stranded_pool_steps_sensor" in {s.name for s in defs.sensors}
+    with instance_for_test(overrides={"concurrency": {"pools": {"granularity": "op"}}}) as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots("gpu", 1)
+        storage.add_pending_step(concurrency_key="gpu", run_id="run-b", step_key="adapted_embedder",
+                                 should_assign=False)  # queued unassigned, the slot free: the race's outcome
+        result = stranded_pool_steps_sensor(build_sensor_context(instance=instance))
+        assert isinstance(result, SkipReason) and "gpu: run-b adapted_embedder" in result.skip_message
+        assert storage.claim_concurrency_slot("gpu", "run-b", "adapted_embedder").is_claimed
+
+        quiet = stranded_pool_steps_sensor(build_sensor_context(instance=instance))
+        assert quiet.skip_message == "no pool step waits beside a free slot"
