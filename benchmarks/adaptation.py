@@ -55,7 +55,7 @@ def export(args: argparse.Namespace) -> None:
         with gzip.open(out / f"examples_cap{cap}.jsonl.gz", "wt", encoding="utf-8") as fh:
             for e in examples:
                 fh.write(json.dumps(asdict(e)) + "\n")
-        print(f"cap {cap}: {len(examples)} examples, {held_out} scripts held out", file=sys.stderr)
+        print(f"cap {cap}: {len(examples)} examples, {len(held_out)} scripts held out", file=sys.stderr)
     with gzip.open(out / "documents.json.gz", "wt", encoding="utf-8") as fh:
         json.dump(retriever.docs.texts(), fh)
     holdout = read_holdout_of(paths)

@@ -15,6 +15,14 @@ changes add up, and the first build that passes the bound fits again (and record
 fingerprint). The tuned embedder keeps its model by a bound of its own, on its examples
 (``training.warm_start.KEEP_MODEL_CHANGE``): a stage keyed by the model can be carried only
 while the model is kept, and past the stages' bound it fits again on the kept model.
+
+A carried fit must also keep the held-out rule. A change can move a script that a fit learned
+from into a calibration, dev or test group: an edit near a call site links it to a held-out
+near-duplicate, or a new sample gives its group a split. Carried, that fit would be measured on
+what it learned. So the fingerprint also names every script the fits may learn from (a caller
+of a usage context outside the held-out groups), and a fit is never carried while one of its
+scripts is held out now (:func:`learned_now_held_out`). A fingerprint without those names (a fit
+recorded before the rule) cannot say what its fit learned, so it is not carried either.
 """
 
 from __future__ import annotations
@@ -53,20 +61,62 @@ def compatible_digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
+def _hashes(texts: Iterable[str]) -> np.ndarray:
+    """A 64-bit hash per text, in order."""
+    return np.array([int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little") for t in texts],
+                    dtype=np.uint64)
+
+
 def fingerprint(texts: Iterable[str]) -> np.ndarray:
-    """Sorted unique 64-bit hashes of ``texts`` (document text hashes, usage contexts)."""
-    hashes = {int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little") for t in texts}
-    return np.array(sorted(hashes), dtype=np.uint64)
+    """Sorted unique 64-bit hashes of ``texts`` (document text hashes, usage contexts, trainable scripts)."""
+    return np.unique(_hashes(texts))
 
 
-def instance_fingerprint(store) -> np.ndarray:
-    """The instance's documents (by text hash) and usage contexts (caller, target, text)."""
+SCRIPTS_NAMED = "format\x00trainable scripts named"  # in every fingerprint that names its trainable scripts
+
+
+def script_entry(sys_id: str) -> str:
+    """A trainable script's entry in the fingerprint."""
+    return f"script\x00{sys_id}"
+
+
+def held_out_now(root: Path) -> frozenset[str]:
+    """The scripts of the instance's calibration, dev and test groups, as its last benchmark build wrote them."""
+    from deepcodeseek.datasets.holdout import DATASETS_DIR, read_holdout
+
+    return read_holdout(Path(root) / DATASETS_DIR).held_out()
+
+
+def instance_fingerprint(store, root: Path) -> np.ndarray:
+    """The instance's documents (by text hash), usage contexts (caller, target, text), and the scripts
+    the fits may learn from: the contexts' callers outside the held-out groups (``root``'s holdout)."""
     from deepcodeseek.documents import load_documents
     from deepcodeseek.index.contexts import load_usage_contexts
 
+    held_out = held_out_now(root)
+    contexts = load_usage_contexts(store)
     docs = (f"doc\x00{d['text_hash']}" for d in load_documents(store))
-    contexts = (f"ctx\x00{c.caller_sys_id}\x00{c.target_sys_id}\x00{c.text}" for c in load_usage_contexts(store))
-    return fingerprint([*docs, *contexts])
+    texts = (f"ctx\x00{c.caller_sys_id}\x00{c.target_sys_id}\x00{c.text}" for c in contexts)
+    scripts = (script_entry(c.caller_sys_id) for c in contexts if c.caller_sys_id not in held_out)
+    return fingerprint([*docs, *texts, *scripts, SCRIPTS_NAMED])
+
+
+def learned_now_held_out(root: Path, then: np.ndarray) -> list[str] | None:
+    """The scripts that a fit made at fingerprint ``then`` could learn from and that are held out now (an
+    empty list: none); None when ``then`` does not name its scripts, so nothing can be said."""
+    if not len(np.intersect1d(then, fingerprint([SCRIPTS_NAMED]), assume_unique=True)):
+        return None
+    held = sorted(held_out_now(root))
+    if not held:
+        return []
+    entries = _hashes([script_entry(s) for s in held])
+    return [s for s, inside in zip(held, np.isin(entries, then)) if inside]
+
+
+def may_carry(root: Path, then: np.ndarray) -> bool:
+    """The held-out rule for carrying a fit made at ``then``: it names its scripts, and none is held out now."""
+    learned = learned_now_held_out(root, then)
+    return learned is not None and not learned
 
 
 def change_between(before: np.ndarray, after: np.ndarray) -> float:
@@ -99,7 +149,7 @@ def carried_fit(root: Path, stage: str, compatible: str, now: np.ndarray) -> tup
     if found is None:
         return None
     fit, then = found
-    if fit.compatible != compatible:
+    if fit.compatible != compatible or not may_carry(root, then):
         return None
     change = change_between(then, now)
     return (fit, change) if change <= KEEP_CHANGE else None

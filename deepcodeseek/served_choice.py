@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcodeseek.carry import CARRY_PREFIX, change_between, compatible_digest, last_fit, record_fit
+from deepcodeseek.carry import CARRY_PREFIX, change_between, compatible_digest, last_fit, may_carry, record_fit
 from deepcodeseek.measured import MEASURED_DIR, keep, read_back
 
 CHOICE_STAGE = "served-choice"  # <instance root>/measured/fit-served-choice.json and served-choice-<version>.json
@@ -79,11 +79,11 @@ def carried_choice(root: Path, compatible: str | None, now: np.ndarray | None,
                    students: list[str] | None) -> ServedChoice | None:
     """The last choice, when this build may serve it without choosing again: same lineage, the same
     students to choose among (None: not checked), and at most ``CHOICE_CHANGE`` of the instance
-    changed since it was made."""
+    changed since it was made, none of the scripts it learned from held out now (``carry.may_carry``)."""
     if compatible is None or now is None:
         return None
     found = last_fit(root, CHOICE_STAGE)
-    if found is None or found[0].compatible != compatible:
+    if found is None or found[0].compatible != compatible or not may_carry(root, found[1]):
         return None
     change = change_between(found[1], now)
     stored = read_back(root, CHOICE_STAGE, found[0].key)

@@ -41,10 +41,12 @@ def test_held_out_scripts_never_reach_training_examples_nor_triplets(sample_path
     for split in HELD_OUT_SPLITS:
         for sample in read_split(sample_paths, split):
             assert holdout.exclusions(sample) <= held_out  # its whole group, near-duplicates included
-    examples, count = gather_examples(InstanceStore(sample_paths.database), sample_paths)
-    assert count == len(held_out)
+    examples, excluded = gather_examples(InstanceStore(sample_paths.database), sample_paths)
+    assert excluded == held_out
     usage = [e for e in examples if e.origin == "usage"]
     assert usage and not {e.caller for e in usage} & held_out
+    mined = [e for e in examples if e.origin == "triplet" and e.caller]  # what a lineage records it learned from
+    assert mined and not {e.caller for e in mined} & held_out
     sources = pq.read_table(datasets_dir(sample_paths) / "triplets.parquet").column("source").to_pylist()
     assert sources and not {s.split(":", 1)[1] for s in sources} & held_out
 

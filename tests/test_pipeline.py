@@ -48,7 +48,7 @@ def test_first_build_materialised_everything_and_passed_its_gates(built_sample):
     assert (paths.version_dir(manifest["version"]) / manifest["ranker"]["folder"] / "model.txt").exists()
     # Where the ranker won its A/B, the choice of what serves is on record for a warm start to carry.
     record = carried_choice(paths.root, choice_compatible(built_sample, "all-MiniLM-L6-v2", manifest["model"]),
-                            instance_fingerprint(InstanceStore(paths.database)), sorted(encoders["students"]))
+                            instance_fingerprint(InstanceStore(paths.database), paths.root), sorted(encoders["students"]))
     if manifest["rerank_base"] == "ranker":
         assert record.version == manifest["version"] and record.encoder == encoders["chosen"]
         assert record.paired == bool((manifest["paired_query_encoder"] or {}).get("serves"))

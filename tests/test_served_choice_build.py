@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deepcodeseek.carry import compatible_digest, fingerprint, instance_fingerprint
+from deepcodeseek.carry import SCRIPTS_NAMED, compatible_digest, fingerprint, instance_fingerprint
 from deepcodeseek.encoders import measure as measure_module
 from deepcodeseek.encoders import pipeline as encoder_pipeline
 from deepcodeseek.encoders.pipeline import CPU_STUDENTS, stage_query_encoder
@@ -45,8 +45,9 @@ def carried(built_sample, tmp_path, monkeypatch):
                   *measured_dir.glob("fit-served-choice.*")]:
         stale.unlink()
     students = [s.name for s in DEFAULT_STUDENTS if s.name in CPU_STUDENTS]
-    now = instance_fingerprint(store)  # the choice was made before three texts changed
-    then = np.unique(np.concatenate([now[3:], fingerprint(["an edit", "another", "a third"])]))
+    now = instance_fingerprint(store, paths.root)  # the choice was made before three texts changed
+    edited = np.setdiff1d(now, fingerprint([SCRIPTS_NAMED]))[:3]
+    then = np.unique(np.concatenate([np.setdiff1d(now, edited), fingerprint(["an edit", "another", "a third"])]))
     record_choice(paths.root, choice_compatible(home, base, tuned), ServedChoice(
         SERVED, True, "an-earlier-version", students, compatible_digest(asdict(RankerConfig())),
         measured=kept[0]["measured"]), then)
@@ -80,7 +81,7 @@ def test_a_carried_choice_trains_only_the_served_student_and_its_ranker(carried,
     assert not staged["ranker"].get("fitted_key") and staged["ranker_calibration"] == WON
     assert (paths.version_dir(staged["version"]) / staged["ranker"]["folder"] / "model.txt").exists()
     # The choice stays on record, its change still counted from when it was made.
-    now = instance_fingerprint(store)
+    now = instance_fingerprint(store, paths.root)
     assert carried_choice(paths.root, choice_compatible(paths.home, base, tuned), now, None).version == \
         "an-earlier-version"
 
@@ -91,5 +92,5 @@ def test_a_carried_choice_whose_ranker_loses_its_ab_is_made_again_by_the_next_bu
     monkeypatch.setattr(ranker_training, "decide_default", lambda *a, **k: ("fusion", LOST))
     outcome = ranker_training.stage_ranked_version(store, paths, base, tuned, RankerConfig())
     assert outcome.default_method == "fusion" and "measures every student" in outcome.note
-    now = instance_fingerprint(store)
+    now = instance_fingerprint(store, paths.root)
     assert carried_choice(paths.root, choice_compatible(paths.home, base, tuned), now, None) is None

@@ -36,6 +36,7 @@ from deepcodeseek.datasets.near_duplicates import DEFAULT_THRESHOLD, _band_bucke
 from deepcodeseek.datasets.splits import DEFAULT_FRACTIONS, HELD_OUT_SPLITS, MINED_PREFIX, split_of
 from deepcodeseek.evaluation.benchmark import Sample
 
+DATASETS_DIR = "datasets"  # <instance root>/datasets: the benchmark splits and this file
 HOLDOUT_FILE = "holdout.json"
 FORMAT = 1
 

@@ -121,7 +121,7 @@ def stage_query_encoder(store, paths, base_model: str, tuned_model: str | None, 
                 "trained": result["trained"], "texts": result["texts"],
                 "seconds": round(time.perf_counter() - started, 1)}
 
-    now = instance_fingerprint(store)
+    now = instance_fingerprint(store, paths.root)
     carry = Carry(compatible_digest("query_encoders", manifest["model"], [s.name for s in specs], CPU_MAX_CONTEXTS),
                   now)
     stored, how = remembered_or_carried(paths.root, "query_encoders", key, measure, carry,

@@ -29,6 +29,7 @@ from deepcodeseek.datasets import (
     yes_no_pairs,
 )
 from deepcodeseek.datasets.holdout import (
+    DATASETS_DIR,
     CallContext,
     HoldOut,
     assign_splits,
@@ -55,7 +56,7 @@ CALIBRATION_SPLIT = "calibration"
 
 
 def datasets_dir(paths: InstancePaths) -> Path:
-    return paths.root / "datasets"
+    return paths.root / DATASETS_DIR
 
 
 def split_path(paths: InstancePaths, split: str) -> Path:

@@ -384,7 +384,7 @@ def stage_ranked_version(store, paths, base_model: str, tuned_model: str | None,
     holdout = read_holdout_of(paths)
     path = ranker_queries_path(paths)
     samples = read_benchmark(path, known).samples if enabled and path.exists() else []
-    now = instance_fingerprint(store) if samples else None
+    now = instance_fingerprint(store, paths.root) if samples else None
     from deepcodeseek.ranking.pairing import pair_cheaper_students, pairs_ahead
 
     carried = (manifest.get("query_encoders") or {}).get("carried_choice")  # only the served student was trained

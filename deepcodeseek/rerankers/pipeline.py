@@ -174,7 +174,7 @@ def stage_rerankers(store, paths, base_model: str, tuned_model: str | None, sett
     carry = Carry(compatible_digest("rerankers", manifest["model"], asdict(settings), base_method,
                                     ranker.get("fitted_key") or ranker.get("key"),
                                     (manifest.get("query_encoder") or {}).get("name")),
-                  instance_fingerprint(store))
+                  instance_fingerprint(store, paths.root))
     stored, how = remembered_or_carried(paths.root, "rerankers", key, measure, carry,
                                         usable=lambda r: _artefacts_exist(paths, r))
     reused = how != "measured"

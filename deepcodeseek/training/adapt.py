@@ -41,6 +41,7 @@ from deepcodeseek.training.warm_start import (
     example_key,
     full_lineage,
     keeps_parent,
+    learned_held_out,
     plan_warm_start,
     warm_model_name,
 )
@@ -71,14 +72,14 @@ class AdaptationSummary:
 
 
 def gather_examples(store: InstanceStore, paths: InstancePaths,
-                    per_target: int = PER_TARGET) -> tuple[list[ContrastiveExample], int]:
-    """The instance's training examples and how many scripts were held out (calibration, dev, test groups)."""
+                    per_target: int = PER_TARGET) -> tuple[list[ContrastiveExample], frozenset[str]]:
+    """The instance's training examples and the scripts held out of them (calibration, dev, test groups)."""
     held_out = read_holdout_of(paths).held_out()
     triplets_path = datasets_dir(paths) / TRIPLETS_FILE
     triplets = pq.read_table(triplets_path) if triplets_path.exists() else None
     documents = load_documents(store)
     examples = from_triplets(triplets) + from_usage_contexts(load_usage_contexts(store), documents, held_out, per_target)
-    return examples, len(held_out)
+    return examples, held_out
 
 
 def tuned_model_name(base: str, instance: str, examples: list[ContrastiveExample], config: FineTuneConfig) -> str:
@@ -103,16 +104,16 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
     name = tuned_model_name(base.name, paths.instance, examples, config)
     plan, kept = None, None
     if not (models / name / TRAINING_FILE).exists() and previous and _trained_on(models / previous, examples,
-                                                                                  base.name, config):
+                                                                                  base.name, config, held_out):
         name = previous  # the previous model (warm-started or not) already learned exactly these examples
     elif not (models / name / TRAINING_FILE).exists():
-        kept = keeps_parent(examples, base.name, config, previous, models)
+        kept = keeps_parent(examples, base.name, config, previous, models, held_out)
         if kept is not None:
             name = previous  # a tiny change: the previous model serves on, and nothing keyed by it refits
             if progress:
                 progress(f"kept {previous}: {kept:.1%} of the examples are new to it (at most {KEEP_MODEL_CHANGE:.0%})")
         else:
-            plan = plan_warm_start(examples, base.name, config, previous, models)
+            plan = plan_warm_start(examples, base.name, config, previous, models, held_out)
     if plan is not None:
         name = warm_model_name(base.name, paths.instance, plan.parent, examples_digest(examples), config)
         if progress:
@@ -131,16 +132,20 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
         model=name, base=base.name, examples=len(examples),
         from_usage=sum(e.origin == "usage" for e in examples),
         from_triplets=sum(e.origin == "triplet" for e in examples),
-        held_out_scripts=held_out, training=summary,
+        held_out_scripts=len(held_out), training=summary,
         warm_start_from=lineage.parent if lineage else "",
         changed_examples=lineage.changed if lineage else 0, replayed_examples=lineage.replayed if lineage else 0,
         kept_at_change=round(kept, 4) if kept is not None else None)
 
 
-def _trained_on(model_dir: Path, examples: list[ContrastiveExample], base: str, config: FineTuneConfig) -> bool:
+def _trained_on(model_dir: Path, examples: list[ContrastiveExample], base: str, config: FineTuneConfig,
+                held_out: frozenset[str]) -> bool:
+    """The model learned exactly these examples (a warm start that caught up), and, with its ancestors, from no
+    script held out now."""
     lineage = Lineage.load(model_dir)
     return (lineage is not None and lineage.base == base and lineage.config == asdict(config)
-            and lineage.example_keys == sorted({example_key(e) for e in examples}))
+            and lineage.example_keys == sorted({example_key(e) for e in examples})
+            and not learned_held_out(lineage, held_out))
 
 
 def _lineage_json(lineage: Lineage) -> str:

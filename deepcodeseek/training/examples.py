@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from deepcodeseek.datasets.splits import MINED_PREFIX
 from deepcodeseek.datasets.triplets import named_in
 from deepcodeseek.index.bm25 import BM25Index
 from deepcodeseek.index.contexts import UsageContext
@@ -37,14 +38,15 @@ class ContrastiveExample:
     negative: str | None = None
     negative_target: str | None = None
     origin: str = "usage"  # usage | triplet
-    caller: str | None = None  # the script the query came from (usage examples): what the held-out rule checks
+    caller: str | None = None  # the script the query came from (mined examples): what the held-out rule checks
 
 
 def from_triplets(table: pa.Table | None) -> list[ContrastiveExample]:
     """Train-split triplets with their hardest negative."""
     if table is None or table.num_rows == 0:
         return []
-    rows = table.select(["query", "positive", "positive_namespace", "negatives", "negative_namespaces", "split"])
+    columns = ["query", "positive", "positive_namespace", "negatives", "negative_namespaces", "split"]
+    rows = table.select(columns + (["source"] if "source" in table.column_names else []))
     out = []
     for row in rows.to_pylist():
         if row["split"] != "train":
@@ -52,8 +54,13 @@ def from_triplets(table: pa.Table | None) -> list[ContrastiveExample]:
         negative = row["negatives"][0] if row["negatives"] else None
         negative_target = row["negative_namespaces"][0] if row["negative_namespaces"] else None
         out.append(ContrastiveExample(row["query"], row["positive"], row["positive_namespace"],
-                                      negative, negative_target, origin="triplet"))
+                                      negative, negative_target, origin="triplet", caller=_script(row.get("source"))))
     return out
+
+
+def _script(source: str | None) -> str | None:
+    """The script a mined triplet's sample was cut from (``mined:<sys_id>``); None for other samples."""
+    return source[len(MINED_PREFIX):] if source and source.startswith(MINED_PREFIX) else None
 
 
 def from_usage_contexts(contexts: Sequence[UsageContext], documents: Sequence[Mapping], held_out: Set[str],

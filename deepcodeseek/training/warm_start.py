@@ -27,6 +27,13 @@ carried,embedder-kept``). The change is counted against the examples the model d
 so kept changes add up until they pass the bound and a warm start (or a full training)
 catches up. The fitted stages keep their own bound on the instance's change
 (``carry.KEEP_CHANGE``): past it they fit again, on the kept model.
+
+Neither keeping nor warm-starting may break the held-out rule. A warm-started model carries
+everything its ancestors learned, so a lineage records every script whose examples its models
+trained on (``Lineage.scripts``). When a change moves one of them into a calibration, dev or
+test group (an edit near a call site links it to a held-out near-duplicate), the model is
+neither kept nor continued: it trains from its base. A lineage recorded before this rule
+cannot say what it learned, and trains from its base once.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -71,6 +78,7 @@ class Lineage:
     cumulative_change: float = 0.0  # share of examples changed since the last full training
     changed: int = 0
     replayed: int = 0
+    scripts: list[str] | None = None  # every script its models learned from (ancestors' too); None: not recorded
 
     @classmethod
     def load(cls, folder: Path) -> "Lineage | None":
@@ -92,12 +100,25 @@ class WarmStartPlan:
     config: FineTuneConfig
 
 
-def compatible_lineage(base: str, config: FineTuneConfig, parent: str | None, models_dir: Path) -> Lineage | None:
-    """``parent``'s lineage when it was tuned from ``base`` with ``config``'s settings; None otherwise."""
+def example_scripts(examples: Iterable[ContrastiveExample]) -> set[str]:
+    """The scripts the examples were cut from."""
+    return {e.caller for e in examples if e.caller}
+
+
+def learned_held_out(lineage: Lineage, held_out: Set[str]) -> bool:
+    """Whether the lineage's models may have learned from a script that is held out now (or cannot say)."""
+    return lineage.scripts is None or any(s in held_out for s in lineage.scripts)
+
+
+def compatible_lineage(base: str, config: FineTuneConfig, parent: str | None, models_dir: Path,
+                       held_out: Set[str]) -> Lineage | None:
+    """``parent``'s lineage when it was tuned from ``base`` with ``config``'s settings, from no script that
+    is held out now (``held_out``); None otherwise."""
     if not parent:
         return None
     previous = Lineage.load(models_dir / parent)
-    if previous is None or previous.base != base or previous.config != asdict(config):
+    if (previous is None or previous.base != base or previous.config != asdict(config)
+            or learned_held_out(previous, held_out)):
         return None
     return previous
 
@@ -109,10 +130,10 @@ def change_since(lineage: Lineage, examples: Sequence[ContrastiveExample]) -> fl
 
 
 def keeps_parent(examples: Sequence[ContrastiveExample], base: str, config: FineTuneConfig, parent: str | None,
-                 models_dir: Path) -> float | None:
+                 models_dir: Path, held_out: Set[str]) -> float | None:
     """The change share when ``parent`` is kept as it is (compatible, and at most ``KEEP_MODEL_CHANGE`` of the
     examples new to it, within the cumulative bound); None when it must train."""
-    previous = compatible_lineage(base, config, parent, models_dir)
+    previous = compatible_lineage(base, config, parent, models_dir, held_out)
     if previous is None or not examples:
         return None
     change = change_since(previous, examples)
@@ -122,9 +143,9 @@ def keeps_parent(examples: Sequence[ContrastiveExample], base: str, config: Fine
 
 
 def plan_warm_start(examples: Sequence[ContrastiveExample], base: str, config: FineTuneConfig,
-                    parent: str | None, models_dir: Path) -> WarmStartPlan | None:
+                    parent: str | None, models_dir: Path, held_out: Set[str]) -> WarmStartPlan | None:
     """A warm start from ``parent`` when it is compatible and the change is small; None for a full training."""
-    previous = compatible_lineage(base, config, parent, models_dir)
+    previous = compatible_lineage(base, config, parent, models_dir, held_out)
     if previous is None or not examples:
         return None
     parent_path = models_dir / parent
@@ -141,7 +162,8 @@ def plan_warm_start(examples: Sequence[ContrastiveExample], base: str, config: F
     replay = random.Random(config.seed).sample(unchanged, min(len(unchanged), wanted))
     lineage = Lineage(base=base, config=asdict(config), example_keys=sorted(set(keys)), parent=parent,
                       generation=previous.generation + 1, cumulative_change=round(cumulative, 4),
-                      changed=len(changed), replayed=len(replay))
+                      changed=len(changed), replayed=len(replay),
+                      scripts=sorted(set(previous.scripts) | example_scripts(changed + replay)))
     # One pass over changed + replay: each changed example is seen once, as in a full epoch.
     return WarmStartPlan(parent=parent, parent_path=parent_path, examples=changed + replay, changed=len(changed),
                          replayed=len(replay), change=change, lineage=lineage, config=replace(config, epochs=1))
@@ -155,4 +177,5 @@ def warm_model_name(base: str, instance: str, parent: str, examples_digest: str,
 
 
 def full_lineage(examples: Sequence[ContrastiveExample], base: str, config: FineTuneConfig) -> Lineage:
-    return Lineage(base=base, config=asdict(config), example_keys=sorted({example_key(e) for e in examples}))
+    return Lineage(base=base, config=asdict(config), example_keys=sorted({example_key(e) for e in examples}),
+                   scripts=sorted(example_scripts(examples)))

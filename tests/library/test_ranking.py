@@ -387,7 +387,7 @@ def test_a_small_change_carries_the_ranker_into_the_new_version_and_a_larger_one
     that fit; past it, the ranker is fitted again."""
     from types import SimpleNamespace
 
-    from deepcodeseek.carry import fingerprint, last_fit, record_fit
+    from deepcodeseek.carry import SCRIPTS_NAMED, fingerprint, last_fit, record_fit
     from deepcodeseek.paths import instance_paths
     from deepcodeseek.ranking import training
 
@@ -404,7 +404,7 @@ def test_a_small_change_carries_the_ranker_into_the_new_version_and_a_larger_one
                         RankerConfig(max_rounds=10, min_data_in_leaf=5), key="k-v1", recall=1.0)
     first = "versions/v1/ranker-k-v1"
     paths.index.write_once(first, fitted.write)
-    texts = [f"doc {i}" for i in range(100)]
+    texts = [f"doc {i}" for i in range(99)] + [SCRIPTS_NAMED]  # no script: nothing held out can have been learned
     record_fit(paths.root, "ranker", training.ranker_compatible(stage("v1"), RankerConfig()), first, fingerprint(texts))
 
     edited = fingerprint(["doc 0 (edited)", *texts[1:]])  # 1% of the instance

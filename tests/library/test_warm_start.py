@@ -25,6 +25,7 @@ from deepcodeseek.training.warm_start import (
     plan_warm_start,
 )
 
+NONE = frozenset()  # no script held out
 CONFIG = FineTuneConfig(epochs=1, batch_size=8, learning_rate=1e-4, max_query_tokens=24, max_document_tokens=24)
 TOPICS = ["incident", "approval", "email", "catalog", "cmdb", "user", "group", "change"]
 
@@ -35,7 +36,8 @@ def _examples(n: int = 40, edited: int = 0) -> list[ContrastiveExample]:
     for i in range(n):
         topic = TOPICS[i % len(TOPICS)]
         code = f"// {'rewritten ' if i < edited else ''}step {i} on {topic}\nvar gr = new GlideRecord('{topic}'); var u = new "
-        out.append(ContrastiveExample(code, f"{topic.title()}Utils: helpers for {topic} records", f"{topic.title()}Utils"))
+        name = f"{topic.title()}Utils"
+        out.append(ContrastiveExample(code, f"{name}: helpers for {topic} records", name, caller=f"script{i}"))
     return out
 
 
@@ -50,7 +52,7 @@ def _parent(tmp_path, examples, generation=0, cumulative=0.0, config=CONFIG):
 
 def test_a_small_change_plans_a_warm_start_with_replay(tmp_path):
     models = _parent(tmp_path, _examples())
-    plan = plan_warm_start(_examples(edited=2), "all-MiniLM-L6-v2", CONFIG, "parent", models)
+    plan = plan_warm_start(_examples(edited=2), "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE)
     assert plan is not None and plan.changed == 2 and plan.change == pytest.approx(2 / 40)
     assert plan.replayed == 4 * CONFIG.batch_size - 2  # at least four batches' worth
     assert {example_key(e) for e in plan.examples[:2]} == {example_key(e) for e in _examples(edited=2)[:2]}
@@ -66,18 +68,20 @@ def test_a_small_change_plans_a_warm_start_with_replay(tmp_path):
 ])
 def test_otherwise_the_model_is_trained_from_the_base(tmp_path, why, kwargs, examples):
     models = _parent(tmp_path, _examples(), **kwargs)
-    assert plan_warm_start(examples, "all-MiniLM-L6-v2", CONFIG, "parent", models) is None, why
+    assert plan_warm_start(examples, "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is None, why
 
 
 def test_a_tiny_change_keeps_the_model_until_the_changes_add_up(tmp_path):
     """At most KEEP_MODEL_CHANGE of the examples new to the model: it is kept, counted against what it learned."""
     models = _parent(tmp_path, _examples(100))
     kept = round(100 * KEEP_MODEL_CHANGE)
-    assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models) == pytest.approx(0.01)
+    assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models,
+                        NONE) == pytest.approx(0.01)
     assert keeps_parent(_examples(100, edited=kept), "all-MiniLM-L6-v2", CONFIG, "parent",
-                        models) == pytest.approx(kept / 100)
-    assert keeps_parent(_examples(100, edited=kept + 1), "all-MiniLM-L6-v2", CONFIG, "parent", models) is None
-    assert plan_warm_start(_examples(100, edited=kept + 1), "all-MiniLM-L6-v2", CONFIG, "parent", models) is not None
+                        models, NONE) == pytest.approx(kept / 100)
+    assert keeps_parent(_examples(100, edited=kept + 1), "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is None
+    assert plan_warm_start(_examples(100, edited=kept + 1), "all-MiniLM-L6-v2", CONFIG, "parent", models,
+                           NONE) is not None
 
 
 @pytest.mark.parametrize("why, kwargs", [
@@ -86,7 +90,7 @@ def test_a_tiny_change_keeps_the_model_until_the_changes_add_up(tmp_path):
 ])
 def test_a_tiny_change_still_trains_when(tmp_path, why, kwargs):
     models = _parent(tmp_path, _examples(100), **kwargs)
-    assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models) is None, why
+    assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is None, why
 
 
 def test_a_change_to_one_namespace_leaves_the_others_picks_alone():
@@ -101,8 +105,9 @@ def test_a_change_to_one_namespace_leaves_the_others_picks_alone():
 def test_adapting_after_a_small_change_warm_starts_and_stays_content_addressed(tmp_path, monkeypatch):
     paths = instance_paths("acme", tmp_path)
     base = SentenceTransformerEmbedder(device="cpu")
-    current = {"examples": _examples()}
-    monkeypatch.setattr(adapt, "gather_examples", lambda store, paths, per_target=0: (current["examples"], 0))
+    current = {"examples": _examples(), "held_out": NONE}
+    monkeypatch.setattr(adapt, "gather_examples",
+                        lambda store, paths, per_target=0: (current["examples"], current["held_out"]))
 
     full = adapt.adapt_embedder(None, paths, base, CONFIG)
     assert not full.warm_start_from and full.training.steps == 5 and not full.training.reused
@@ -126,3 +131,35 @@ def test_adapting_after_a_small_change_warm_starts_and_stays_content_addressed(t
     assert lineage.example_keys == sorted(example_key(e) for e in current["examples"])
     repeat = adapt.adapt_embedder(None, paths, base, CONFIG)
     assert repeat.model == warm.model and repeat.training.reused  # the warm model is reused like any other
+    assert set(lineage.scripts) == {f"script{i}" for i in range(40)}  # its parent's scripts, with its own
+
+    # A change links script 7, which the lineage learned from, to a held-out group: its examples leave,
+    # and neither keeping the model nor continuing it may serve; it trains from the base.
+    current["examples"] = [e for e in _examples(edited=2) if e.caller != "script7"]
+    current["held_out"] = frozenset({"script7"})
+    fresh = adapt.adapt_embedder(None, paths, base, CONFIG)
+    assert not fresh.warm_start_from and fresh.kept_at_change is None and fresh.model != warm.model
+    assert "script7" not in Lineage.load(tmp_path / "models" / fresh.model).scripts
+
+
+def test_a_model_that_learned_a_script_now_held_out_is_neither_kept_nor_continued(tmp_path):
+    """The held-out rule across a change: a model (or any ancestor) trained on a script that a change
+    moved into a held-out group would be measured on what it learned."""
+    models = _parent(tmp_path, _examples(100))
+    examples = [e for e in _examples(100, edited=1) if e.caller != "script50"]
+    assert keeps_parent(examples, "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is not None
+    held = frozenset({"script50"})
+    assert keeps_parent(examples, "all-MiniLM-L6-v2", CONFIG, "parent", models, held) is None
+    assert plan_warm_start(_examples(100, edited=5), "all-MiniLM-L6-v2", CONFIG, "parent", models, held) is None
+    # a script held out that the model never learned from (a new one) changes nothing
+    assert keeps_parent(examples, "all-MiniLM-L6-v2", CONFIG, "parent", models, frozenset({"new"})) is not None
+
+
+def test_a_lineage_that_does_not_say_what_it_learned_trains_from_the_base(tmp_path):
+    models = _parent(tmp_path, _examples(100))
+    lineage = json.loads((models / "parent" / LINEAGE_FILE).read_text())
+    del lineage["scripts"]  # recorded before the rule
+    (models / "parent" / LINEAGE_FILE).write_text(json.dumps(lineage))
+    assert Lineage.load(models / "parent").scripts is None
+    assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is None
+    assert plan_warm_start(_examples(100, edited=5), "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is None
