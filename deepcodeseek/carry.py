@@ -169,9 +169,13 @@ def record_fit(root: Path, stage: str, compatible: str, key: str, now: np.ndarra
 def adopt_fit(root: Path, stage: str, compatible: str, key: str, now: np.ndarray) -> None:
     """A result read back for exactly these inputs becomes the stage's fit when it has no compatible one
     (a home built before fits were recorded, or after a settings change): the next small change can
-    carry it."""
+    carry it. A fit of exactly this result whose fingerprint does not name its scripts (recorded before
+    the held-out rule applied to carries) is recorded again with ``now``: its key covers the splits, so
+    it learned from exactly the scripts trainable now."""
     found = last_fit(root, stage)
     if found is None or found[0].compatible != compatible:
+        record_fit(root, stage, compatible, key, now)
+    elif found[0].key == found[0].fitted_key == key and learned_now_held_out(root, found[1]) is None:
         record_fit(root, stage, compatible, key, now)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -39,6 +39,7 @@ from deepcodeseek.training.warm_start import (
     LINEAGE_FILE,
     Lineage,
     example_key,
+    example_scripts,
     full_lineage,
     keeps_parent,
     learned_held_out,
@@ -114,6 +115,8 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
                 progress(f"kept {previous}: {kept:.1%} of the examples are new to it (at most {KEEP_MODEL_CHANGE:.0%})")
         else:
             plan = plan_warm_start(examples, base.name, config, previous, models, held_out)
+    if plan is None and (models / name / TRAINING_FILE).exists():
+        _name_learned_scripts(models / name, examples)
     if plan is not None:
         name = warm_model_name(base.name, paths.instance, plan.parent, examples_digest(examples), config)
         if progress:
@@ -141,11 +144,23 @@ def adapt_embedder(store: InstanceStore, paths: InstancePaths, base: SentenceTra
 def _trained_on(model_dir: Path, examples: list[ContrastiveExample], base: str, config: FineTuneConfig,
                 held_out: frozenset[str]) -> bool:
     """The model learned exactly these examples (a warm start that caught up), and, with its ancestors, from no
-    script held out now."""
+    script held out now. A lineage that does not name its scripts passes: with the examples unchanged, so
+    are the splits, and a no-change reindex serves on what the last build served."""
     lineage = Lineage.load(model_dir)
     return (lineage is not None and lineage.base == base and lineage.config == asdict(config)
             and lineage.example_keys == sorted({example_key(e) for e in examples})
-            and not learned_held_out(lineage, held_out))
+            and (lineage.scripts is None or not learned_held_out(lineage, held_out)))
+
+
+def _name_learned_scripts(model_dir: Path, examples: list[ContrastiveExample]) -> None:
+    """A lineage recorded before it named its scripts, of a model trained from its base on exactly these
+    examples, learned from exactly their scripts: name them, so the next small change may keep the model.
+    A warm-started model's ancestors learned from examples no longer known: it is left as it is."""
+    lineage = Lineage.load(model_dir)
+    if (lineage is not None and lineage.scripts is None and not lineage.parent
+            and lineage.example_keys == sorted({example_key(e) for e in examples})):
+        atomic.write_text(model_dir / LINEAGE_FILE,
+                          _lineage_json(replace(lineage, scripts=sorted(example_scripts(examples)))))
 
 
 def _lineage_json(lineage: Lineage) -> str:

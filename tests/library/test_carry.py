@@ -121,3 +121,15 @@ def test_a_fit_recorded_before_its_scripts_were_named_is_not_carried(tmp_path):
     assert learned_now_held_out(tmp_path, last_fit(tmp_path, "students")[1]) is None  # cannot say what it learned
     assert remembered_or_carried(tmp_path, "students", "k1", lambda: {"fit": 2},
                                  Carry("t", _prints(_edited(1))))[1] == "measured"
+
+
+def test_a_no_change_reindex_names_the_scripts_of_a_fit_recorded_before(tmp_path):
+    """Read back for exactly its key, the fit learned from exactly the scripts trainable now (the key covers
+    the splits): it is recorded again with today's fingerprint, and the next small change carries it."""
+    remembered_or_carried(tmp_path, "students", "k0", lambda: {"fit": 1}, Carry("t", fingerprint(TEXTS)))
+    assert remembered_or_carried(tmp_path, "students", "k0", lambda: {"fit": 2},
+                                 Carry("t", _prints(TEXTS, ("s1",))))[1] == "read back"
+    fit, then = last_fit(tmp_path, "students")
+    assert fit.fitted_key == "k0" and learned_now_held_out(tmp_path, then) == []
+    assert remembered_or_carried(tmp_path, "students", "k1", lambda: {"fit": 2},
+                                 Carry("t", _prints(_edited(1), ("s1",))))[1] == "carried"

@@ -163,3 +163,24 @@ def test_a_lineage_that_does_not_say_what_it_learned_trains_from_the_base(tmp_pa
     assert Lineage.load(models / "parent").scripts is None
     assert keeps_parent(_examples(100, edited=1), "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is None
     assert plan_warm_start(_examples(100, edited=5), "all-MiniLM-L6-v2", CONFIG, "parent", models, NONE) is None
+
+
+def test_a_no_change_adapt_names_the_scripts_of_a_model_trained_before_the_rule(tmp_path, monkeypatch):
+    """A model trained from its base on exactly today's examples learned from exactly their scripts: a
+    no-change reindex names them in its lineage, trains nothing, and the next tiny change keeps the model."""
+    paths = instance_paths("acme", tmp_path)
+    base = SentenceTransformerEmbedder(device="cpu")
+    current = {"examples": _examples()}
+    monkeypatch.setattr(adapt, "gather_examples", lambda store, paths, per_target=0: (current["examples"], NONE))
+    full = adapt.adapt_embedder(None, paths, base, CONFIG)
+    lineage_file = tmp_path / "models" / full.model / LINEAGE_FILE
+    legacy = json.loads(lineage_file.read_text())
+    del legacy["scripts"]
+    lineage_file.write_text(json.dumps(legacy))
+
+    again = adapt.adapt_embedder(None, paths, base, CONFIG)
+    assert again.model == full.model and again.training.reused
+    assert set(Lineage.load(lineage_file.parent).scripts) == {f"script{i}" for i in range(40)}
+    monkeypatch.setattr(warm_start, "KEEP_MODEL_CHANGE", 0.03)
+    current["examples"] = _examples(edited=1)
+    assert adapt.adapt_embedder(None, paths, base, CONFIG).kept_at_change == pytest.approx(1 / 40)
