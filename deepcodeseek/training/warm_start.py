@@ -33,7 +33,9 @@ everything its ancestors learned, so a lineage records every script whose exampl
 trained on (``Lineage.scripts``). When a change moves one of them into a calibration, dev or
 test group (an edit near a call site links it to a held-out near-duplicate), the model is
 neither kept nor continued: it trains from its base. A lineage recorded before this rule
-cannot say what it learned, and trains from its base once.
+cannot say what it learned, and trains from its base once, unless a no-change reindex named
+its scripts first (a model trained from its base on exactly that build's examples,
+``adapt._name_learned_scripts``).
 """
 
 from __future__ import annotations
