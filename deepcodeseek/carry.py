@@ -97,7 +97,7 @@ def instance_fingerprint(store, root: Path) -> np.ndarray:
     contexts = load_usage_contexts(store)
     docs = (f"doc\x00{d['text_hash']}" for d in load_documents(store))
     texts = (f"ctx\x00{c.caller_sys_id}\x00{c.target_sys_id}\x00{c.text}" for c in contexts)
-    scripts = (script_entry(c.caller_sys_id) for c in contexts if c.caller_sys_id not in held_out)
+    scripts = (script_entry(s) for s in {c.caller_sys_id for c in contexts} - held_out)  # each script once
     return fingerprint([*docs, *texts, *scripts, SCRIPTS_NAMED])
 
 
