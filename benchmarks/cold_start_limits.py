@@ -131,7 +131,8 @@ def main() -> int:
     print(f"instance {args.instance}, version {retriever.version}, {len(retriever.docs)} documents", file=sys.stderr)
     rows = instance_rows(retriever, instance_paths(args.instance, args.home))
     config = RankerConfig()
-    train, valid = groups_for(rows["train"], config.target_weight_cap, config.cold_copies_max_callers)
+    train, valid = groups_for(rows["train"], config.target_weight_cap, config.cold_copies_max_callers,
+                              sample_factor=config.sample_factor)
     signals = {split: {name: natural_figures(rows[split], signal_scorer(name)) for name in SIGNALS}
                for split in ("calibration", "dev")}
     grid = list(itertools.product([float(k) for k in args.ks.split(",")], [float(w) for w in args.weights.split(",")]))

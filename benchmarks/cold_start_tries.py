@@ -135,8 +135,10 @@ def main() -> int:
     rows = instance_rows(retriever, instance_paths(args.instance, args.home))
     wide = widened(rows)
     config = RankerConfig()
-    groups = groups_for(rows["train"], config.target_weight_cap, config.cold_copies_max_callers)
-    wide_groups = groups_for(wide["train"], config.target_weight_cap, config.cold_copies_max_callers)
+    groups = groups_for(rows["train"], config.target_weight_cap, config.cold_copies_max_callers,
+                        sample_factor=config.sample_factor)
+    wide_groups = groups_for(wide["train"], config.target_weight_cap, config.cold_copies_max_callers,
+                             sample_factor=config.sample_factor)
     slot_groups = cold_slot_groups(rows["train"], False), cold_slot_groups(rows["train"], True)
     scorers = {name: signal_scorer(name) for name in SIGNALS}
     results: dict = {"signals": {s: {n: natural_figures(rows[s], f) for n, f in scorers.items()} for s in SPLITS},

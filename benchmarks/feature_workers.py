@@ -81,7 +81,7 @@ def timed(stages: list, samples: list, holdout, workers: int) -> tuple[list, flo
     from deepcodeseek.ranking.ranker import RankerConfig
     from deepcodeseek.ranking.training import training_groups_of
 
-    config = RankerConfig()
+    config = RankerConfig()  # every one of the given queries: what is timed is the pass, not the sampling
     started = time.perf_counter()
     groups = training_groups_of(stages, samples, holdout, None, config.cold_copies_max_callers,
                                 config.target_weight_cap, workers)

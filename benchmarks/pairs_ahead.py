@@ -81,7 +81,7 @@ def passes(stages: list, samples: list, holdout) -> list:
 
     config = RankerConfig()
     return training_groups_of(stages, samples, holdout, None, config.cold_copies_max_callers,
-                              config.target_weight_cap, 1)
+                              config.target_weight_cap, 1, config.sample_factor)
 
 
 def timed(work):

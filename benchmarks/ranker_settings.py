@@ -4,7 +4,9 @@ The settings are the training-query weighting (``target_weight_cap``: a query we
 min(1, cap / queries sharing its target)) and the cold-start copies
 (``cold_copies_max_callers``); ``--cold-weights`` also tries the copies weighing more than
 their originals (a setting of this benchmark only, until one wins); ``--shares`` trains on a share of
-the training scripts only (a learning curve). Features are computed once per query of an indexed
+the training scripts only (a learning curve); ``--sample-factors`` keeps at most factor x cap of a
+target's training queries (``RankerConfig.sample_factor``), and the cheapest within ``SAMPLING_TOLERANCE``
+of every query on calibration is printed beside the choice. Features are computed once per query of an indexed
 instance (the version being served), then each setting trains one LambdaRank model per
 seed. Every model is scored on the same calibration and dev samples, against the single
 signals read from the same features (``bm25``, ``votes``, ``dense``):
@@ -48,7 +50,7 @@ from deepcodeseek.evaluation.metrics import MRR_AT, MethodScores  # noqa: E402
 from deepcodeseek.paths import instance_paths  # noqa: E402
 from deepcodeseek.ranking.features import FEATURES  # noqa: E402
 from deepcodeseek.ranking.ranker import RankerConfig, fit_ranker  # noqa: E402
-from deepcodeseek.ranking.training import target_callers, target_weights  # noqa: E402
+from deepcodeseek.ranking.training import target_callers, training_queries  # noqa: E402
 from deepcodeseek.retrieval.query import Query  # noqa: E402
 from deepcodeseek.retrieval.retriever import Retriever  # noqa: E402
 
@@ -95,14 +97,18 @@ def instance_rows(retriever: Retriever, paths, cold_up_to: int = RARE) -> dict[s
 
 
 def groups_for(rows: list[dict], cap: float, max_callers: int, cold_weight: float = 1.0,
-               share: float = 1.0) -> tuple[list, list]:
+               share: float = 1.0, sample_factor: float = 0.0) -> tuple[list, list]:
     """What ``training_groups`` builds for these settings, from the cached features; ``cold_weight``
     (not a library setting) multiplies the weight of each cold-start copy. With ``share`` below 1,
-    only that share of the training scripts (whole scripts, picked by a stable hash)."""
+    only that share of the training scripts (whole scripts, picked by a stable hash). ``sample_factor``:
+    the queries the library keeps of a popular target (``training_queries``), and their weights."""
     if share < 1:
         rows = [r for r in rows if in_share(r["sample"], share)]
+    by_id = {id(r["sample"]): r for r in rows}
+    kept, weights = training_queries([r["sample"] for r in rows], cap, sample_factor)
+    rows = [by_id[id(s)] for s in kept]
     train, valid = [], []
-    for row, weight in zip(rows, target_weights([r["sample"] for r in rows], cap)):
+    for row, weight in zip(rows, weights):
         into = valid if row["valid"] else train
         if row["y"].any():
             into.append((row["x"], row["y"], weight))
@@ -151,6 +157,21 @@ def line(label: str, result: dict) -> str:
             f"| {c.get('top@1', 0):.3f} | {c.get('mrr@40', 0):.3f} | {s.get('top@1', 0):.3f} | {s.get('mrr@40', 0):.3f} |")
 
 
+SAMPLING_TOLERANCE = 0.01  # fixed before the figures: what sampling a popular target's queries may cost
+
+
+def cheapest_within(settings: dict, chosen: str, eligible: list[str], mean) -> str:
+    """The setting that differs from ``chosen`` only by its ``sample_factor``, trains on the fewest groups,
+    passes the simulated cold rule, and is no more than ``SAMPLING_TOLERANCE`` below the twin that keeps
+    every query (``chosen`` where there is none) in mean calibration top@5 and MRR@40."""
+    same = [k for k in eligible if all(settings[k][f] == settings[chosen][f] for f in
+                                       ("cap", "cold_copies_max_callers", "cold_weight", "share"))]
+    base = settings[min(same, key=lambda k: (settings[k]["sample_factor"] != 0, -settings[k]["groups"]))]
+    close = [k for k in same if all(mean(settings[k], "calibration", m) >= mean(base, "calibration", m)
+                                    - SAMPLING_TOLERANCE for m in ("top@5", "mrr@40"))]
+    return min(close, key=lambda k: (settings[k]["groups"], k))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", required=True)
@@ -161,6 +182,9 @@ def main() -> int:
                                                                "originals (1: the library's training)")
     parser.add_argument("--shares", default="1", help="shares of the training scripts to train on (a learning "
                                                           "curve: does the ranker need every query?)")
+    parser.add_argument("--sample-factors", default=f"{RankerConfig().sample_factor:g}",
+                        help="sample_factor values: a target keeps at most factor x cap of its training queries "
+                             "(0: every query, weighted; default: the library's)")
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--out", help="write every figure as JSON here")
     args = parser.parse_args()
@@ -175,18 +199,24 @@ def main() -> int:
         results["signals"][name] = {split: score(rows, signal_scorer(name)) for split, rows in splits.items()}
     seeds = [int(s) for s in args.seeds.split(",")]
     grid = itertools.product([float(c) for c in args.caps.split(",")], [int(c) for c in args.cold.split(",")],
-                             [float(w) for w in args.cold_weights.split(",")], [float(s) for s in args.shares.split(",")])
-    for cap, cold, cold_weight, share in grid:
+                             [float(w) for w in args.cold_weights.split(",")], [float(s) for s in args.shares.split(",")],
+                             [float(f) for f in args.sample_factors.split(",")])
+    for cap, cold, cold_weight, share, factor in grid:
         key = f"cap {cap:g}, cold copies {cold}" + (f" weighing {cold_weight:g}" if cold_weight != 1 else "") \
-            + (f", {share:.0%} of the training scripts" if share < 1 else "")
-        tr, va = groups_for(train, cap, cold, cold_weight, share)
+            + (f", {share:.0%} of the training scripts" if share < 1 else "") \
+            + (f", at most {factor:g}x cap queries a target" if factor else "")
+        tr, va = groups_for(train, cap, cold, cold_weight, share, factor)
         runs = []
         for seed in seeds:
-            config = replace(RankerConfig(), target_weight_cap=cap, cold_copies_max_callers=cold, seed=seed)
+            config = replace(RankerConfig(), target_weight_cap=cap, cold_copies_max_callers=cold, seed=seed,
+                             sample_factor=factor)
+            started = time.perf_counter()
             model = fit_ranker(tr, va, config, key, 1.0)
-            runs.append({split: score(rows, model.score) for split, rows in splits.items()})
+            runs.append({"fit_s": round(time.perf_counter() - started, 1),
+                         **{split: score(rows, model.score) for split, rows in splits.items()}})
         results["settings"][key] = {"cap": cap, "cold_copies_max_callers": cold, "cold_weight": cold_weight,
-                                    "share": share, "groups": len(tr), "runs": runs}
+                                    "share": share, "sample_factor": factor, "groups": len(tr),
+                                    "validation_groups": len(va), "runs": runs}
         print(f"  trained {key}: {len(tr)} groups, {seeds} seeds", file=sys.stderr, flush=True)
 
     def passes(setting: dict) -> bool:
@@ -213,7 +243,12 @@ def main() -> int:
                 mark = " (chosen)" if key == chosen else "" if key in eligible else " (fails sim. cold)"
                 print(line(f"{key}, seed {seed}{mark}", run[split]))
     print(f"\nchosen on calibration: {chosen}; RankerConfig's default: cap {default.target_weight_cap:g}, "
-          f"cold copies {default.cold_copies_max_callers}")
+          f"cold copies {default.cold_copies_max_callers}, at most {default.sample_factor:g}x cap queries a target")
+    factors = sorted({s["sample_factor"] for s in results["settings"].values()})
+    if len(factors) > 1 and chosen is not None:
+        results["cheapest"] = cheapest_within(results["settings"], chosen, eligible, mean)
+        print(f"cheapest within {SAMPLING_TOLERANCE} of it on calibration (top@5 and MRR@40, mean of the seeds): "
+              f"{results['cheapest']}")
     if args.out:
         results["chosen"] = chosen
         Path(args.out).write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -59,7 +59,8 @@ def without(retriever: Retriever, signals: tuple[str, ...]) -> Retriever:
 
 def trained(rows: dict, seeds: list[int]) -> list:
     config = RankerConfig()
-    train, valid = groups_for(rows["train"], config.target_weight_cap, config.cold_copies_max_callers)
+    train, valid = groups_for(rows["train"], config.target_weight_cap, config.cold_copies_max_callers,
+                              sample_factor=config.sample_factor)
     return [fit_ranker(train, valid, replace(config, seed=seed), "signal ablation", 1.0) for seed in seeds]
 
 

@@ -45,6 +45,12 @@ class RankerConfig:
     # target at 20 samples, instead of teaching the ranker that the popular answer is always right
     # (0: every query weighs 1). Chosen on calibration: ``benchmarks/ranker_settings.py``.
     target_weight_cap: float = 50.0
+    # A target keeps at most ceil(sample_factor * target_weight_cap) of its training queries, which share
+    # its weight (``training.training_queries``): the features pass then grows with the instance's
+    # targets, not with its call sites of GlideRecord (0: every query). 4 is the cheapest factor within
+    # 0.01 of every query in calibration top@5 and MRR@40 on both the corpus and stock, three seeds each
+    # (``benchmarks/ranker_settings.py --sample-factors 0,1,2,4``; README, Learned ranker).
+    sample_factor: float = 4.0
 
 
 @dataclass

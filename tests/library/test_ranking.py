@@ -176,6 +176,55 @@ def test_rare_targets_also_train_as_cold_starts_with_their_callers_set_aside():
     assert seen == [{"s1"}, {"s5"}]
 
 
+def test_sampling_keeps_a_popular_targets_weight_on_fewer_queries_and_the_rest_untouched():
+    """``sample_factor`` keeps at most factor x cap of a target's queries, which share the weight all of
+    them had; rarer targets keep every query. The pick depends on each query alone: one more call
+    site of GlideRecord moves at most one query in or out."""
+    from collections import defaultdict
+
+    from deepcodeseek.evaluation.benchmark import Sample
+    from deepcodeseek.ranking.training import target_weights, training_queries
+
+    samples = [Sample(f"s{i}:0:fim", "x", "GlideRecord") for i in range(300)] + \
+        [Sample(f"r{i}:0:fim", "x", "RareUtil") for i in range(10)]
+    kept, weights = training_queries(samples, cap=20, sample_factor=2)
+    by_target = defaultdict(list)
+    for sample, weight in zip(kept, weights):
+        by_target[sample.target_namespace].append(weight)
+    assert len(by_target["GlideRecord"]) == 40 and set(by_target["GlideRecord"]) == {0.5}
+    assert by_target["RareUtil"] == [1.0] * 10
+    for target in by_target:  # the same total weight as every query, weighted
+        assert sum(by_target[target]) == pytest.approx(sum(w for s, w in zip(samples, target_weights(samples, 20))
+                                                           if s.target_namespace == target))
+    assert [samples.index(s) for s in kept] == sorted(samples.index(s) for s in kept)  # in the queries' order
+    more, _ = training_queries(samples + [Sample("s300:0:fim", "x", "GlideRecord")], cap=20, sample_factor=2)
+    assert len({s.id for s in kept} ^ {s.id for s in more}) <= 2
+    assert training_queries(samples, cap=20, sample_factor=0) == (samples, target_weights(samples, 20))
+    assert training_queries(samples, cap=0, sample_factor=2)[0] == samples  # nothing to share without a cap
+
+
+def test_the_features_pass_computes_only_the_sampled_queries():
+    from types import SimpleNamespace
+
+    from deepcodeseek.evaluation.benchmark import Sample
+    from deepcodeseek.ranking.training import training_groups_of
+
+    seen = []
+
+    class Stage:
+        retriever = SimpleNamespace(docs=[{"namespace": "GlideRecord"}], context_callers=np.array([], dtype=object),
+                                    context_targets=np.array([], dtype=int))
+
+        def inputs(self, query, exclude):
+            seen.append(query.code_before)
+            return SimpleNamespace(candidates=np.array([0]), features=np.zeros((1, 3), dtype=np.float32))
+
+    samples = [Sample(f"s{i}:0:fim", f"q{i}", "GlideRecord", source=f"mined:s{i}") for i in range(30)]
+    (train, valid, recall), = training_groups_of([Stage()], samples, None, weight_cap=5, sample_factor=2)
+    assert len(seen) == 10 and len(train) + len(valid) == 10 and recall == 1.0
+    assert all(g[2] == 0.5 for g in train + valid)
+
+
 def test_popular_targets_weigh_as_capped_and_the_weights_reach_the_model():
     """A target that many training queries share counts as ``cap`` queries, and LambdaRank follows the weights:
     300 light groups that reward one feature lose to 100 full-weight groups that reward another."""
