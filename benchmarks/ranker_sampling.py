@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.feature_workers import stages_and_queries  # noqa: E402
+from feature_workers import stages_and_queries  # noqa: E402
 
 
 def main() -> None:
