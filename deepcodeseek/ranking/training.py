@@ -2,7 +2,8 @@
 
 Training queries are the leak-free first calls of every script that is not held out
 (``benchmark_build.ranker_queries_path``), each scored with its own script group set
-aside from votes, prior and the usage graph, exactly as an evaluation sample is. A
+aside from votes, prior and the usage graph, exactly as an evaluation sample is; a popular
+target keeps a stable sample of its queries, which share its weight (``training_queries``). A
 fifth of the training scripts (by a stable hash) only stops the boosting early. Then
 the calibration split, never seen in training, compares the ranker with the fusion it
 would replace; the winner becomes the version's default method.
