@@ -33,7 +33,7 @@ import numpy as np
 
 from deepcodeseek import atomic
 from deepcodeseek.datasets.near_duplicates import DEFAULT_THRESHOLD, _band_buckets, minhash_signatures
-from deepcodeseek.datasets.splits import DEFAULT_FRACTIONS, HELD_OUT_SPLITS, MINED_PREFIX, split_of
+from deepcodeseek.datasets.splits import DEFAULT_FRACTIONS, HELD_OUT_SPLITS, MINED_PREFIX, mined_script, split_of
 from deepcodeseek.evaluation.benchmark import Sample
 
 DATASETS_DIR = "datasets"  # <instance root>/datasets: the benchmark splits and this file
@@ -43,8 +43,8 @@ FORMAT = 1
 
 def script_of(sample: Sample) -> str | None:
     """The caller sys_id a mined sample was cut from (``source`` is ``mined:<sys_id>``), else None."""
-    if sample.source.startswith(MINED_PREFIX):
-        return sample.source[len(MINED_PREFIX):]
+    if (script := mined_script(sample.source)) is not None:
+        return script
     if not sample.source and sample.id.count(":") >= 2:
         return sample.id.split(":", 1)[0]
     return None

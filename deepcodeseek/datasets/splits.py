@@ -24,6 +24,11 @@ DEFAULT_FRACTIONS = (0.55, 0.15, 0.15, 0.15)
 HELD_OUT_SPLITS = ("calibration", "dev", "test")  # their scripts never reach training, votes or priors
 MINED_PREFIX = "mined:"
 
+
+def mined_script(source: str | None) -> str | None:
+    """The caller sys_id a mined sample's ``source`` names (``mined:<sys_id>``); None for any other source."""
+    return source[len(MINED_PREFIX):] if source and source.startswith(MINED_PREFIX) else None
+
 #: One split name for every sample, a mapping sample id -> split name, or none.
 SplitLabels = str | Mapping[str, str] | None
 

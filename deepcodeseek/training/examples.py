@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from deepcodeseek.datasets.splits import MINED_PREFIX
+from deepcodeseek.datasets.splits import mined_script
 from deepcodeseek.datasets.triplets import named_in
 from deepcodeseek.index.bm25 import BM25Index
 from deepcodeseek.index.contexts import UsageContext
@@ -53,14 +53,9 @@ def from_triplets(table: pa.Table | None) -> list[ContrastiveExample]:
             continue
         negative = row["negatives"][0] if row["negatives"] else None
         negative_target = row["negative_namespaces"][0] if row["negative_namespaces"] else None
-        out.append(ContrastiveExample(row["query"], row["positive"], row["positive_namespace"],
-                                      negative, negative_target, origin="triplet", caller=_script(row.get("source"))))
+        out.append(ContrastiveExample(row["query"], row["positive"], row["positive_namespace"], negative,
+                                      negative_target, origin="triplet", caller=mined_script(row.get("source"))))
     return out
-
-
-def _script(source: str | None) -> str | None:
-    """The script a mined triplet's sample was cut from (``mined:<sys_id>``); None for other samples."""
-    return source[len(MINED_PREFIX):] if source and source.startswith(MINED_PREFIX) else None
 
 
 def from_usage_contexts(contexts: Sequence[UsageContext], documents: Sequence[Mapping], held_out: Set[str],
