@@ -91,9 +91,14 @@ def score_method(method: str, samples: list[Sample], search: Search) -> MethodSc
     for sample in samples:
         started = time.perf_counter()
         returned = search(sample)
-        scores.latencies_ms.append((time.perf_counter() - started) * 1000)
-        rank = next((i for i, ns in enumerate(returned[:MRR_AT], start=1) if ns == sample.target_namespace), None)
-        scores.ranks.append(rank)
-        if rank is None or rank > 5:
-            scores.misses.append((sample.id, sample.target_namespace, returned[:3]))
+        record(scores, sample, returned, (time.perf_counter() - started) * 1000)
     return scores
+
+
+def record(scores: MethodScores, sample: Sample, returned: list[str], latency_ms: float) -> None:
+    """Add one sample's answer (namespaces, best first) and its latency to ``scores``."""
+    scores.latencies_ms.append(latency_ms)
+    rank = next((i for i, ns in enumerate(returned[:MRR_AT], start=1) if ns == sample.target_namespace), None)
+    scores.ranks.append(rank)
+    if rank is None or rank > 5:
+        scores.misses.append((sample.id, sample.target_namespace, returned[:3]))

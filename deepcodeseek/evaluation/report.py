@@ -10,7 +10,6 @@ prior cannot help) are reported on their own.
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -288,24 +287,12 @@ def score_methods(retriever: Retriever, samples: list[Sample], methods: tuple[st
     ``evaluate`` also scores BM25, the cold-start and pruning facts and, with three methods or
     more, the query-lines sweep (six more passes of the default method). The ranker's A/B read
     through ``evaluate`` ran all of that for two figures: at 10,000 namespaces, most of its 13
-    minutes."""
-    return [_score(retriever, samples, method, holdout, progress) for method in methods]
+    minutes. The methods answer sample by sample (``query_major``), sharing what each query computed."""
+    from deepcodeseek.evaluation.query_major import Job, score_jobs
 
-
-def _score(retriever: Retriever, samples: list[Sample], method: str, holdout: HoldOut | None,
-           progress: Callable[[str], None] | None = None) -> MethodScores:
-    retriever.warm_up(method)
-
-    def search(sample: Sample) -> list[str]:
-        results = retriever.retrieve(sample.code_before, sample.code_after or None, sample.scope, k=40,
-                                     method=method, exclude_callers=exclusions_for(sample, holdout))
-        return [r.namespace for r in results]
-    started = time.perf_counter()
-    scores = score_method(method, samples, search)
-    if progress:
-        progress(f"{method}: top@5 {scores.top_k(5):.3f} over {len(samples)} samples "
-                 f"({len(samples) / (time.perf_counter() - started):.0f} queries/s)")
-    return scores
+    methods = tuple(dict.fromkeys(methods))
+    scores = score_jobs([Job(m, retriever, m) for m in methods], samples, holdout, progress)
+    return [scores[m] for m in methods]
 
 
 def candidates_found(retriever: Retriever, samples: list[Sample], holdout: HoldOut | None) -> list[bool]:

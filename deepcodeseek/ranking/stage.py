@@ -50,13 +50,18 @@ class RankingStage:
 
     def inputs(self, query: Query, exclude: frozenset[str] = frozenset(),
                shared: QuerySignals | None = None) -> RankingInputs:
-        """``shared``: the query's ``signals``, computed by a stage of the same version (another query encoder)."""
+        """``shared``: the query's ``signals``, computed by a stage of the same version (another query encoder);
+        where a driver shares a memo (``retrieval.query_memo``), the signals another stage left there."""
+        if shared is None and self.retriever.memo is not None:
+            shared = self.signals(query, exclude)
         return ranking_inputs(self.retriever, query, exclude, self.graph, self.retriever.fusion_weights,
                               self.with_dense, self.retriever._admitted(query.scope), shared)
 
     def signals(self, query: Query, exclude: frozenset[str] = frozenset()) -> QuerySignals:
         """What every query encoder's stage of this version shares for the query (``features.query_signals``)."""
-        return query_signals(self.retriever, query, exclude, self.graph, self.retriever._admitted(query.scope))
+        return self.retriever.memoized(
+            ("ranking signals", query.code_before, query.code_after, query.scope, exclude),
+            lambda: query_signals(self.retriever, query, exclude, self.graph, self.retriever._admitted(query.scope)))
 
     def scores(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         """Every document's score: the ranker's for candidates, fusion order below them for the rest."""

@@ -188,6 +188,7 @@ class Retriever:
                          "bm25": self._bm25, "votes": self._votes, "intent": self._intent, "hyde": self._hyde,
                          **{m: functools.partial(self._reranked, m) for m in RERANK_METHODS}}
         self._rerankers: dict[str, object] = {}
+        self.memo = None  # ``query_memo.QueryMemo``: one query's signals, shared while a driver sets it
 
     @property
     def version(self) -> str:
@@ -348,11 +349,23 @@ class Retriever:
 
     # -- signals ---------------------------------------------------------------------
 
+    def memoized(self, key: tuple, compute):
+        """``compute()``, or the value the memo holds for ``key`` (``query_memo``), when a driver shares one."""
+        if self.memo is None:
+            return compute()
+        return self.memo.value((self.version, self.query_lines, self.vote_neighbours, *key), compute)
+
     def _dense(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
-        sims = self._similarities(self.embedder.embed_query(self._text(query)))
+        embedder = self.embedder
+        sims = self.memoized(("dense", self.memo.hold(embedder) if self.memo else 0, query.code_before,
+                              query.code_after), lambda: self._dense_similarities(embedder, query))
+        return {"score": sims, "dense": sims}
+
+    def _dense_similarities(self, embedder, query: Query) -> np.ndarray:
+        sims = self._similarities(embedder.embed_query(self._text(query)))
         if self.vector_owners is not None:  # a document is as similar as its best chunk
             sims = max_per_owner(sims, self.vector_owners, len(self.docs))
-        return {"score": sims, "dense": sims}
+        return sims
 
     def _similarities(self, query_vector: np.ndarray) -> np.ndarray:
         """Document similarities computed by torch, on the thread pool the embedder just used.
@@ -370,11 +383,15 @@ class Retriever:
         return (self._torch_vectors[1] @ torch.from_numpy(np.ascontiguousarray(query_vector))).numpy()
 
     def _bm25(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
-        scores = self.bm25.scores(self._text(query))
+        scores = self.memoized(("bm25", query.code_before, query.code_after), lambda: self.bm25.scores(self._text(query)))
         return {"score": scores, "bm25": scores}
 
     def _votes(self, query: Query, exclude: frozenset[str] = frozenset(),
                semantic: bool = False) -> dict[str, np.ndarray]:
+        return dict(self.memoized(("votes", query.code_before, query.code_after, exclude, semantic),
+                                  lambda: self._votes_of(query, exclude, semantic)))
+
+    def _votes_of(self, query: Query, exclude: frozenset[str], semantic: bool) -> dict[str, np.ndarray]:
         if self.contexts_bm25 is None:
             zeros = np.zeros(len(self.docs))
             return {"score": zeros, "votes": zeros, "voters": zeros}
