@@ -102,25 +102,7 @@ def measure_student(retriever, encoder: QueryEncoder, samples: Sequence, texts: 
                     teacher_vectors: np.ndarray | None = None, default_method: str = "fusion",
                     progress: Callable[[str], None] | None = None, holdout=None) -> StudentMeasurement:
     """Encode cost, memory and retrieval quality of one student on ``samples``."""
-    from deepcodeseek.evaluation.report import score_methods
-
-    texts = list(texts) if texts is not None else query_texts(samples)
-    cost = encode_p50_ms(encoder, texts)
-    cosine = None
-    if teacher_vectors is not None:
-        cosine = float((encoder.embed_queries(texts) * teacher_vectors).sum(axis=1).mean())
-    with serving_with(retriever, encoder):
-        scores = {s.method: s for s in score_methods(retriever, list(samples),
-                                                     tuple(dict.fromkeys(("dense", default_method, "bm25"))), holdout)}
-    d, f, bm25 = scores["dense"], scores[default_method], scores["bm25"]
-    family, tokens = encoder.cost_basis(texts) if hasattr(encoder, "cost_basis") else (None, None)
-    out = StudentMeasurement(encoder.name, cost, int(encoder.memory_bytes()), d.top_k(5), d.top_k(40), f.top_k(5),
-                             f.top_k(40), f.latency(50), cosine, bm25.top_k(5), bm25.top_k(40), len(samples),
-                             cost_family=family, mean_tokens=tokens)
-    if progress:
-        progress(f"{encoder.name}: encode {cost:.2f} ms, dense top@5 {out.dense_top5:.3f}, "
-                 f"{default_method} top@5 {out.default_top5:.3f} (p50 {out.default_p50_ms:.1f} ms)")
-    return out
+    return _measured(retriever, [encoder], samples, texts, teacher_vectors, default_method, progress, holdout)[0]
 
 
 def measure_students(retriever, encoders: Sequence[QueryEncoder], samples: Sequence, teacher: QueryEncoder,
@@ -131,13 +113,43 @@ def measure_students(retriever, encoders: Sequence[QueryEncoder], samples: Seque
     ``holdout``: the instance's held-out rule, so each sample's group never votes for it.
     """
     texts = query_texts(samples)
-    teacher_vectors = teacher.embed_queries(texts)
-    out = []
-    for encoder in [teacher, *encoders]:
-        out.append(measure_student(retriever, encoder, samples, texts, teacher_vectors, default_method,
-                                   progress=progress, holdout=holdout))
+    out = _measured(retriever, [teacher, *encoders], samples, texts, teacher.embed_queries(texts), default_method,
+                    progress, holdout)
     out[0].name = TEACHER
     return choice_costs(out)
+
+
+def _measured(retriever, encoders: Sequence[QueryEncoder], samples: Sequence, texts: Sequence[str] | None,
+              teacher_vectors: np.ndarray | None, default_method: str, progress: Callable[[str], None] | None,
+              holdout) -> list[StudentMeasurement]:
+    """Each encoder's measurement. Every encoder's dense and default-method rankings come from one pass
+    over the samples (``evaluation.query_major``): what no encoder changes (BM25, votes, the graph) is
+    computed once per sample, and BM25, the baseline, is scored once for all of them."""
+    from deepcodeseek.evaluation.query_major import Job, score_jobs
+
+    samples, texts = list(samples), list(texts) if texts is not None else query_texts(samples)
+    methods = tuple(dict.fromkeys(("dense", default_method)))
+    jobs = [Job("bm25", retriever, "bm25")]
+    for k, encoder in enumerate(encoders):
+        adapter = ServingAdapter(encoder, retriever.model_name)
+        jobs += [Job(f"{k}:{m}", retriever, m, adapter) for m in methods]
+    scores = score_jobs(jobs, samples, holdout)
+    out = []
+    for k, encoder in enumerate(encoders):
+        cost = encode_p50_ms(encoder, texts)
+        cosine = None
+        if teacher_vectors is not None:
+            cosine = float((encoder.embed_queries(texts) * teacher_vectors).sum(axis=1).mean())
+        d, f, bm25 = scores[f"{k}:dense"], scores[f"{k}:{default_method}"], scores["bm25"]
+        family, tokens = encoder.cost_basis(texts) if hasattr(encoder, "cost_basis") else (None, None)
+        m = StudentMeasurement(encoder.name, cost, int(encoder.memory_bytes()), d.top_k(5), d.top_k(40), f.top_k(5),
+                               f.top_k(40), f.latency(50), cosine, bm25.top_k(5), bm25.top_k(40), len(samples),
+                               cost_family=family, mean_tokens=tokens)
+        if progress:
+            progress(f"{encoder.name}: encode {cost:.2f} ms, dense top@5 {m.dense_top5:.3f}, "
+                     f"{default_method} top@5 {m.default_top5:.3f} (p50 {m.default_p50_ms:.1f} ms)")
+        out.append(m)
+    return out
 
 
 def choice_costs(measurements: list[StudentMeasurement]) -> list[StudentMeasurement]:
