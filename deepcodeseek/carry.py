@@ -204,6 +204,19 @@ def remembered_or_carried(root: Path, stage: str, key: str, measure: Callable[[]
     (the last compatible fit, the data changed by at most ``KEEP_CHANGE`` since) or
     ``"measured"`` (fitted now, and recorded as the stage's new fit).
     """
+    found = recalled(root, stage, key, carry, usable)
+    if found is not None:
+        return found
+    result = measure()
+    keep_measured(root, stage, key, result, carry)
+    return result, "measured"
+
+
+def recalled(root: Path, stage: str, key: str, carry: Carry | None,
+             usable: Callable[[dict], bool] = lambda result: True) -> tuple[dict, str] | None:
+    """:func:`remembered_or_carried`'s result where it needs no measuring (``"read back"`` or
+    ``"carried"``, recorded as it records them); None where it must be measured. Several stages
+    measured in one pass look each up first, then :func:`keep_measured` what the pass measured."""
     stored = read_back(root, stage, key, usable)
     if stored is not None:
         if carry is not None:
@@ -216,8 +229,11 @@ def remembered_or_carried(root: Path, stage: str, key: str, measure: Callable[[]
             keep(root, stage, key, prior)
             record_carry(root, found[0], key, found[1])
             return prior, "carried"
-    result = measure()
+    return None
+
+
+def keep_measured(root: Path, stage: str, key: str, result: dict, carry: Carry | None) -> None:
+    """Store a result measured under ``key``, and record it as the stage's fit for later carries."""
     keep(root, stage, key, result)
     if carry is not None:
         record_fit(root, stage, carry.compatible, key, carry.now)
-    return result, "measured"

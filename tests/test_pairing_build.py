@@ -54,6 +54,13 @@ def test_cheaper_students_are_paired_with_rankers_of_their_own_and_one_serves_on
         assert (paths.version_dir(manifest["version"]) / pair.ranker_folder / "model.txt").exists()
         assert set(pair.calibration) == {"ranker", "fusion"}
         assert pair.kept == pytest.approx(pair.calibration["ranker"]["top@5"] / pairing.teacher_top5, abs=1e-3)
+    # The pairs answer calibration in one pass (``evaluation.query_major``): each A/B is the one it gives alone.
+    students = manifest["query_encoders"]["students"]
+    for pair in pairing.pairs:
+        alone = Retriever("sample", str(paths.home), manifest={
+            **manifest, "query_encoder": {"name": pair.student, "model": students[pair.student]}})
+        with ranking_with(alone, pair.ranker_folder):
+            assert ranker_training.decide_default(alone, inputs["calibration"], inputs["holdout"])[1] == pair.calibration
     assert restaged["paired_query_encoder"]["serves"] == pairing.serves
     assert pairing.serves == pairing_module.choose_pair(measured, "teacher", pairing.pairs)[0]
     if pairing.serves:
@@ -73,7 +80,10 @@ def test_a_served_pair_is_what_readers_open_and_the_report_sets_the_teacher_with
     monkeypatch.setattr(pairing_module, "choose_pair", lambda measured, served, pairs: (forced, "served for the test"))
     for stage in ("fit_ranker", "decide_default"):
         monkeypatch.setattr(ranker_training, stage, lambda *a, _s=stage, **k: pytest.fail(f"{_s} ran again"))
-    restaged, pairing, ranker = pair_cheaper_students(paths, manifest, measured, **inputs)
+    with monkeypatch.context() as patched:  # the report below measures the encoders through it
+        patched.setattr("deepcodeseek.evaluation.query_major.score_jobs",
+                        lambda *a, **k: pytest.fail("the pairs' A/B ran again"))
+        restaged, pairing, ranker = pair_cheaper_students(paths, manifest, measured, **inputs)
     assert pairing.serves == forced and ranker.summary.reused
     assert restaged["ranker_calibration"] == pairing.served.calibration  # the A/B that stands is the pair's
     assert [asdict(p) for p in pairing.pairs] == [asdict(p) for p in first.pairs]  # read back, the same figures

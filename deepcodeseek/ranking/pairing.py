@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from deepcodeseek.carry import Carry, compatible_digest, remembered_or_carried
+from deepcodeseek.carry import Carry, compatible_digest, keep_measured, recalled
 from deepcodeseek.datasets.holdout import HoldOut
 from deepcodeseek.encoders.measure import (TEACHER, StudentMeasurement, choice_cost, keeps_teacher, select_student,
                                            too_few_to_tolerate)
@@ -169,13 +169,11 @@ def pair_cheaper_students(paths, manifest: dict, measured: Sequence[StudentMeasu
     if not candidates or not calibration:
         return restage(paths, manifest, {"paired_query_encoder": None}), None, None
     teacher = next(m for m in measured if m.name == TEACHER)
-    pairs, rankers = [], {}
-    for candidate, retriever, ranker in _trained_pairs(paths, manifest, candidates, folders, training, holdout,
-                                                       config, now, progress, workers, ahead):
-        if ranker is not None:
-            pairs.append(_measured_pair(paths, manifest, candidate, retriever, ranker, calibration, holdout, now,
-                                        teacher, progress))
-            rankers[candidate.name] = ranker
+    trained = [(candidate, retriever, ranker) for candidate, retriever, ranker in _trained_pairs(
+        paths, manifest, candidates, folders, training, holdout, config, now, progress, workers, ahead)
+        if ranker is not None]
+    pairs = _measured_pairs(paths, manifest, trained, calibration, holdout, now, teacher, progress)
+    rankers = {candidate.name: ranker for candidate, _, ranker in trained}
     chosen, why = choose_pair(measured, served, pairs)
     pairing = Pairing(served, teacher.default_top5, (manifest.get("ranker") or {}).get("folder", ""), pairs, chosen,
                       why)
@@ -210,20 +208,44 @@ def _trained_pairs(paths, manifest: dict, candidates: Sequence[StudentMeasuremen
     return list(zip(candidates, retrievers, rankers))
 
 
-def _measured_pair(paths, manifest: dict, candidate: StudentMeasurement, retriever,
-                   ranker: LearnedRanker, calibration: list[Sample], holdout: HoldOut, now: np.ndarray | None,
-                   teacher: StudentMeasurement, progress: Callable[[str], None] | None) -> Pair:
-    """One student and its ranker, A/B-tested against the fusion on calibration with that student encoding the queries."""
+def _measured_pairs(paths, manifest: dict, trained: Sequence[tuple[StudentMeasurement, object, LearnedRanker]],
+                    calibration: list[Sample], holdout: HoldOut, now: np.ndarray | None,
+                    teacher: StudentMeasurement, progress: Callable[[str], None] | None) -> list[Pair]:
+    """Each student and its ranker, A/B-tested against the fusion on calibration with that student encoding
+    the queries. Each pair keeps its own results (read back, or carried over a small change); the pairs
+    measured now answer in one pass (``evaluation.query_major``), which computes each query's
+    encoder-free signals once for all of them."""
     from deepcodeseek.evaluation.benchmark_build import datasets_dir
+    from deepcodeseek.evaluation.query_major import Job, score_jobs
     from deepcodeseek.measured import folder_digest, inputs_key
-    from deepcodeseek.ranking.training import decide_default, manifest_summary, ranker_beats_fusion
+    from deepcodeseek.ranking.training import ab_figures
 
-    fitted = ranker.summary.fitted_key or ranker.summary.key
-    key = inputs_key(manifest, "paired_default", ranker.summary.key, folder_digest(datasets_dir(paths)))
-    decided, _ = remembered_or_carried(  # one stage per student: each keeps its own recent results
-        paths.root, f"paired_default-{candidate.name}", key, lambda: {"figures": decide_default(retriever, calibration, holdout)[1]},
-        Carry(compatible_digest("paired_default", fitted), now) if now is not None else None)
-    figures = decided["figures"]
+    digest = folder_digest(datasets_dir(paths))
+    figures, pending = {}, []
+    for candidate, retriever, ranker in trained:
+        stage = f"paired_default-{candidate.name}"  # one stage per student: each keeps its own recent results
+        key = inputs_key(manifest, "paired_default", ranker.summary.key, digest)
+        fitted = ranker.summary.fitted_key or ranker.summary.key
+        carry = Carry(compatible_digest("paired_default", fitted), now) if now is not None else None
+        found = recalled(paths.root, stage, key, carry)
+        if found is not None:
+            figures[candidate.name] = found[0]["figures"]
+        else:
+            pending.append((candidate, retriever, stage, key, carry))
+    if pending:
+        scores = score_jobs([Job(f"{c.name}:{m}", r, m) for c, r, *_ in pending for m in ("ranker", "fusion")],
+                            calibration, holdout)
+        for candidate, _, stage, key, carry in pending:
+            figures[candidate.name] = ab_figures({m: scores[f"{candidate.name}:{m}"] for m in ("ranker", "fusion")})
+            keep_measured(paths.root, stage, key, {"figures": figures[candidate.name]}, carry)
+    return [_pair(candidate, ranker, figures[candidate.name], teacher, progress) for candidate, _, ranker in trained]
+
+
+def _pair(candidate: StudentMeasurement, ranker: LearnedRanker, figures: dict, teacher: StudentMeasurement,
+          progress: Callable[[str], None] | None) -> Pair:
+    """A student's pair from its A/B figures: the share of the teacher's top@5 it keeps, and its verdict."""
+    from deepcodeseek.ranking.training import manifest_summary, ranker_beats_fusion
+
     top5 = (figures.get("ranker") or {}).get("top@5", 0.0)
     kept = round(top5 / teacher.default_top5, 4) if teacher.default_top5 else 0.0
     if progress:

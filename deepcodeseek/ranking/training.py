@@ -376,10 +376,14 @@ def decide_default(retriever, samples: list[Sample], holdout: HoldOut) -> tuple[
 
     if not samples:
         return "fusion", {}
-    scores = {s.method: s for s in score_methods(retriever, samples, ("ranker", "fusion"), holdout)}
-    figures = {m: {"top@1": round(s.top_k(1), 4), "top@5": round(s.top_k(5), 4), "mrr@40": round(s.mrr(), 4)}
-               for m, s in scores.items() if m in ("ranker", "fusion")}
+    figures = ab_figures({s.method: s for s in score_methods(retriever, samples, ("ranker", "fusion"), holdout)})
     return ("ranker" if ranker_beats_fusion(figures) else "fusion"), figures
+
+
+def ab_figures(scores: dict) -> dict:
+    """``{ranker, fusion} -> {top@1, top@5, mrr@40}`` from their ``MethodScores``: what an A/B records."""
+    return {m: {"top@1": round(s.top_k(1), 4), "top@5": round(s.top_k(5), 4), "mrr@40": round(s.mrr(), 4)}
+            for m, s in scores.items() if m in ("ranker", "fusion")}
 
 
 def ranker_beats_fusion(figures: dict) -> bool:
