@@ -353,7 +353,8 @@ class Retriever:
         """``compute()``, or the value the memo holds for ``key`` (``query_memo``), when a driver shares one."""
         if self.memo is None:
             return compute()
-        return self.memo.value((self.version, self.query_lines, self.vote_neighbours, *key), compute)
+        # Whatever the signals depend on beyond the query: two retrievers of one version may differ in these.
+        return self.memo.value((self.version, self.use_usage, self.query_lines, self.vote_neighbours, *key), compute)
 
     def _dense(self, query: Query, exclude: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         embedder = self.embedder
