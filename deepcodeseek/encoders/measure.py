@@ -66,9 +66,7 @@ def encode_p50_ms(encoder: QueryEncoder, texts: Sequence[str], warmup: int = 10,
 @contextmanager
 def serving_with(retriever, encoder: QueryEncoder) -> Iterator:
     """The retriever answering with ``encoder`` for its queries; the previous embedder comes back after."""
-    from deepcodeseek.evaluation.query_major import embedding_with
-
-    with embedding_with(retriever, ServingAdapter(encoder, retriever.model_name)):
+    with retriever.encoding_with(ServingAdapter(encoder, retriever.model_name)):
         yield retriever
 
 

@@ -36,22 +36,12 @@ class Job:
 
 
 @contextmanager
-def embedding_with(retriever, embedder) -> Iterator[object]:
-    """``retriever`` encoding its queries with ``embedder`` for as long as the block runs; its own after."""
-    previous, retriever._embedder = retriever._embedder, embedder
-    try:
-        yield retriever
-    finally:
-        retriever._embedder = previous
-
-
-@contextmanager
 def answering(job: Job) -> Iterator[object]:
     """The job's retriever, answering with the job's embedder (where it has one) for as long as the block runs."""
     if job.embedder is None:
         yield job.retriever
         return
-    with embedding_with(job.retriever, job.embedder) as retriever:
+    with job.retriever.encoding_with(job.embedder) as retriever:
         yield retriever
 
 

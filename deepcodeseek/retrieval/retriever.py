@@ -28,9 +28,10 @@ from __future__ import annotations
 import functools
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
@@ -252,6 +253,17 @@ class Retriever:
         if folder is None:
             return None  # the student is gone: the teacher answers (slower, as calibrated for the teacher)
         return ServingAdapter(load_encoder(folder), self.model_name, self.paths.home)
+
+    @contextmanager
+    def encoding_with(self, embedder: Embedder) -> Iterator[Retriever]:
+        """This retriever encoding its queries with ``embedder`` while the block runs, its own after.
+
+        How calibration measures a student or a job's encoder on one loaded version without loading it again."""
+        previous, self._embedder = self._embedder, embedder
+        try:
+            yield self
+        finally:
+            self._embedder = previous
 
     def _student_loaded(self) -> bool:
         """Whether a light student (not the teacher) is what encodes this retriever's queries now."""

@@ -22,6 +22,7 @@ from deepcodeseek.encoders.static_map import LinearMap, MapConfig, cosine_loss, 
 from deepcodeseek.encoders.students import StudentSpec, build_students, train_query_encoders
 from deepcodeseek.index.contexts import UsageContext
 from deepcodeseek.index.embedder import local_model_path
+from deepcodeseek.retrieval.retriever import Retriever
 
 DIM = 32
 APIS = ["IncidentUtils", "CaseHelper", "AssetTracker", "RetryPolicy", "ApprovalEngine", "SlaCalculator"]
@@ -271,9 +272,10 @@ def test_window_variants_of_one_graph_are_ordered_by_their_tokens_not_the_clock(
 def test_serving_with_plugs_a_student_into_a_retriever_and_restores_it(built):
     students, _, _, _ = built
 
-    class FakeRetriever:
+    class FakeRetriever:  # a version's model name and the real swap, without loading a version
         model_name = "tuned-model"
         _embedder = None
+        encoding_with = Retriever.encoding_with
 
     retriever = FakeRetriever()
     student = students.students["static-mlp"].encoder
